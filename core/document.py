@@ -1,0 +1,285 @@
+"""The canonical document: one JSON structure every loader produces and every
+recognizer and check reads (``schemas/document.schema.json``).
+
+It is plain JSON data (dicts and lists) on purpose: ``budgetlint parse``
+prints it as is, third-party tools can consume it, and checks cannot depend on
+a loader's private classes.  This module holds the builders loaders use and
+the small navigation helpers checks use.
+
+Shape (abridged)::
+
+    {"schema_version": "1.0",
+     "source": {"path", "format", "sha256", "encoding", "size"},
+     "meta": {"doc_types": [{"type", "evidence"}], "fiscal_year", "department",
+              "money_unit", "title", "region"},
+     "blocks": [{"id": "b0", "type": "heading"|"paragraph"|"table", "loc": {...}, ...}],
+     "parts": [{"id": "p0", "type", "title", "year", "first_block", "last_block", "loc"}],
+     ... recognizers add "scorecards", "final_accounts", "statements"}
+
+Every block and every table cell has ``loc``: ``line``/``end_line`` for
+text inputs, ``paragraph``/``table``/``row``/``col`` for DOCX, ``sheet``/``cell``
+for XLSX, ``path`` for HTML, ``page``/``bbox`` for PDF.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from budgetlint.core.values import clean_display, normalize_text, parse_value
+
+SCHEMA_VERSION = "1.0"
+
+Block = dict[str, Any]
+Cell = dict[str, Any]
+Document = dict[str, Any]
+
+# Numbering tokens of Chinese official documents, outermost first.
+_CN_NUM = "一二三四五六七八九十百零〇两"
+_NUMBERING = [
+    ("part", 1, re.compile(rf"^(第[{_CN_NUM}\d]+(?:部分|章|篇))\s*")),
+    ("cn", 2, re.compile(rf"^([{_CN_NUM}]+)\s*[、,，.．]\s*")),
+    ("cn_paren", 3, re.compile(rf"^([（(]\s*[{_CN_NUM}]+\s*[)）])\s*")),
+    ("arabic", 4, re.compile(r"^(\d{1,2})\s*(?:[、．]|\.(?!\d))\s*")),
+    ("arabic_paren", 5, re.compile(r"^([（(]\s*\d{1,2}\s*[)）])\s*")),
+    ("circled", 6, re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])\s*")),
+]
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+
+def _cn_value(token: str) -> int | None:
+    from budgetlint.core.values import cn_numeral_to_int
+
+    digits = re.sub(rf"[^{_CN_NUM}\d]", "", token)
+    if digits.isdigit():
+        return int(digits)
+    return cn_numeral_to_int(digits)
+
+
+def parse_numbering(text: str) -> dict[str, Any] | None:
+    """Parse the numbering token at the start of a heading or list item.
+
+    ``"（三）人员编制情况"`` → ``{"token": "（三）", "style": "cn_paren",
+    "level": 3, "value": 3}``.  Returns None when the text is not numbered."""
+    t = text.lstrip("#*> \t\u3000")
+    for style, level, rx in _NUMBERING:
+        m = rx.match(t)
+        if not m:
+            continue
+        token = m.group(1)
+        if style == "cn" and not re.match(rf"^[{_CN_NUM}]+\s*、", t) and style == "cn":
+            # "一," or "一." only count when short; "一般" must not match
+            if len(token) > 3:
+                continue
+        if style == "circled":
+            value = _CIRCLED.index(token) + 1
+        else:
+            value = _cn_value(token)
+        if value is None:
+            continue
+        return {"token": m.group(0).strip(), "style": style, "level": level, "value": value}
+    return None
+
+
+def make_loc(**kw: Any) -> dict[str, Any]:
+    return {k: v for k, v in kw.items() if v is not None}
+
+
+def make_cell(text: str, loc: dict[str, Any], *, rowspan: int = 1, colspan: int = 1,
+              raw: str | None = None, number_format: str | None = None) -> Cell:
+    """A table cell: display text, location, spans and, when the text holds a
+    quantity, its parsed value (original text kept as ``raw`` if it differs)."""
+    original = raw if raw is not None else text
+    display = clean_display(_join_lines(text))
+    cell: Cell = {"text": display, "loc": loc}
+    if original != display:
+        cell["raw"] = original
+    if rowspan > 1:
+        cell["rowspan"] = rowspan
+    if colspan > 1:
+        cell["colspan"] = colspan
+    if number_format:
+        cell["number_format"] = number_format
+    value = parse_value(display)
+    if value and value["kind"] not in ("empty",):
+        cell["value"] = value
+    return cell
+
+
+def _join_lines(text: str) -> str:
+    """Join wrapped lines of one cell: no separator between CJK pieces (a
+    vertical heading 绩/效/指/标 becomes 绩效指标), a space between Latin."""
+    parts = [p.strip(" \t\u3000") for p in text.split("\n")]
+    out = ""
+    for p in parts:
+        if not p:
+            continue
+        if out and (out[-1].isascii() and out[-1].isalnum()) and (p[0].isascii() and p[0].isalnum()):
+            out += " " + p
+        else:
+            out += p
+    return out
+
+
+_HEADER_WORDS = ("栏次", "行次", "项目", "科目", "合计", "金额", "指标", "分值", "得分", "预算数", "决算数")
+
+
+def is_number_cell(cell: Cell) -> bool:
+    v = cell.get("value")
+    return bool(v) and v.get("kind") in ("number", "percent")
+
+
+def detect_header_rows(rows: list[list[Cell]]) -> int:
+    """How many leading rows are header rows.
+
+    The body starts at the first row holding a decimal amount, a 功能/经济分类
+    code in its first cells, or a 合计/总计 label followed by amounts.  A row of
+    consecutive small integers (the 栏次 row ``1 2 3 …``) is still header."""
+    for i, row in enumerate(rows):
+        texts = [c["text"] for c in row if c.get("text")]
+        if not texts:
+            continue
+        if any(t.replace(" ", "").startswith(("栏次", "类")) for t in texts[:2]) and not any(
+                is_number_cell(c) and c["value"].get("decimals", 0) > 0 for c in row):
+            continue
+        numbers = [c for c in row if is_number_cell(c)]
+        if numbers and all(c["value"].get("decimals", 0) == 0 and c["value"]["kind"] == "number" for c in numbers):
+            ints = [int(c["value"]["number"]) for c in numbers if c["value"]["number"].lstrip("-").isdigit()]
+            if len(ints) >= 3 and ints == list(range(ints[0], ints[0] + len(ints))) and len(ints) == len(texts):
+                continue  # 栏次 1 2 3 ...
+        if any(c["value"].get("decimals", 0) > 0 or c["value"]["kind"] == "percent" for c in numbers):
+            return i
+        if numbers and re.fullmatch(r"\d{3}(\d{2}){0,2}", texts[0]):
+            return i
+        if len(numbers) >= 1 and not any(w in "".join(texts) for w in _HEADER_WORDS):
+            return i
+    for i, row in enumerate(rows):  # no amounts at all (an empty table): header ends at 合计/总计
+        first = next((c["text"] for c in row if c.get("text")), "")
+        if first.replace(" ", "") in ("合计", "总计"):
+            return i
+    return len(rows)
+
+
+def new_document(path: str, fmt: str, data: bytes, encoding: str | None = None) -> Document:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "source": {"path": path, "format": fmt, "sha256": hashlib.sha256(data).hexdigest(),
+                   "size": len(data), **({"encoding": encoding} if encoding else {})},
+        "meta": {"doc_types": []},
+        "blocks": [],
+        "parts": [],
+    }
+
+
+class DocumentBuilder:
+    """Collects blocks in reading order and assigns ids.  Loaders use it so
+    that every format produces identical structure."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.blocks: list[Block] = doc["blocks"]
+
+    def _add(self, block: Block) -> Block:
+        block["id"] = f"b{len(self.blocks)}"
+        self.blocks.append(block)
+        return block
+
+    def heading(self, text: str, loc: dict[str, Any], level: int | None = None,
+                style: str | None = None) -> Block:
+        text = clean_display(text)
+        numbering = parse_numbering(text)
+        if level is None:
+            level = numbering["level"] if numbering else 1
+        block: Block = {"type": "heading", "text": text, "level": level, "loc": loc}
+        if numbering:
+            block["numbering"] = numbering
+        if style:
+            block["style"] = style
+        return self._add(block)
+
+    def paragraph(self, text: str, loc: dict[str, Any], raw: str | None = None) -> Block:
+        display = clean_display(text)
+        block: Block = {"type": "paragraph", "text": display, "loc": loc}
+        numbering = parse_numbering(display)
+        if numbering:
+            block["numbering"] = numbering
+        if raw is not None and raw != display:
+            block["raw"] = raw
+        return self._add(block)
+
+    def table(self, rows: list[list[Cell]], loc: dict[str, Any], *, header_rows: int | None = None,
+              title: str | None = None, **extra: Any) -> Block:
+        rows = [r for r in rows if r]
+        assign_columns(rows)
+        n_cols = max((c["col"] + c.get("colspan", 1) for r in rows for c in r), default=0)
+        block: Block = {"type": "table", "rows": rows, "n_rows": len(rows), "n_cols": n_cols,
+                        "header_rows": detect_header_rows(rows) if header_rows is None else header_rows,
+                        "loc": loc}
+        for i, row in enumerate(rows):
+            for c in row:
+                c["row"] = i
+        if title:
+            block["title"] = title
+        block.update({k: v for k, v in extra.items() if v is not None})
+        return self._add(block)
+
+
+def assign_columns(rows: list[list[Cell]]) -> None:
+    """Give each cell its grid column, honouring rowspans from rows above and
+    colspans to the left (HTML/DOCX semantics).  Cells keep any ``col`` a
+    loader already set."""
+    occupied: dict[tuple[int, int], bool] = {}
+    for r, row in enumerate(rows):
+        col = 0
+        for cell in row:
+            if "col" in cell:
+                col = cell["col"]
+            else:
+                while occupied.get((r, col)):
+                    col += 1
+                cell["col"] = col
+            for dr in range(cell.get("rowspan", 1)):
+                for dc in range(cell.get("colspan", 1)):
+                    occupied[(r + dr, col + dc)] = True
+            col += cell.get("colspan", 1)
+
+
+# ---------------------------------------------------------------- navigation
+
+def iter_blocks(doc: Document, part: dict[str, Any] | None = None) -> Iterator[Block]:
+    blocks = doc["blocks"]
+    if part is None:
+        yield from blocks
+        return
+    yield from blocks[part["first_block"]: part["last_block"] + 1]
+
+
+def iter_tables(doc: Document, part: dict[str, Any] | None = None) -> Iterator[Block]:
+    return (b for b in iter_blocks(doc, part) if b["type"] == "table")
+
+
+def grid(table: Block) -> list[list[Cell | None]]:
+    """The table as a dense grid (merged areas repeat the spanning cell)."""
+    n_rows, n_cols = table["n_rows"], table["n_cols"]
+    g: list[list[Cell | None]] = [[None] * n_cols for _ in range(n_rows)]
+    for r, row in enumerate(table["rows"]):
+        for c in row:
+            for dr in range(c.get("rowspan", 1)):
+                for dc in range(c.get("colspan", 1)):
+                    if r + dr < n_rows and c["col"] + dc < n_cols:
+                        g[r + dr][c["col"] + dc] = c
+    return g
+
+
+def row_texts(row: Iterable[Cell | None]) -> list[str]:
+    return [c["text"] if c else "" for c in row]
+
+
+def compact(text: str) -> str:
+    """Text for matching labels: no whitespace, NFKC, no quotes."""
+    return normalize_text(text).replace("“", "").replace("”", "").replace('"', "")
+
+
+def block_line(block_or_cell: dict[str, Any]) -> int | None:
+    return block_or_cell.get("loc", {}).get("line")

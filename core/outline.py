@@ -1,0 +1,65 @@
+"""``budgetlint parse --format text``: a readable outline of what was
+understood — parts, headings, paragraphs and tables as grids — for a person
+checking the parse against the original."""
+from __future__ import annotations
+
+from typing import Any
+
+from budgetlint.core.document import grid
+
+
+def _loc(loc: dict[str, Any]) -> str:
+    if "line" in loc:
+        return f"L{loc['line']}" + (f"-{loc['end_line']}" if loc.get("end_line") not in (None, loc["line"]) else "")
+    if "page" in loc:
+        return f"p{loc['page']}"
+    if "sheet" in loc:
+        return f"{loc['sheet']}!{loc.get('cell_ref', '')}"
+    if "paragraph" in loc:
+        return f"¶{loc['paragraph']}"
+    if "table" in loc:
+        return f"T{loc['table']}"
+    if "path" in loc:
+        return loc["path"][-30:]
+    return ""
+
+
+def render_outline(doc: dict[str, Any], max_cell: int = 14) -> str:
+    out: list[str] = []
+    src = doc["source"]
+    meta = doc.get("meta", {})
+    out.append(f"{src['path']}  [{src['format']}, {src.get('encoding', '-')}, {src['size']} bytes]")
+    out.append("meta: " + ", ".join(f"{k}={v}" for k, v in meta.items() if k != "doc_types"))
+    parts = doc.get("parts") or [{"id": "p0", "type": "?", "title": "", "first_block": 0,
+                                  "last_block": len(doc["blocks"]) - 1}]
+    for part in parts:
+        out.append("")
+        out.append(f"== {part['id']} {part['type']} · {part.get('title', '')} · year={part.get('year')} "
+                   f"· {_loc(part.get('loc', {}))}")
+        for b in doc["blocks"][part["first_block"]: part["last_block"] + 1]:
+            loc = _loc(b.get("loc", {}))
+            if b["type"] == "heading":
+                out.append(f"{loc:>9}  {'#' * b.get('level', 1)} {b['text']}")
+            elif b["type"] == "paragraph":
+                text = b["text"]
+                out.append(f"{loc:>9}  {text[:70]}{'…' if len(text) > 70 else ''}")
+            else:
+                head = " ".join(x for x in (b.get("code"), b.get("title"), f"[{b.get('unit')}]" if b.get("unit") else None) if x)
+                out.append(f"{loc:>9}  TABLE {b['id']} {head} ({b['n_rows']}×{b['n_cols']}, header_rows={b['header_rows']})")
+                g = grid(b)
+                for r, row in enumerate(g):
+                    cells = []
+                    for c in row:
+                        t = (c["text"] if c else "").replace("\n", " ")
+                        cells.append(t[:max_cell] + ("…" if len(t) > max_cell else ""))
+                    first = next((c for c in row if c), None)
+                    rl = _loc(first["loc"]) if first else ""
+                    mark = "h" if r < b["header_rows"] else " "
+                    out.append(f"{rl:>9} {mark}| " + " | ".join(cells))
+                for n in b.get("notes", []):
+                    out.append(f"{_loc(n['loc']):>9}  note: {n['text'][:70]}")
+    for key in ("scorecards", "final_accounts", "statements"):
+        if doc.get(key):
+            out.append("")
+            out.append(f"{key}: {len(doc[key]) if isinstance(doc[key], list) else 'present'}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,521 @@
+"""Rule packs: YAML data a finance bureau edits each year.
+
+A pack is a directory with ``pack.yaml`` (plus one ``<rule-id>.yaml`` per rule
+and its ``<rule-id>.test.yaml`` cases), or a single YAML file.  A pack may
+
+* ``extends:`` another pack (a built-in name such as ``hunan-2024``, a path
+  relative to the pack file, or ``default`` = the pack budgetlint would pick
+  for the document);
+* ``overrides:`` rules it inherits — ``enabled``, ``severity``, ``params``
+  (deep-merged), ``message``, ``basis``, ``applies_to``;
+* add ``rules:``.
+
+Positions are kept (ruamel.yaml), so every error names ``file:line``, the rule
+id and what is expected.  Resolution records where each value came from, for
+``budgetlint rules show``.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jsonschema
+
+from budgetlint.core.errors import RulePackError
+
+if TYPE_CHECKING:
+    from budgetlint.core.plugins import Registry
+
+PACK_FILE = "pack.yaml"
+TEST_SUFFIX = ".test.yaml"
+DEFAULT = "default"
+
+
+@dataclass
+class Rule:
+    """A rule after inheritance: the unit the engine evaluates."""
+
+    id: str
+    check: str
+    params: dict[str, Any]
+    severity: str = "error"
+    title: str = ""
+    description: str = ""
+    applies_to: dict[str, Any] = field(default_factory=dict)
+    basis: list[dict[str, Any]] = field(default_factory=list)
+    message: dict[str, str] = field(default_factory=dict)
+    enabled: bool = True
+    pure_arithmetic: bool = False
+    tags: list[str] = field(default_factory=list)
+    file: str = ""
+    line: int = 0
+    provenance: dict[str, str] = field(default_factory=dict)
+    cases_file: str | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.file else "<inline>"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "check": self.check, "severity": self.severity, "enabled": self.enabled,
+            "title": self.title, "description": self.description, "params": self.params,
+            "applies_to": self.applies_to, "basis": self.basis, "message": self.message,
+            "pure_arithmetic": self.pure_arithmetic, "tags": self.tags, "defined_at": self.where,
+        }
+
+
+@dataclass
+class RulePack:
+    """A resolved pack: its own metadata plus the flattened rule list."""
+
+    name: str
+    path: str
+    title: str = ""
+    select: dict[str, Any] = field(default_factory=dict)
+    chain: list[str] = field(default_factory=list)  # this pack first, then its ancestors
+    rules: dict[str, Rule] = field(default_factory=dict)
+
+    def enabled_rules(self) -> list[Rule]:
+        return [r for r in self.rules.values() if r.enabled]
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "path": self.path, "extends_chain": self.chain[1:]}
+
+
+# ------------------------------------------------------------------ YAML
+
+def _yaml():
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="rt")
+    y.allow_duplicate_keys = False
+    return y
+
+
+def read_yaml(path: Path) -> Any:
+    """Read YAML keeping positions; syntax errors become one-line errors."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulePackError(f"cannot read rule file: {exc}", culprit=str(path),
+                            fix="save it as UTF-8 text") from exc
+    try:
+        return _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f"{mark.line + 1}" if mark else None
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        raise RulePackError(f"malformed YAML: {problem}", culprit=str(path), where=line,
+                            fix="check indentation and quoting on that line") from exc
+    except YAMLError as exc:
+        raise RulePackError(f"malformed YAML: {exc}", culprit=str(path), fix="check the YAML syntax") from exc
+
+
+def line_of(node: Any, key: Any = None) -> int:
+    """1-based line of a mapping key (or of the node itself)."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return 0
+    try:
+        if key is not None:
+            return lc.key(key)[0] + 1
+        return lc.line + 1
+    except (KeyError, TypeError, AttributeError):
+        return lc.line + 1 if hasattr(lc, "line") else 0
+
+
+def line_at_path(node: Any, path: list[Any]) -> int:
+    """Deepest known line along a jsonschema error path."""
+    line = line_of(node)
+    cur = node
+    for key in path:
+        try:
+            if isinstance(cur, dict):
+                line = line_of(cur, key) or line
+                cur = cur[key]
+            elif isinstance(cur, list):
+                cur = cur[key]
+                line = line_of(cur) or line
+            else:
+                break
+        except (KeyError, IndexError, TypeError):
+            break
+    return line
+
+
+def plain(node: Any) -> Any:
+    """ruamel round-trip objects to plain dict/list/str/int/float."""
+    if isinstance(node, dict):
+        return {str(k): plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    if node.__class__.__name__ in ("ScalarFloat",):
+        return float(node)
+    if node.__class__.__name__ in ("ScalarBoolean",):
+        return bool(node)
+    if isinstance(node, bool):
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+# ---------------------------------------------------------------- schema
+
+@lru_cache(maxsize=1)
+def rulepack_schema() -> dict[str, Any]:
+    from importlib.resources import files
+
+    return json.loads(files("budgetlint.schemas").joinpath("rulepack.schema.json").read_text(encoding="utf-8"))
+
+
+def _schema_error(node: Any, path: Path, error: jsonschema.ValidationError, rule_id: str | None,
+                  prefix: list[Any]) -> RulePackError:
+    best = jsonschema.exceptions.best_match([error]) if error.context else error
+    where_path = list(best.absolute_path)
+    line = line_at_path(node, where_path)
+    dotted = ".".join(str(p) for p in prefix + where_path) or "(top level)"
+    hint = _hint(best)
+    who = f"rule {rule_id}: " if rule_id else ""
+    return RulePackError(f"{who}{dotted}: {best.message}", culprit=str(path), where=str(line) if line else None,
+                         fix=hint)
+
+
+def _hint(error: jsonschema.ValidationError) -> str:
+    v = error.validator
+    if v == "enum":
+        return "use one of " + ", ".join(map(str, error.validator_value))
+    if v == "type":
+        return f"expected {error.validator_value}"
+    if v == "required":
+        return "add the missing key"
+    if v == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        return "allowed keys: " + ", ".join(allowed) if allowed else "remove the unexpected key"
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return f"{v} is {error.validator_value}"
+    if v == "pattern":
+        return f"must match {error.validator_value}"
+    return "see `budgetlint rules explain` for the expected shape"
+
+
+# --------------------------------------------------------------- loading
+
+@dataclass
+class _RawPack:
+    name: str
+    path: Path
+    node: Any
+    rules: list[tuple[Any, Path, Path | None]]  # (rule node, file, cases file)
+
+
+def _pack_file(ref: Path) -> Path:
+    return ref / PACK_FILE if ref.is_dir() else ref
+
+
+def _read_pack(ref: Path) -> _RawPack:
+    pfile = _pack_file(ref)
+    if not pfile.exists():
+        raise RulePackError("rule pack not found", culprit=str(ref),
+                            fix="give a pack directory containing pack.yaml, a pack YAML file, or a built-in pack name")
+    node = read_yaml(pfile)
+    if node is None:
+        node = {}
+    if not isinstance(node, dict):
+        raise RulePackError("a rule pack must be a mapping (extends/overrides/rules)", culprit=str(pfile), where="1",
+                            fix="start the file with keys such as 'name:' and 'rules:'")
+    try:
+        jsonschema.Draft202012Validator(rulepack_schema()).validate(plain(node))
+    except jsonschema.ValidationError as exc:
+        raise _schema_error(node, pfile, exc, None, []) from exc
+    rules: list[tuple[Any, Path, Path | None]] = []
+    for i, rnode in enumerate(node.get("rules") or []):
+        rules.append((rnode, pfile, None))
+    folder = pfile.parent
+    if pfile.name == PACK_FILE or node.get("rule_files"):
+        patterns = node.get("rule_files") or ["*.yaml"]
+        seen: set[Path] = set()
+        for pattern in patterns:
+            for rfile in sorted(folder.glob(str(pattern))):
+                if rfile.name == PACK_FILE or rfile.name.endswith(TEST_SUFFIX) or rfile == pfile or rfile in seen:
+                    continue
+                seen.add(rfile)
+                rnode = read_yaml(rfile)
+                if not isinstance(rnode, dict):
+                    raise RulePackError("a rule file must hold one rule mapping", culprit=str(rfile), where="1",
+                                        fix="start with 'id:' and 'check:'")
+                cases = rfile.with_name(rfile.name[:-5] + TEST_SUFFIX)
+                rules.append((rnode, rfile, cases if cases.exists() else None))
+    name = str(node.get("name") or (folder.name if pfile.name == PACK_FILE else pfile.stem))
+    return _RawPack(name, pfile, node, rules)
+
+
+class PackLoader:
+    """Finds packs by name or path and resolves ``extends`` chains."""
+
+    def __init__(self, registry: Registry, builtin_dirs: list[Path]) -> None:
+        self.registry = registry
+        self.builtin_dirs = builtin_dirs
+        self._cache: dict[Path, RulePack] = {}
+        self._builtins: dict[str, Path] | None = None
+
+    # ------------------------------------------------------------ catalogue
+    def builtins(self) -> dict[str, Path]:
+        if self._builtins is None:
+            found: dict[str, Path] = {}
+            for d in self.builtin_dirs:
+                candidates = [d] if (d / PACK_FILE).exists() else sorted(p.parent for p in d.glob(f"*/{PACK_FILE}"))
+                for c in candidates:
+                    raw = _read_pack(c)
+                    found.setdefault(raw.name, c)
+            self._builtins = found
+        return self._builtins
+
+    def locate(self, ref: str, relative_to: Path | None = None) -> Path:
+        p = Path(ref)
+        if relative_to is not None and not p.is_absolute():
+            cand = (relative_to.parent / p)
+            if cand.exists():
+                return cand.resolve()
+        if p.exists():
+            return p.resolve()
+        if ref in self.builtins():
+            return self.builtins()[ref].resolve()
+        names = list(self.builtins())
+        close = difflib.get_close_matches(ref, names, n=1)
+        raise RulePackError(f"unknown rule pack {ref!r}", culprit=str(relative_to) if relative_to else ref,
+                            fix=(f"did you mean {close[0]!r}? " if close else "") + "built-in packs: " + ", ".join(sorted(names)))
+
+    def select_builtin(self, meta: dict[str, Any], part_type: str | None = None) -> str:
+        """Pick the most specific built-in pack whose ``select`` matches."""
+        best, best_score = None, -1
+        year = meta.get("fiscal_year")
+        region_text = " ".join(str(meta.get(k) or "") for k in ("region", "department", "title"))
+        for name, path in self.builtins().items():
+            pack = self.load(str(path))
+            sel = pack.select
+            if not sel:
+                score = 0
+            else:
+                score = 1
+                years = sel.get("years")
+                if years:
+                    if year is None or year not in _expand_years(years):
+                        continue
+                    score += 2
+                regions = sel.get("regions")
+                if regions:
+                    if not any(r in region_text for r in regions):
+                        continue
+                    score += 4
+                if sel.get("fallback"):
+                    score = 0
+            if score > best_score or (score == best_score and best is not None and name < best):
+                best, best_score = name, score
+        if best is None:
+            raise RulePackError("no built-in rule pack is installed", culprit="budgetlint",
+                                fix="reinstall budgetlint or pass --rules")
+        return best
+
+    # ------------------------------------------------------------- resolve
+    def load(self, ref: str, *, default_for: dict[str, Any] | None = None,
+             _stack: tuple[Path, ...] = (), _relative_to: Path | None = None) -> RulePack:
+        path = self.locate(ref, _relative_to)
+        key = path
+        if key in self._cache and not _stack and default_for is None:
+            return self._cache[key]
+        if key in _stack:
+            cycle = " -> ".join(str(p) for p in (*_stack, path))
+            raise RulePackError(f"'extends' forms a cycle: {cycle}", culprit=str(_pack_file(path)),
+                                fix="remove one of the extends links")
+        raw = _read_pack(path)
+        node = raw.node
+        parent: RulePack | None = None
+        ext = node.get("extends")
+        if ext:
+            ext = str(ext)
+            if ext == DEFAULT:
+                if default_for is None:
+                    parent_name = self.select_builtin({})
+                else:
+                    parent_name = self.select_builtin(default_for)
+                parent = self.load(parent_name, _stack=(*_stack, path))
+            else:
+                try:
+                    parent = self.load(ext, default_for=default_for, _stack=(*_stack, path), _relative_to=raw.path)
+                except RulePackError as exc:
+                    if "cycle" in exc.message:
+                        raise
+                    raise RulePackError(f"extends {ext!r}: {exc.message}", culprit=str(raw.path),
+                                        where=str(line_of(node, "extends")), fix=exc.fix) from exc
+        rules: dict[str, Rule] = {k: copy.deepcopy(v) for k, v in (parent.rules.items() if parent else [])}
+        # overrides first apply to inherited rules only
+        for rid, onode in (node.get("overrides") or {}).items():
+            rid = str(rid)
+            if rid not in rules:
+                close = difflib.get_close_matches(rid, list(rules), n=1)
+                raise RulePackError(
+                    f"overrides rule {rid!r}, which the parent pack does not define", culprit=str(raw.path),
+                    where=str(line_of(node["overrides"], rid)),
+                    fix=(f"did you mean {close[0]!r}? " if close else "") + "add it under 'rules:' instead")
+            self._apply_override(rules[rid], onode, raw.path, line_of(node["overrides"], rid))
+        for rnode, rfile, cases in raw.rules:
+            rule = self._make_rule(rnode, rfile, cases)
+            if rule.id in rules and rfile == raw.path and not parent:
+                raise RulePackError(f"rule id {rule.id!r} defined twice", culprit=str(rfile),
+                                    where=str(line_of(rnode)), fix="rule ids must be unique in a pack")
+            if rule.id in rules and parent and rule.id in parent.rules:
+                raise RulePackError(f"rule {rule.id!r} is already defined by {parent.name}", culprit=str(rfile),
+                                    where=str(line_of(rnode)),
+                                    fix="change it under 'overrides:' or give the new rule another id")
+            if rule.id in rules:
+                raise RulePackError(f"rule id {rule.id!r} defined twice", culprit=str(rfile),
+                                    where=str(line_of(rnode)), fix="rule ids must be unique in a pack")
+            rules[rule.id] = rule
+        pack = RulePack(name=raw.name, path=str(raw.path), title=str(node.get("title") or ""),
+                        select=plain(node.get("select") or {}),
+                        chain=[raw.name, *(parent.chain if parent else [])], rules=rules)
+        if not _stack and default_for is None:
+            self._cache[key] = pack
+        return pack
+
+    def _check_cls(self, check_id: str, node: Any, file: Path, rule_id: str) -> type:
+        cls = self.registry.checks.get(check_id)
+        if cls is None:
+            close = difflib.get_close_matches(check_id, list(self.registry.checks), n=1)
+            raise RulePackError(f"rule {rule_id}: unknown check type {check_id!r}", culprit=str(file),
+                                where=str(line_of(node, "check")),
+                                fix=(f"did you mean {close[0]!r}? " if close else "") +
+                                "run `budgetlint rules explain --list-checks` for the registered types")
+        return cls
+
+    def _validate_params(self, cls: type, params: dict[str, Any], node: Any, file: Path, rule_id: str,
+                         params_line: int) -> dict[str, Any]:
+        validator = jsonschema.Draft202012Validator(cls.params_schema)
+        errors = sorted(validator.iter_errors(params), key=lambda e: e.path)
+        if errors:
+            best = jsonschema.exceptions.best_match(errors)
+            pnode = node.get("params") if isinstance(node, dict) and node.get("params") is not None else node
+            line = line_at_path(pnode, list(best.absolute_path)) if pnode is not None else params_line
+            dotted = ".".join(["params", *map(str, best.absolute_path)])
+            raise RulePackError(f"rule {rule_id}: {dotted}: {best.message}", culprit=str(file),
+                                where=str(line or params_line), fix=f"{_hint(best)} (check type {cls.id})")
+        return _with_defaults(cls.params_schema, params)
+
+    def _make_rule(self, node: Any, file: Path, cases: Path | None) -> Rule:
+        data = plain(node)
+        rid = str(data.get("id", "?"))
+        try:
+            jsonschema.Draft202012Validator(rulepack_schema()["$defs"]["rule"]).validate(data)
+        except jsonschema.ValidationError as exc:
+            raise _schema_error(node, file, exc, rid, []) from exc
+        cls = self._check_cls(data["check"], node, file, rid)
+        params = self._validate_params(cls, data.get("params") or {}, node, file, rid, line_of(node, "params"))
+        basis = data.get("basis") or []
+        if isinstance(basis, dict):
+            basis = [basis]
+        pure = bool(data.get("pure_arithmetic", getattr(cls, "pure_arithmetic", False)))
+        applies = data.get("applies_to") or {}
+        if not applies.get("part_types") and getattr(cls, "part_types", ()):
+            applies = {**applies, "part_types": list(cls.part_types)}
+        where = f"{file}:{line_of(node)}"
+        rule = Rule(id=rid, check=cls.id, params=params, severity=data.get("severity", "error"),
+                    title=data.get("title", ""), description=data.get("description", ""), applies_to=applies,
+                    basis=basis, message=data.get("message") or {}, enabled=data.get("enabled", True),
+                    pure_arithmetic=pure, tags=data.get("tags") or [], file=str(file), line=line_of(node),
+                    cases_file=str(cases) if cases else None)
+        for key in ("check", "severity", "applies_to", "basis", "message", "enabled", "title"):
+            rule.provenance[key] = where
+        for key in params:
+            rule.provenance[f"params.{key}"] = f"{file}:{line_of(node.get('params') or {}, key) or line_of(node)}"
+        return rule
+
+    def _apply_override(self, rule: Rule, onode: Any, file: Path, line: int) -> None:
+        data = plain(onode) or {}
+        try:
+            jsonschema.Draft202012Validator(rulepack_schema()["$defs"]["override"]).validate(data)
+        except jsonschema.ValidationError as exc:
+            raise _schema_error(onode, file, exc, rule.id, ["overrides", rule.id]) from exc
+        where = f"{file}:{line}"
+        if "enabled" in data:
+            rule.enabled = bool(data["enabled"])
+            rule.provenance["enabled"] = where
+        if "severity" in data:
+            rule.severity = data["severity"]
+            rule.provenance["severity"] = where
+        for key in ("message", "basis", "applies_to", "title", "description"):
+            if key in data:
+                val = data[key]
+                if key == "basis" and isinstance(val, dict):
+                    val = [val]
+                if key == "message":
+                    val = {**rule.message, **val}
+                setattr(rule, key, val)
+                rule.provenance[key] = where
+        if "params" in data:
+            merged = _deep_merge(rule.params, data["params"])
+            cls = self.registry.checks[rule.check]
+            rule.params = self._validate_params(cls, merged, onode, file, rule.id, line)
+            for key in data["params"]:
+                pl = line_of(onode.get("params") or {}, key) or line
+                rule.provenance[f"params.{key}"] = f"{file}:{pl}"
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def _with_defaults(schema: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(params)
+    for key, sub in schema.get("properties", {}).items():
+        if key not in out and "default" in sub:
+            out[key] = copy.deepcopy(sub["default"])
+    return out
+
+
+def _expand_years(years: Any) -> set[int]:
+    out: set[int] = set()
+    for y in years if isinstance(years, list) else [years]:
+        if isinstance(y, int):
+            out.add(y)
+        elif isinstance(y, str) and "-" in y:
+            a, b = y.split("-", 1)
+            out.update(range(int(a), int(b) + 1))
+        elif isinstance(y, str) and y.isdigit():
+            out.add(int(y))
+    return out
+
+
+def rule_applies(rule: Rule, part: dict[str, Any], meta: dict[str, Any]) -> bool:
+    """Does ``rule.applies_to`` admit this document part?"""
+    a = rule.applies_to or {}
+    types = a.get("part_types")
+    if types and part.get("type") not in types:
+        return False
+    years = a.get("years")
+    if years:
+        year = part.get("year") or meta.get("fiscal_year")
+        if year is None or year not in _expand_years(years):
+            return False
+    regions = a.get("regions")
+    if regions:
+        text = " ".join(str(meta.get(k) or "") for k in ("region", "department", "title"))
+        if not any(r in text for r in regions):
+            return False
+    return True

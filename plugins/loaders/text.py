@@ -1,0 +1,353 @@
+"""Text and Markdown loader.
+
+Reports reach us as text exported from PDF or Word, in three table shapes that
+all occur in the seeds:
+
+* **tab rows** — one table row per line, cells separated by tabs (PDF text
+  exports, seeds 002/003/004); a blank line inside a table is a page break,
+  a ``<p>…`` line continues the last cell;
+* **cell per line** — a Word export writes each cell on its own line starting
+  with a tab, continuation lines without a tab, and a blank line between rows
+  (seed 001, where vertical headings come out as 绩/效/指/标);
+* **Markdown pipe tables** with ``<br>``/``<p>`` inside cells, and a table
+  continued after a page break as a second pipe table (seeds 000/003).
+
+Paragraphs wrapped by the PDF exporter (a line that stops mid-sentence, even
+across a blank line) are joined, keeping ``line`` and ``end_line``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from budgetlint.core.document import DocumentBuilder, make_cell, make_loc, new_document, parse_numbering
+from budgetlint.core.errors import InputError
+
+_TAG_BR = re.compile(r"<br\s*/?>|</p>\s*<p>", re.I)
+_TAGS = re.compile(r"</?(p|span|div|b|strong|em|i|u|font)(\s[^>]*)?>", re.I)
+_BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_PIPE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_SENTENCE_END = tuple("。！？；;!?：:…”」）)")
+_LIST_MARK = re.compile(r"^[-*+]\s+")
+
+
+def decode(data: bytes, path: str) -> tuple[str, str]:
+    """Decode bytes: BOMs, UTF-8, then GB18030 (a superset of GBK/GB2312).
+
+    Binary files are refused with a clear reason instead of being parsed
+    into garbage."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    sample = data[:8192]
+    if b"\x00" in sample or _control_ratio(sample) > 0.05:
+        raise InputError("binary content, not a text export", culprit=path,
+                         fix="give the original .docx/.xlsx/.pdf, or export the report as text")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise InputError(f"text is neither UTF-8 nor GB18030/GBK (byte {exc.start})", culprit=path,
+                         fix="re-save the file as UTF-8") from exc
+
+
+def _control_ratio(sample: bytes) -> float:
+    if not sample:
+        return 0.0
+    bad = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    return bad / len(sample)
+
+
+def _clean_line(line: str) -> str:
+    line = _BOOKMARK.sub("", line)
+    return line.rstrip("\r\n")
+
+
+def _strip_md(text: str) -> str:
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    text = re.sub(r"(?<!\*)\*(?!\*)(.+?)(?<!\*)\*(?!\*)", r"\1", text)
+    return text.replace("**", "")
+
+
+def _cell_text(text: str) -> str:
+    text = _TAG_BR.sub("\n", text)
+    text = _TAGS.sub("", text)
+    return text.replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _is_tab_line(line: str) -> bool:
+    return "\t" in line
+
+
+def _is_pipe_line(line: str) -> bool:
+    s = line.lstrip()
+    return s.startswith("|") and s.count("|") >= 2
+
+
+def _cjk_len(text: str) -> int:
+    return len(re.sub(r"\s", "", text))
+
+
+def looks_like_heading(text: str, numbering: dict[str, Any] | None) -> bool:
+    """A numbered short line without sentence punctuation is a heading;
+    a numbered list item with a full sentence is a paragraph."""
+    t = text.strip()
+    if re.fullmatch(r"第[一二三四五六七八九十\d]+部分.*", t) and len(t) <= 40:
+        return True
+    if not numbering:
+        return False
+    body = t[len(numbering["token"]):] if t.startswith(numbering["token"]) else t
+    body = body.strip()
+    if not body or len(body) > 34:
+        return False
+    if body.endswith("。") and len(body) > 13:
+        return False
+    if "，" in body or "," in body:
+        return False
+    if re.search(r"[。；;！？!?]", body.rstrip("。")):
+        return False
+    if re.search(r"[：:].{4,}", body):
+        return False
+    if re.search(r"\d+(\.\d+)?\s*万元", body):
+        return False
+    return True
+
+
+class _TextParser:
+    def __init__(self, lines: list[str], builder: DocumentBuilder, markdown: bool) -> None:
+        self.lines = lines
+        self.b = builder
+        self.markdown = markdown
+        self.n = len(lines)
+        self.last_para: dict[str, Any] | None = None
+        self.last_para_raw_len = 0
+
+    # --------------------------------------------------------------- main
+    def parse(self) -> None:
+        i = 0
+        while i < self.n:
+            line = self.lines[i]
+            if not line.strip():
+                i += 1
+                continue
+            if _is_pipe_line(line):
+                i = self._pipe_table(i)
+                self.last_para = None
+            elif _is_tab_line(line) and self._tab_region_worthy(i):
+                i = self._tab_region(i)
+                self.last_para = None
+            else:
+                self._text_line(i)
+                i += 1
+
+    # ---------------------------------------------------------- paragraphs
+    def _text_line(self, i: int) -> None:
+        raw = self.lines[i]
+        line = raw.replace("\t", " ").strip()
+        lineno = i + 1
+        m = _MD_HEADING.match(line) if self.markdown or line.startswith("#") else None
+        if m:
+            text = _strip_md(m.group(2)).strip()
+            if text:
+                self.b.heading(text, make_loc(line=lineno, end_line=lineno), level=len(m.group(1)), style="markdown")
+            self.last_para = None
+            return
+        text = _strip_md(line)
+        text = _LIST_MARK.sub("", text)
+        text = _cell_text(text).replace("\n", " ").strip()
+        if not text:
+            return
+        numbering = parse_numbering(text)
+        # join a paragraph the exporter wrapped (possibly across a page break)
+        if (self.last_para is not None and not numbering and not self.last_para["text"].endswith(_SENTENCE_END)
+                and self.last_para_raw_len >= 18 and not text.startswith(("注", "说明", "备注", "附件"))
+                and not re.search(r"(表|万元|元|%|\d|报告|决算|说明|情况|目录)$", self.last_para["text"])
+                and not re.match(r"^[^，。,]{2,8}[:：]", text)):
+            from budgetlint.core.values import clean_display
+
+            sep = "" if not (self.last_para["text"][-1:].isascii() and text[:1].isascii()) else " "
+            self.last_para["text"] = clean_display(self.last_para["text"] + sep + text)
+            self.last_para["loc"]["end_line"] = lineno
+            self.last_para.pop("raw", None)
+            self.last_para_raw_len = _cjk_len(text)
+            return
+        if looks_like_heading(text, numbering):
+            self.b.heading(text, make_loc(line=lineno, end_line=lineno))
+            self.last_para = None
+            return
+        self.last_para = self.b.paragraph(text, make_loc(line=lineno, end_line=lineno))
+        self.last_para_raw_len = _cjk_len(text)
+
+    # ---------------------------------------------------------- pipe tables
+    def _pipe_rows(self, i: int) -> tuple[list[list[dict[str, Any]]], int]:
+        rows = []
+        while i < self.n and _is_pipe_line(self.lines[i]):
+            line = self.lines[i].strip()
+            if not _PIPE_SEP.match(line):
+                inner = line[1:-1] if line.endswith("|") else line[1:]
+                cells = [make_cell(_cell_text(c), make_loc(line=i + 1, end_line=i + 1)) for c in _split_pipes(inner)]
+                rows.append(cells)
+            i += 1
+        # drop an all-empty first row (the Markdown header of an exported table)
+        while rows and not any(c["text"] for c in rows[0]):
+            rows.pop(0)
+        return rows, i
+
+    def _pipe_table(self, i: int) -> int:
+        start = i
+        rows, i = self._pipe_rows(i)
+        continued_at = []
+        # a table continued after a page break: another pipe table after blanks only
+        while True:
+            j = i
+            while j < self.n and not self.lines[j].strip():
+                j += 1
+            if j < self.n and _is_pipe_line(self.lines[j]) and rows:
+                more, j2 = self._pipe_rows(j)
+                width = max(len(r) for r in rows)
+                for r in more:
+                    pad = width - len(r)
+                    if pad > 0:  # merged leading column dropped in the continuation: align right
+                        r[:0] = [make_cell("", make_loc(line=r[0]["loc"]["line"] if r else j + 1)) for _ in range(pad)]
+                rows.extend(more)
+                continued_at.append(j + 1)
+                i = j2
+            else:
+                break
+        if rows:
+            end = rows[-1][0]["loc"]["line"] if rows[-1] else i
+            self.b.table(rows, make_loc(line=start + 1, end_line=end), source_shape="markdown",
+                         continued_at_lines=continued_at or None)
+        return i
+
+    # ------------------------------------------------------------ tab rows
+    def _tab_region_worthy(self, i: int) -> bool:
+        """A lone line with a tab inside prose (e.g. a TOC entry) still forms
+        a one-row table; that keeps it out of the heading detector."""
+        return True
+
+    def _region_end(self, i: int) -> int:
+        """Index after the last line of the tab region starting at ``i``: tab
+        lines, blank lines between them (page breaks), ``<p>`` continuations
+        and lines that directly follow a cell line (wrapped cell text)."""
+        j = i
+        while j < self.n:
+            line = self.lines[j]
+            if _is_tab_line(line) or line.lstrip().startswith("<p>"):
+                j += 1
+                continue
+            if not line.strip():
+                k = j
+                while k < self.n and not self.lines[k].strip():
+                    k += 1
+                if k < self.n and (_is_tab_line(self.lines[k]) or self.lines[k].lstrip().startswith("<p>")):
+                    j = k
+                    continue
+                break
+            if self.lines[j - 1].strip() and self._in_cell_mode(i, j):
+                j += 1
+                continue
+            break
+        return j
+
+    def _in_cell_mode(self, i: int, j: int) -> bool:
+        tab_lines = [ln for ln in self.lines[i:j] if _is_tab_line(ln)]
+        return bool(tab_lines) and sum(1 for ln in tab_lines if re.fullmatch(r"\t[^\t]*", ln)) >= 0.7 * len(tab_lines)
+
+    def _tab_region(self, i: int) -> int:
+        end = self._region_end(i)
+        region = list(range(i, end))
+        tab_lines = [k for k in region if _is_tab_line(self.lines[k])]
+        cell_mode = sum(1 for k in tab_lines if re.fullmatch(r"\t[^\t]*", self.lines[k])) >= 0.7 * len(tab_lines) \
+            and len(tab_lines) >= 2
+        rows = self._cell_per_line_rows(region) if cell_mode else self._tab_rows(region)
+        rows = [r for r in rows if r]
+        if rows:
+            self.b.table(rows, make_loc(line=i + 1, end_line=end), source_shape="cell_per_line" if cell_mode else "tab_rows",
+                         page_breaks=self._page_breaks(region) or None)
+        return end
+
+    def _page_breaks(self, region: list[int]) -> list[int]:
+        out = []
+        for k in region[1:-1]:
+            if not self.lines[k].strip() and self.lines[k - 1].strip():
+                out.append(k + 1)
+        return out
+
+    def _tab_rows(self, region: list[int]) -> list[list[dict[str, Any]]]:
+        rows: list[list[dict[str, Any]]] = []
+        for k in region:
+            line = self.lines[k]
+            if not line.strip():
+                continue
+            if not _is_tab_line(line):  # "<p>…" continuation of the last filled cell
+                if rows:
+                    target = next((c for c in reversed(rows[-1]) if c["text"]), rows[-1][-1])
+                    merged = (target.get("raw") or target["text"]) + _cell_text(line).strip()
+                    new = make_cell(merged, target["loc"])
+                    new["loc"] = {**target["loc"], "end_line": k + 1}
+                    target.clear()
+                    target.update(new)
+                continue
+            parts = line.split("\t")
+            rows.append([make_cell(_cell_text(p), make_loc(line=k + 1, end_line=k + 1)) for p in parts])
+        return rows
+
+    def _cell_per_line_rows(self, region: list[int]) -> list[list[dict[str, Any]]]:
+        rows: list[list[dict[str, Any]]] = []
+        current: list[tuple[list[str], int, int]] = []  # (lines, start, end)
+
+        def flush() -> None:
+            if current:
+                rows.append([make_cell(_cell_text("\n".join(txt)), make_loc(line=s + 1, end_line=e + 1))
+                             for txt, s, e in current])
+                current.clear()
+
+        for k in region:
+            line = self.lines[k]
+            if not line.strip() and not line.startswith("\t"):
+                flush()
+                continue
+            if line.startswith("\t"):
+                current.append(([line[1:].strip(" \u3000")], k, k))
+            elif current:
+                txt, s, _ = current[-1]
+                txt.append(line.strip(" \u3000"))
+                current[-1] = (txt, s, k)
+            else:  # continuation before any cell: treat as a one-cell row
+                current.append(([line.strip()], k, k))
+        flush()
+        return rows
+
+
+def _split_pipes(inner: str) -> list[str]:
+    out, buf, esc = [], [], False
+    for ch in inner:
+        if esc:
+            buf.append(ch)
+            esc = False
+        elif ch == "\\":
+            esc = True
+        elif ch == "|":
+            out.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+    out.append("".join(buf))
+    return out
+
+
+def load_text(data: bytes, path: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Loader entry point for ``.txt`` and ``.md``."""
+    text, encoding = decode(data, path)
+    markdown = path.lower().endswith((".md", ".markdown")) or bool(
+        re.search(r"^#{1,6} \S", text, re.M) or re.search(r"^\|.*\|\s*$", text, re.M))
+    doc = new_document(path, "markdown" if markdown else "text", data, encoding)
+    lines = [_clean_line(ln) for ln in text.split("\n")]
+    _TextParser(lines, DocumentBuilder(doc), markdown).parse()
+    return doc

@@ -1,0 +1,103 @@
+"""The engine's own reporters: versioned JSON, and text for a clerk at a
+terminal (grouped by file and part, ordered by place, expected vs actual,
+basis, then one summary line)."""
+from __future__ import annotations
+
+import json
+from itertools import groupby
+from typing import Any
+
+from budgetlint.core.findings import human_location
+
+_SEV_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+_COLOR = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def render_json(report: dict[str, Any], options: dict[str, Any] | None = None) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+
+
+def _basis_text(basis: list[dict[str, Any]]) -> str:
+    out = []
+    for b in basis or []:
+        t = b.get("document", "")
+        if b.get("number"):
+            t += f"（{b['number']}）"
+        if b.get("article"):
+            t += " " + b["article"]
+        out.append(t)
+    return "；".join(out)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4f}".rstrip("0").rstrip(".")
+    return str(v)
+
+
+def render_text(report: dict[str, Any], options: dict[str, Any] | None = None) -> str:
+    import click
+
+    opts = options or {}
+    lang = opts.get("lang", "zh")
+    color = bool(opts.get("color"))
+    show_skipped = bool(opts.get("show_skipped"))
+
+    def style(text: str, **kw: Any) -> str:
+        return click.style(text, **kw) if color else text
+
+    lines: list[str] = []
+    by_doc = {d["path"]: d for d in report["documents"]}
+    findings = report["findings"]
+    evaluations = report.get("evaluations", [])
+    for doc in report["documents"]:
+        path = doc["path"]
+        if doc.get("status") == "error":
+            lines.append(style(f"✗ {doc.get('error', path)}", fg="red", bold=True))
+            lines.append("")
+            continue
+        doc_findings = [f for f in findings if f["source"] == path]
+        meta = doc.get("meta", {})
+        head = f"{path}"
+        extra = " · ".join(str(x) for x in (meta.get("department"), meta.get("fiscal_year")) if x)
+        lines.append(style(head, bold=True) + (f"  ({extra})" if extra else ""))
+        parts = {p["id"]: p for p in doc.get("parts", [])}
+        for part_id, group in groupby(doc_findings, key=lambda f: f.get("part", {}).get("id")):
+            group = list(group)
+            p = parts.get(part_id, {})
+            lines.append(style(f"  ── {p.get('type', '')} {p.get('title', '')} [{p.get('rule_pack', '')}]", fg="blue"))
+            for f in group:
+                sev = f["severity"]
+                label = _SEV_ZH[sev] if lang == "zh" else sev
+                where = human_location(f.get("location", {}), lang)
+                lines.append(f"  {style(label, fg=_COLOR[sev], bold=sev == 'error')} {where}")
+                lines.append(f"      {f['message']}  [{f['rule_id']}]")
+                if "expected" in f or "actual" in f:
+                    e, a = f.get("expected"), f.get("actual")
+                    lines.append(("      应为 " if lang == "zh" else "      expected ") + _fmt(e) +
+                                 ("，实为 " if lang == "zh" else ", found ") + _fmt(a))
+                basis = _basis_text(f.get("basis", []))
+                if basis:
+                    lines.append(("      依据：" if lang == "zh" else "      basis: ") + basis)
+        if show_skipped:
+            skipped = [e for e in evaluations if e["document"] == path and e["status"] == "not_evaluated"]
+            if skipped:
+                lines.append(style("  ── 未能评估的规则 (not evaluated)" if lang == "zh" else "  ── rules not evaluated", fg="magenta"))
+                for e in skipped:
+                    part = parts.get(e["part"], {})
+                    lines.append(f"  {e['rule_id']} [{part.get('type', e['part'])}]: {'; '.join(e.get('reasons', []))}")
+        lines.append("")
+    s = report["summary"]
+    sev = s["by_severity"]
+    if lang == "zh":
+        summary = (f"共 {s['documents']} 个文件（{s['documents_unreadable']} 个无法读取）："
+                   f"错误 {sev['error']}，警告 {sev['warning']}，提示 {sev['info']}；"
+                   f"未能评估 {s['not_evaluated']} 项" + (f"，已豁免 {s['waived']}" if s.get("waived") else ""))
+    else:
+        summary = (f"{s['documents']} file(s) ({s['documents_unreadable']} unreadable): "
+                   f"{sev['error']} error(s), {sev['warning']} warning(s), {sev['info']} info; "
+                   f"{s['not_evaluated']} rule evaluation(s) not evaluated" +
+                   (f", {s['waived']} waived" if s.get("waived") else ""))
+    lines.append(style(summary, bold=True))
+    _ = by_doc
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""JSON Schemas: canonical document, rule pack, findings report (data only)."""
