@@ -179,6 +179,11 @@ def rulepack_schema() -> dict[str, Any]:
     return json.loads(files("budgetlint.schemas").joinpath("rulepack.schema.json").read_text(encoding="utf-8"))
 
 
+def _sub_schema(name: str) -> dict[str, Any]:
+    root = rulepack_schema()
+    return {"$ref": f"#/$defs/{name}", "$defs": root["$defs"]}
+
+
 def _schema_error(node: Any, path: Path, error: jsonschema.ValidationError, rule_id: str | None,
                   prefix: list[Any]) -> RulePackError:
     best = jsonschema.exceptions.best_match([error]) if error.context else error
@@ -416,7 +421,7 @@ class PackLoader:
         data = plain(node)
         rid = str(data.get("id", "?"))
         try:
-            jsonschema.Draft202012Validator(rulepack_schema()["$defs"]["rule"]).validate(data)
+            jsonschema.Draft202012Validator(_sub_schema("rule")).validate(data)
         except jsonschema.ValidationError as exc:
             raise _schema_error(node, file, exc, rid, []) from exc
         cls = self._check_cls(data["check"], node, file, rid)
@@ -443,7 +448,7 @@ class PackLoader:
     def _apply_override(self, rule: Rule, onode: Any, file: Path, line: int) -> None:
         data = plain(onode) or {}
         try:
-            jsonschema.Draft202012Validator(rulepack_schema()["$defs"]["override"]).validate(data)
+            jsonschema.Draft202012Validator(_sub_schema("override")).validate(data)
         except jsonschema.ValidationError as exc:
             raise _schema_error(onode, file, exc, rule.id, ["overrides", rule.id]) from exc
         where = f"{file}:{line}"

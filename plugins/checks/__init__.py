@@ -1,12 +1,14 @@
-"""Built-in check types (one module per check type)."""
+"""Built-in check types (one module per check type).
+
+Every sub-module that defines ``register(registry)`` is registered through
+this package's ``budgetlint_register`` hook (entry-point group ``budgetlint``).
+"""
 from __future__ import annotations
 
+from budgetlint.core.discovery import register_submodules
 from budgetlint.core.hookspecs import hookimpl
-
-CHECKS: list[str] = []
 
 
 @hookimpl
 def budgetlint_register(registry) -> None:
-    for target in CHECKS:
-        registry.add_check(target)
+    register_submodules(__name__, __path__, registry)

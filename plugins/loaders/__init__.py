@@ -1,11 +1,15 @@
-"""Built-in document loaders, registered lazily (heavy imports happen only
-when a file of that format is loaded)."""
+"""Built-in document loaders (one module per format; heavy imports happen only
+when a file of that format is loaded).
+
+Every sub-module that defines ``register(registry)`` is registered through
+this package's ``budgetlint_register`` hook (entry-point group ``budgetlint``).
+"""
 from __future__ import annotations
 
+from budgetlint.core.discovery import register_submodules
 from budgetlint.core.hookspecs import hookimpl
 
 
 @hookimpl
 def budgetlint_register(registry) -> None:
-    registry.add_loader("text", [".txt", ".text", ".md", ".markdown"], "budgetlint.plugins.loaders.text:load_text",
-                        "plain-text and Markdown exports (tab rows, cell-per-line, pipe tables)")
+    register_submodules(__name__, __path__, registry)

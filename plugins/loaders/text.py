@@ -351,3 +351,8 @@ def load_text(data: bytes, path: str, options: dict[str, Any] | None = None) -> 
     lines = [_clean_line(ln) for ln in text.split("\n")]
     _TextParser(lines, DocumentBuilder(doc), markdown).parse()
     return doc
+
+
+def register(registry) -> None:
+    registry.add_loader("text", [".txt", ".text", ".md", ".markdown"], "budgetlint.plugins.loaders.text:load_text",
+                        "plain-text and Markdown exports (tab rows, cell-per-line, pipe tables)")

@@ -299,3 +299,10 @@ def _fill_meta(doc: dict[str, Any]) -> None:
                        " ".join(b.get("text", "") for b in blocks[:60]))
     if region:
         meta["region"] = region.group(1)
+
+
+def register(registry) -> None:
+    registry.add_recognizer("captions", recognize_captions, order=10,
+                            description="table titles, codes, units and notes")
+    registry.add_recognizer("parts", recognize_parts, order=20,
+                            description="split a file into typed parts; fiscal year, department, unit")

@@ -1,10 +1,14 @@
-"""Built-in reporters."""
+"""Built-in reporters (one module per format).
+
+Every sub-module that defines ``register(registry)`` is registered through
+this package's ``budgetlint_register`` hook (entry-point group ``budgetlint``).
+"""
 from __future__ import annotations
 
+from budgetlint.core.discovery import register_submodules
 from budgetlint.core.hookspecs import hookimpl
 
 
 @hookimpl
 def budgetlint_register(registry) -> None:
-    registry.add_reporter("json", "budgetlint.plugins.reporters.basic:render_json", description="versioned JSON report")
-    registry.add_reporter("text", "budgetlint.plugins.reporters.basic:render_text", description="terminal text for a clerk")
+    register_submodules(__name__, __path__, registry)

@@ -72,7 +72,7 @@ def render_text(report: dict[str, Any], options: dict[str, Any] | None = None) -
                 where = human_location(f.get("location", {}), lang)
                 lines.append(f"  {style(label, fg=_COLOR[sev], bold=sev == 'error')} {where}")
                 lines.append(f"      {f['message']}  [{f['rule_id']}]")
-                if "expected" in f or "actual" in f:
+                if f.get("expected") is not None:
                     e, a = f.get("expected"), f.get("actual")
                     lines.append(("      应为 " if lang == "zh" else "      expected ") + _fmt(e) +
                                  ("，实为 " if lang == "zh" else ", found ") + _fmt(a))
@@ -101,3 +101,8 @@ def render_text(report: dict[str, Any], options: dict[str, Any] | None = None) -
     lines.append(style(summary, bold=True))
     _ = by_doc
     return "\n".join(lines) + "\n"
+
+
+def register(registry) -> None:
+    registry.add_reporter("json", render_json, description="versioned JSON report")
+    registry.add_reporter("text", render_text, description="terminal text for a clerk")

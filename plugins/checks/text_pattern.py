@@ -1,0 +1,90 @@
+"""Check type ``text.forbidden_pattern``: template wording and placeholders
+left in published prose."""
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from budgetlint.core.checks import Check, CheckContext
+from budgetlint.core.document import iter_blocks
+
+
+class ForbiddenPattern(Check):
+    """Flag text that must not appear in a published document.
+
+    What it checks
+        Every paragraph and heading of the part (and, if ``include_tables`` is
+        true, every table cell) is searched for each regular expression in
+        ``patterns``; each match is one finding at its line, quoting the
+        matched text.
+
+    Why it matters
+        Disclosures are written from templates.  Wording such as ``例：``,
+        ``XX``/``××`` placeholders or instructions like “（如持平作持平表述）”
+        left in a published report shows it was never finished and misleads
+        readers.
+
+    Parameters
+        patterns: list of ``{pattern, label}``; ``pattern`` is a Python regular
+            expression, ``label`` names the problem in the message.
+        include_tables: also search table cells (default false).
+        max_findings: stop after this many findings per part (default 20).
+
+    Example
+        ``patterns: [{pattern: "^例[:：]", label: 模板示例文字}]`` fires on the
+        line “例：渌口区委办公室是正科级行政机关…”.
+    """
+
+    id: ClassVar[str] = "text.forbidden_pattern"
+    title: ClassVar[str] = "模板残留与占位符 (template leftovers and placeholders)"
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["patterns"],
+        "properties": {
+            "patterns": {
+                "type": "array", "minItems": 1,
+                "items": {"type": "object", "required": ["pattern", "label"], "additionalProperties": False,
+                          "properties": {"pattern": {"type": "string", "format": "regex"},
+                                         "label": {"type": "string"}}},
+            },
+            "include_tables": {"type": "boolean", "default": False},
+            "max_findings": {"type": "integer", "minimum": 1, "default": 20},
+        },
+    }
+
+    def run(self, ctx: CheckContext) -> None:
+        compiled = []
+        for p in ctx.params["patterns"]:
+            try:
+                compiled.append((re.compile(p["pattern"]), p["label"]))
+            except re.error as exc:
+                ctx.not_evaluated(f"invalid pattern {p['pattern']!r}: {exc}")
+                return
+        n = 0
+        for block in iter_blocks(ctx.doc, ctx.part):
+            if block["type"] == "table":
+                if not ctx.params.get("include_tables"):
+                    continue
+                texts = [(c["text"], c) for row in block["rows"] for c in row if c.get("text")]
+            else:
+                texts = [(block["text"], None)]
+            for text, cell in texts:
+                ctx.counted()
+                for rx, label in compiled:
+                    m = rx.search(text)
+                    if not m:
+                        continue
+                    if cell is not None:
+                        loc = ctx.cell_location(block, cell)
+                    else:
+                        loc = ctx.block_location(block, snippet=text[max(0, m.start() - 10): m.end() + 10])
+                    ctx.report(loc, actual=m.group(0), label=label, match=m.group(0),
+                               excerpt=text[max(0, m.start() - 15): m.end() + 15])
+                    n += 1
+                    if n >= ctx.params["max_findings"]:
+                        return
+
+
+def register(registry) -> None:
+    registry.add_check(ForbiddenPattern)
