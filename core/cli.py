@@ -252,6 +252,61 @@ def rules_diff(pack_a: str, pack_b: str, fmt: str) -> None:
         click.echo("(no differences)")
 
 
+@rules.command("test")
+@click.argument("pack_path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--coverage", is_flag=True, help="Also fail when a rule lacks a firing/non-firing case or a basis.")
+def rules_test(pack_path: Path | None, coverage: bool) -> None:
+    """Run the YAML cases of a pack (default: every built-in pack).
+
+    The same gate pytest applies in this repository, for a bureau's pack
+    anywhere on disk."""
+    from budgetlint.core.testing import cases_files_for, coverage_problems, load_cases, run_case
+
+    checker = _checker()
+    refs = [pack_path] if pack_path else sorted(checker.packs.builtins().values())
+    failed = passed = xfailed = 0
+    problems: list[str] = []
+    for ref in refs:
+        pack = checker.packs.load(str(ref))
+        for cases_file in cases_files_for(Path(ref)):
+            for case in load_cases(cases_file):
+                result = run_case(case, pack=Path(ref), roots=[Path.cwd()], host=checker.host)
+                if case.todo:
+                    xfailed += 1
+                    continue
+                if result.ok:
+                    passed += 1
+                else:
+                    failed += 1
+                    click.echo(result.report(case), err=True)
+        if coverage:
+            problems += coverage_problems(pack, Path(ref), checker.host)
+    for p in problems:
+        click.echo(f"coverage: {p}", err=True)
+    click.echo(f"{passed} passed, {failed} failed" + (f", {xfailed} xfailed" if xfailed else "")
+               + (f"; {len(problems)} coverage problem(s)" if coverage else ""))
+    if failed or problems:
+        sys.exit(1)
+
+
+@rules.command("new")
+@click.argument("rule_id")
+@click.option("--check", "check_id", required=True, help="Check type the rule instantiates.")
+@click.option("--pack", "pack_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Pack folder to write into (created with pack.yaml if missing).")
+@click.option("--extends", "extends", default="default", show_default=True, help="Parent pack for a new pack.yaml.")
+def rules_new(rule_id: str, check_id: str, pack_dir: Path, extends: str) -> None:
+    """Scaffold a rule and its cases file (one firing, one non-firing example)."""
+    from budgetlint.core.scaffold import scaffold_rule
+
+    checker = _checker()
+    written = scaffold_rule(checker.host.registry, rule_id, check_id, pack_dir, extends=extends)
+    for p in written:
+        click.echo(f"wrote {p}")
+    click.echo(f"next: edit the cases, run `budgetlint rules test {pack_dir}` (red), then the rule (green); "
+               f"`budgetlint rules explain {check_id}` documents the parameters")
+
+
 @main.command()
 def formats() -> None:
     """List input formats and report formats."""

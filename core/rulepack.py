@@ -415,6 +415,26 @@ class PackLoader:
             dotted = ".".join(["params", *map(str, best.absolute_path)])
             raise RulePackError(f"rule {rule_id}: {dotted}: {best.message}", culprit=str(file),
                                 where=str(line or params_line), fix=f"{_hint(best)} (check type {cls.id})")
+        extra = getattr(cls, "validate_params", None)
+        if callable(extra):
+            from budgetlint.core.errors import BudgetlintError
+
+            try:
+                extra(params)
+            except BudgetlintError as exc:
+                line, where = params_line, ""
+                pnode = node.get("params") if isinstance(node, dict) else None
+                if isinstance(pnode, dict) and pnode:
+                    key = next(iter(pnode))
+                    line = line_of(pnode, key) or params_line
+                    try:
+                        vline, vcol = pnode.lc.value(key)
+                        col = int((exc.where or "col 1").split()[-1])
+                        line, where = vline + 1, f":{vcol + col}"
+                    except (AttributeError, KeyError, TypeError, ValueError):
+                        pass
+                raise RulePackError(f"rule {rule_id}: params: {exc.message}", culprit=str(file),
+                                    where=f"{line}{where}", fix=exc.fix) from exc
         return _with_defaults(cls.params_schema, params)
 
     def _make_rule(self, node: Any, file: Path, cases: Path | None) -> Rule:

@@ -130,19 +130,19 @@ def load_cases(cases_file: Path) -> list[RuleCase]:
     if not isinstance(node, dict) or not isinstance(node.get("cases"), list):
         raise RulePackError("a cases file needs a 'cases:' list", culprit=str(cases_file), where="1",
                             fix="see docs/authoring.md for the case format")
-    rule_id = str(node.get("rule") or cases_file.name[: -len(TEST_SUFFIX)])
+    default_rule = str(node.get("rule") or cases_file.name[: -len(TEST_SUFFIX)])
     out: list[RuleCase] = []
-    names: set[str] = set()
+    names: set[tuple[Any, str]] = set()
     from budgetlint.core.rulepack import line_of
 
     for i, cnode in enumerate(node["cases"]):
         data = plain(cnode)
         line = line_of(cnode)
         name = str(data.get("name") or f"case{i + 1}")
-        if name in names:
+        if (data.get("rule"), name) in names:
             raise RulePackError(f"case name {name!r} used twice", culprit=str(cases_file), where=str(line),
                                 fix="give every case a unique name")
-        names.add(name)
+        names.add((data.get("rule"), name))
         inp = data.get("input") or {}
         if not any(k in inp for k in ("text", "file", "document")):
             raise RulePackError(f"case {name!r} has no input", culprit=str(cases_file), where=str(line),
@@ -151,6 +151,7 @@ def load_cases(cases_file: Path) -> list[RuleCase]:
         if not any(k in expect for k in ("fires", "findings", "not_evaluated")):
             raise RulePackError(f"case {name!r} asserts nothing", culprit=str(cases_file), where=str(line),
                                 fix="add expect.fires (a count or true/false), expect.findings or expect.not_evaluated")
+        rule_id = str(data.get("rule") or default_rule)
         out.append(RuleCase(rule_id, name, inp, expect, cases_file, line, data.get("todo"), data))
     return out
 
@@ -304,3 +305,59 @@ def scorecard_markdown(*, kind: str = "项目", name: str = "示例项目", year
     lines += ["", "备注：1.“执行率”=“全年执行数”/“全年预算数”；",
               "2.总分设置为100分，等级划分为：90分（含）—100分为优，80分（含）—90分为良，60分（含）—80分为中，60分以下为差。"]
     return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------- coverage gate
+
+def _fires(case: RuleCase) -> bool | None:
+    exp = case.expect
+    fires = exp.get("fires")
+    if isinstance(fires, bool):
+        return fires
+    if isinstance(fires, int):
+        return fires > 0
+    if exp.get("findings"):
+        return True
+    return None
+
+
+def cases_files_for(pack_ref: Path) -> list[Path]:
+    folder = pack_ref if pack_ref.is_dir() else pack_ref.parent
+    return sorted(folder.glob(f"*{TEST_SUFFIX}"))
+
+
+def coverage_problems(pack: RulePack, pack_ref: Path, host: PluginHost | None = None) -> list[str]:
+    """The coverage gate for the rules a pack defines itself (not inherited):
+    every rule has a firing and a non-firing case; every rule has a basis
+    unless it is pure arithmetic; every check parameter is documented."""
+    from budgetlint.core.checks import documented_params
+
+    host = host or make_host()
+    folder = (pack_ref if pack_ref.is_dir() else pack_ref.parent).resolve()
+    own = [r for r in pack.rules.values() if r.file and Path(r.file).resolve().parent == folder]
+    cases: dict[str, list[RuleCase]] = {}
+    for f in cases_files_for(pack_ref):
+        for c in load_cases(f):
+            cases.setdefault(c.rule_id, []).append(c)
+    problems = []
+    for rule in sorted(own, key=lambda r: r.id):
+        rc = [c for c in cases.get(rule.id, []) if not c.todo]
+        if not rc:
+            problems.append(f"{rule.where}: rule {rule.id} has no test cases — add {rule.id}{TEST_SUFFIX} "
+                            "with a firing and a non-firing case")
+        else:
+            if not any(_fires(c) for c in rc):
+                problems.append(f"{rule.where}: rule {rule.id} has no case where it fires")
+            if not any(_fires(c) is False for c in rc):
+                problems.append(f"{rule.where}: rule {rule.id} has no case where it stays silent (fires: 0)")
+        if not rule.basis and not rule.pure_arithmetic:
+            problems.append(f"{rule.where}: rule {rule.id} has no basis — cite the regulation "
+                            "(document, number, article) or mark it pure_arithmetic: true")
+    for rid in sorted(set(cases) - set(pack.rules)):
+        problems.append(f"{cases[rid][0].file}: cases for unknown rule {rid}")
+    for check_id in sorted({r.check for r in own}):
+        cls = host.registry.checks[check_id]
+        missing = set(cls.params_schema.get("properties", {})) - documented_params(cls)
+        if missing:
+            problems.append(f"check {check_id}: parameters not documented: {', '.join(sorted(missing))}")
+    return problems

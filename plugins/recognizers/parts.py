@@ -172,6 +172,11 @@ def recognize_parts(doc: dict[str, Any]) -> None:
             continue  # one title split over lines, or a second title page of the same document
         merged.append(m)
     parts: list[dict[str, Any]] = []
+    if not blocks:
+        doc["parts"] = [{"id": "p0", "type": UNKNOWN, "title": "", "first_block": 0, "last_block": -1,
+                         "evidence": "empty document", "year": None, "loc": {}}]
+        _fill_meta(doc)
+        return
     if not merged:
         merged = [(0, UNKNOWN, "", "no part title recognized")]
     for n, (idx, ptype, title, evidence) in enumerate(merged):

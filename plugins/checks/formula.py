@@ -1,0 +1,94 @@
+"""Check type ``formula``: arithmetic a bureau states as data."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from budgetlint.core.checks import Check, CheckContext, Operand, half_ulp, number_json
+from budgetlint.core.errors import FormulaError
+from budgetlint.core.formula import Evaluator, compare, parse
+
+
+class Formula(Check):
+    """Evaluate a comparison over named values the recognizers expose.
+
+    What it checks
+        ``expression`` is a comparison such as ``三公.决算.合计 <= 三公.预算.合计``
+        or ``sum(一般公共预算财政拨款支出决算表.*.项目支出) == 支出决算表.合计.项目支出
+        within 0.01``, evaluated in Decimal over ``doc["named_values"]`` (list them
+        with ``budgetlint parse FILE`` → ``named_values``).  Operators: ``+ - * /``,
+        parentheses, ``sum() min() max() abs() round() count()`` with ``*``
+        wildcards in names, comparisons ``== != <= >= < >`` and an optional
+        ``within`` tolerance.  Names with spaces or operators go in back quotes.
+
+    Why it matters
+        Each year a bureau adds requirements (e.g. “三公经费决算数不得超过上年”)
+        that are plain arithmetic over disclosed figures.  Stating them as data
+        keeps the policy in the rule pack, not in Python.
+
+    Parameters
+        expression: the comparison to evaluate (required).
+        tolerance: ``printed`` (default: half a unit of the last printed decimal of
+            every value used, summed) or an absolute number; ``within`` in the
+            expression wins over it.
+        missing: what to do when a name is not in the document: ``not_evaluated``
+            (default) or ``zero`` (treat as 0).
+
+    Example
+        ``expression: 三公.决算.合计 <= 三公.预算.合计`` reports “三公经费决算数超过预算数”
+        with both cells' locations when the actual exceeds the budget.
+    """
+
+    id: ClassVar[str] = "formula"
+    title: ClassVar[str] = "自定义算式 (arithmetic stated as data)"
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["expression"],
+        "properties": {
+            "expression": {"type": "string", "minLength": 1, "maxLength": 1000},
+            "tolerance": {"oneOf": [{"const": "printed"}, {"type": "number", "minimum": 0}], "default": "printed"},
+            "missing": {"enum": ["not_evaluated", "zero"], "default": "not_evaluated"},
+        },
+    }
+
+    @classmethod
+    def validate_params(cls, params: dict[str, Any]) -> None:
+        """Parse at pack-load time so a syntax error names the rule file's line and column."""
+        parsed = parse(params["expression"])
+        if "op" not in parsed:
+            raise FormulaError("the expression must be a comparison (==, !=, <=, >=, <, >)", where="col 1",
+                               fix="e.g. a <= b")
+
+    def run(self, ctx: CheckContext) -> None:
+        rule = parse(ctx.params["expression"])
+        names = ctx.doc.get("named_values") or {}
+        ev = Evaluator(names)
+        result = ev.evaluate(rule)
+        if ev.missing and ctx.params.get("missing") != "zero":
+            ctx.not_evaluated("named value(s) not found: " + ", ".join(sorted(set(ev.missing))))
+            return
+        left, right = result["left"], result["right"]
+        if "within" in rule:
+            tol = rule["within"]
+        elif ctx.params.get("tolerance", "printed") != "printed":
+            tol = Decimal(str(ctx.params["tolerance"]))
+        else:
+            tol = sum((half_ulp(None, r.decimals) for r in ev.used), Decimal(0))
+        operands = [Operand(r.value, str(r.value), r.loc, r.name, r.decimals) for r in ev.used]
+        ctx.counted()
+        if compare(rule["op"], left, right, tol):
+            if rule["op"] == "==" and left != right:
+                ctx.report(operands[0].location if operands else {}, expected=number_json(right),
+                           actual=number_json(left), severity="info", kind="rounding", operands=operands,
+                           expression=ctx.params["expression"], difference=number_json(left - right))
+            return
+        loc = dict(operands[0].location) if operands else {}
+        if operands:
+            loc.setdefault("field", operands[0].label)
+        ctx.report(loc, expected=number_json(right), actual=number_json(left), kind="mismatch", operands=operands,
+                   expression=ctx.params["expression"], difference=number_json(left - right))
+
+
+def register(registry) -> None:
+    registry.add_check(Formula)
