@@ -257,6 +257,9 @@ class Evaluator:
                     else:
                         vals.append(self.value(arg))
                 self.steps += len(vals)
+                if self.steps > MAX_STEPS:
+                    raise FormulaError(f"evaluation exceeded {MAX_STEPS} steps ({fname} over {len(vals)} values)",
+                                       where=f"col {node[3] + 1}", fix="narrow the wildcard")
                 if fname == "sum":
                     return sum(vals, Decimal(0))
                 if fname == "count":

@@ -157,7 +157,9 @@ class PluginHost:
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:
-            raise PluginError(str(exc), culprit=getattr(exc, "plugin", "plugin"),
+            plugin = getattr(exc, "plugin", None)
+            name = self.pm.get_name(plugin) if plugin is not None else None
+            raise PluginError(str(exc).split(" in plugin ")[0], culprit=f"plugin {name or type(plugin).__name__}",
                               fix="hook functions must be named budgetlint_register or budgetlint_rule_packs") from exc
         self.registry = Registry()
         self._register_all()
