@@ -1,18 +1,298 @@
-"""Batch checking: walk folders, check each file, keep going when one file
-is unreadable.  (Parallel workers, progress, waivers and baselines plug in
-here; results are always ordered by path so output is deterministic.)"""
+"""Batch checking: walk folders, check files in parallel worker processes,
+keep going when one file is unreadable, then apply waivers and a baseline.
+
+Why processes and not threads: checking is pure-Python CPU work, so threads
+would serialise on the GIL.  Each worker builds one :class:`Checker` (plugin
+host, rule packs) in its initializer and then receives only file paths; it
+returns only the small result dict (document summary, findings, evaluations),
+never the parsed document, so memory stays flat however large the batch.
+
+Results are put back in walk order (sorted paths), so the report is the same
+byte for byte whatever ``--jobs`` is.  ``--jobs 1`` runs in-process.
+"""
 from __future__ import annotations
 
+import os
+import signal
+import sys
+import traceback
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from budgetlint.core.errors import BudgetlintError, InputError
 
 if TYPE_CHECKING:
     from budgetlint.core.engine import Checker
 
+#: Longest source excerpt kept on a finding (characters); the HTML report shows it.
+EXCERPT_CHARS = 300
+#: Longest cell text kept in a table-row excerpt.
+CELL_CHARS = 60
+#: Widest table row kept in an excerpt.
+ROW_CELLS = 40
 
+_WORKER: Checker | None = None
+
+
+# ------------------------------------------------------------------ one file
+def check_path(checker: Checker, path: str) -> dict[str, Any]:
+    """Check one file and attach a source excerpt to each finding.
+
+    Same code path in-process and in a worker, so ``--jobs`` never changes
+    the result.  An unreadable file, or a crash inside a loader/recognizer,
+    becomes a document entry with ``status: error`` and a one-line reason;
+    a rule-pack or usage error (which would break every file) is returned as
+    ``fatal`` and re-raised by the parent."""
+    try:
+        try:
+            doc = checker.load(path)
+        except InputError as exc:
+            return {"document": {"path": str(path), "status": "error", "error": str(exc)},
+                    "findings": [], "evaluations": []}
+        result = checker.check_document(doc)
+        add_context(doc, result["findings"])
+        return result
+    except BudgetlintError as exc:
+        return {"fatal": (type(exc), str(exc))}
+    except Exception as exc:  # a bug must not lose the other files; name it in one line
+        if os.environ.get("BUDGETLINT_DEBUG"):
+            traceback.print_exc(file=sys.stderr)
+        tb = traceback.extract_tb(exc.__traceback__)
+        where = f" ({Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
+        return {"document": {"path": str(path), "status": "error",
+                             "error": f"{path}: internal error while checking: {type(exc).__name__}: {exc}{where}"
+                                      " — report this as a bug (BUDGETLINT_DEBUG=1 shows the traceback)"},
+                "findings": [], "evaluations": []}
+
+
+def add_context(doc: dict[str, Any], findings: list[dict[str, Any]]) -> None:
+    """Give each finding the bit of source a clerk needs to see it: the table
+    row with the offending cell(s) marked, or the paragraph text with the
+    matched words marked.  Done while the document is still in memory, so the
+    report can show it without keeping documents around."""
+    from budgetlint.core.document import grid
+
+    blocks = {b["id"]: b for b in doc.get("blocks", [])}
+    for f in findings:
+        loc = f.get("location", {})
+        block = blocks.get(loc.get("block"))
+        if block is None:
+            continue
+        if block.get("type") == "table":
+            r = loc.get("row_index")
+            if r is None or not isinstance(r, int) or not (0 <= r < block.get("n_rows", 0)):
+                continue
+            g = grid(block)
+            cols: set[int] = set()
+            if isinstance(loc.get("col_index"), int):
+                cols.add(loc["col_index"])
+            for op in f.get("operands") or []:
+                ol = op.get("location") or {}
+                if ol.get("block") == block["id"] and ol.get("row_index") == r and isinstance(ol.get("col_index"), int):
+                    cols.add(ol["col_index"])
+            header = None
+            hr = block.get("header_rows") or 0
+            if hr and r >= hr:
+                header = [_cell_text(c) for c in g[hr - 1][:ROW_CELLS]]
+            f["context"] = {"kind": "row", "cells": [_cell_text(c) for c in g[r][:ROW_CELLS]],
+                            "highlight": sorted(c for c in cols if c < ROW_CELLS)}
+            if header:
+                f["context"]["header"] = header
+        else:
+            text = block.get("text") or ""
+            if not text:
+                continue
+            hit = (f.get("details") or {}).get("match") or loc.get("match")
+            if not hit and isinstance(f.get("actual"), str) and f["actual"] in text:
+                hit = f["actual"]
+            start = text.find(hit) if hit else -1
+            if len(text) > EXCERPT_CHARS:
+                lo = max(0, start - EXCERPT_CHARS // 3) if start >= 0 else 0
+                text = ("…" if lo else "") + text[lo:lo + EXCERPT_CHARS] + ("…" if lo + EXCERPT_CHARS < len(text) else "")
+            f["context"] = {"kind": "text", "text": text}
+            if hit and hit in text:
+                f["context"]["highlight"] = hit
+
+
+def _cell_text(cell: dict[str, Any] | None) -> str:
+    t = (cell or {}).get("text", "") or ""
+    return t if len(t) <= CELL_CHARS else t[:CELL_CHARS - 1] + "…"
+
+
+# ------------------------------------------------------------------ workers
+def _init_worker(rules: str | None, lang: str, options: dict[str, Any], host_kwargs: dict[str, Any]) -> None:
+    """Build the worker's one Checker; Ctrl-C is the parent's business (it
+    cancels pending work and waits for the files in progress)."""
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from budgetlint.core.engine import Checker
+
+    _WORKER = Checker(rules=rules, lang=lang, options=options, host_kwargs=host_kwargs)
+
+
+def _work(path: str) -> dict[str, Any]:
+    assert _WORKER is not None, "worker initializer did not run"
+    return check_path(_WORKER, path)
+
+
+def _mp_context():
+    import multiprocessing as mp
+
+    # fork is cheapest but unsafe once threads run (the progress bar has one);
+    # forkserver starts clean children and is the 3.14 default on POSIX.
+    methods = mp.get_all_start_methods()
+    return mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+class _Progress:
+    """A rich progress bar on stderr, or nothing."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.bar = None
+        self.errors = 0
+        if not enabled or total == 0:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("检查 checking"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[errors]}"), TimeElapsedColumn(),
+                            console=Console(stderr=True), transient=False)
+        self.task = self.bar.add_task("check", total=total, errors="")
+
+    def __enter__(self) -> _Progress:
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def advance(self, result: dict[str, Any]) -> None:
+        if not self.bar:
+            return
+        if result.get("document", {}).get("status") == "error":
+            self.errors += 1
+        self.bar.update(self.task, advance=1, errors=f"无法读取 unreadable: {self.errors}" if self.errors else "")
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
+def check_files(checker: Checker, files: list[str], *, jobs: int | None = None,
+                progress: bool | None = None) -> list[dict[str, Any]]:
+    """Check ``files`` and return their results in the same order."""
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    if jobs < 1:
+        from budgetlint.core.errors import UsageError
+
+        raise UsageError(f"--jobs must be at least 1, got {jobs}", culprit="--jobs", fix="use --jobs 1 or more")
+    show = sys.stderr.isatty() if progress is None else progress
+    results: list[dict[str, Any] | None] = [None] * len(files)
+    with _Progress(show, len(files)) as bar:
+        if jobs == 1 or len(files) <= 1:
+            for i, f in enumerate(files):
+                results[i] = _fatal_check(check_path(checker, f))
+                bar.advance(results[i])
+        else:
+            _run_pool(checker, files, min(jobs, len(files)), results, bar)
+    return results  # type: ignore[return-value]
+
+
+def _fatal_check(result: dict[str, Any]) -> dict[str, Any]:
+    if "fatal" in result:
+        cls, message = result["fatal"]
+        exc = cls.__new__(cls)
+        BudgetlintError.__init__(exc, message)
+        raise exc
+    return result
+
+
+def _run_pool(checker: Checker, files: list[str], jobs: int, results: list[dict[str, Any] | None],
+              bar: _Progress) -> None:
+    """Run the pool; if a worker process dies (a crash in a native parser),
+    redo the unfinished files, and when a round makes no progress isolate
+    each file in its own worker so only the culprit is reported."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    initargs = (checker.rules_ref, checker.lang, checker.options, checker._host_kwargs)
+    pending = list(range(len(files)))
+    isolate = False
+    while pending:
+        groups = [[i] for i in pending] if isolate else [pending]
+        broken: list[int] = []
+        for group in groups:
+            pool = ProcessPoolExecutor(max_workers=1 if isolate else jobs, mp_context=_mp_context(),
+                                       initializer=_init_worker, initargs=initargs)
+            try:
+                futures = {pool.submit(_work, files[i]): i for i in group}
+                for fut in as_completed(futures):
+                    i = futures[fut]
+                    try:
+                        res = fut.result()
+                    except BrokenProcessPool:
+                        broken.append(i)
+                        continue
+                    results[i] = _fatal_check(res)
+                    bar.advance(results[i])
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
+        if isolate:
+            for i in broken:
+                results[i] = {"document": {"path": files[i], "status": "error",
+                                           "error": f"{files[i]}: the checker process crashed on this file — "
+                                                    "check that the file is not damaged; report it as a bug if it opens normally"},
+                              "findings": [], "evaluations": []}
+                bar.advance(results[i])
+            return
+        isolate = True
+        pending = sorted(broken)
+
+
+# ------------------------------------------------------------------ batch
 def run_batch(checker: Checker, paths: list[str], *, jobs: int | None = None, progress: bool | None = None,
               waivers: str | None = None, baseline: str | None = None) -> dict[str, Any]:
-    from budgetlint.core.engine import walk
+    """Walk ``paths``, check every file, build the report, then apply
+    waivers, the compliance matrix and the baseline (in that order: a waiver
+    for a finding already in the baseline is still used, and the matrix shows
+    the documents' real state, not only what is new)."""
+    from budgetlint.core.engine import summarize, walk
+    from budgetlint.core.matrix import compliance_matrix
+    from budgetlint.core.waivers import apply_baseline, apply_waivers, load_baseline, load_waivers
 
+    waiver_list = load_waivers(waivers) if waivers else None
+    known = load_baseline(baseline) if baseline else None
     files, missing = walk(paths, checker.host.registry.supported_extensions())
-    results = [checker.check_file(f) for f in files]
-    return checker.build_report(results, missing)
+    results = check_files(checker, files, jobs=jobs, progress=progress)
+    report = checker.build_report(results, missing)
+    report["rules"] = rule_catalogue(checker, report)
+    if waiver_list is not None:
+        apply_waivers(report, waiver_list, waivers, lang=checker.lang)  # type: ignore[arg-type]
+    matrix = compliance_matrix(report)
+    if known is not None:
+        apply_baseline(report, known, baseline)  # type: ignore[arg-type]
+    report["summary"] = summarize(report["documents"], report["findings"], report["evaluations"])
+    if "baseline" in report:
+        report["summary"]["baseline_known"] = report["baseline"]["known"]
+    report["summary"]["matrix"] = matrix
+    return report
+
+
+def rule_catalogue(checker: Checker, report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Metadata of every rule that was evaluated (title, description, basis,
+    severity), so SARIF/HTML/XLSX can show help text without the packs."""
+    wanted = {e["rule_id"] for e in report["evaluations"]}
+    out: dict[str, dict[str, Any]] = {}
+    refs = [checker.rules_ref] if checker.rules_ref else report["rule_pack"]["used"]
+    for name in refs:
+        try:
+            pack = checker.packs.load(name, default_for={}) if checker.rules_ref else checker.packs.load(name)
+        except BudgetlintError:
+            continue
+        for rid in sorted(wanted - set(out)):
+            rule = pack.rules.get(rid)
+            if rule is not None:
+                out[rid] = {"id": rid, "check": rule.check, "severity": rule.severity, "title": rule.title,
+                            "description": rule.description, "basis": rule.basis, "pack": name}
+    return {k: out[k] for k in sorted(out)}
