@@ -22,7 +22,6 @@ CEL libraries turn Decimal into float or have no cost limit.)
 """
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
@@ -196,8 +195,10 @@ class Evaluator:
             raise FormulaError(f"evaluation exceeded {MAX_STEPS} steps", fix="simplify the expression")
 
     def _lookup(self, pattern: str) -> list[Resolved]:
-        if any(ch in pattern for ch in "*?["):
-            keys = [k for k in self.names if fnmatch.fnmatchcase(k, pattern)]
+        if "*" in pattern or "?" in pattern:
+            # only * and ? are wildcards: names such as scorecard[1].总分.得分 contain brackets
+            rx = re.compile("^" + re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + "$")
+            keys = [k for k in self.names if rx.match(k)]
         else:
             keys = [pattern] if pattern in self.names else []
         out = []

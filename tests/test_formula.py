@@ -16,6 +16,8 @@ NAMES = {
     "表05.2013101.项目支出": {"value": "0.00", "decimals": 2, "loc": {"line": 278}},
     "表05.20126.项目支出": {"value": "5.00", "decimals": 2, "loc": {"line": 275}},
     "费用 (含税)": {"value": "0.1", "decimals": 1, "loc": {}},
+    "scorecard[1].总分.得分": {"value": "99", "decimals": 0, "loc": {"line": 176}},
+    "scorecard[2].总分.得分": {"value": "85", "decimals": 0, "loc": {"line": 693}},
 }
 
 
@@ -39,6 +41,13 @@ def test_names_wildcards_functions_and_within() -> None:
     assert out["left"] == Decimal("59.3")
     out, _ = evaluate("`费用 (含税)` * 10 == 1")
     assert out["left"] == Decimal("1.0")
+
+
+def test_bracketed_names_and_wildcards_over_them() -> None:
+    out, _ = evaluate("scorecard[1].总分.得分 == 99")
+    assert out["left"] == Decimal(99)
+    out, ev = evaluate("min(scorecard[*].总分.得分) >= 80")
+    assert out["left"] == Decimal(85) and len(ev.used) == 2
 
 
 def test_comparison_with_tolerance() -> None:
