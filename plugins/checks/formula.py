@@ -62,7 +62,9 @@ class Formula(Check):
 
     def run(self, ctx: CheckContext) -> None:
         rule = parse(ctx.params["expression"])
-        names = ctx.doc.get("named_values") or {}
+        # values a recognizer tagged with a part are visible only while checking that part
+        names = {k: v for k, v in (ctx.doc.get("named_values") or {}).items()
+                 if v.get("part") in (None, ctx.part.get("id"))}
         ev = Evaluator(names)
         result = ev.evaluate(rule)
         if ev.missing and ctx.params.get("missing") != "zero":
