@@ -1,0 +1,251 @@
+"""Recognizer ``statements`` (order 40): the quantities a 部门决算 情况说明
+states in prose, so that checks can recompute them.
+
+The narrative restates the tables in sentences that follow the national
+template — “与上年相比，增加197.95万元，增长37.9%”, “年初预算为0万元，支出决算为
+5万元，完成年初预算的100%”, “基本支出472.58万元，占71.5%”.  Clerks edit those
+sentences by hand every year, and that is where the arithmetic goes wrong.
+This recognizer turns each sentence into a statement record; the patterns
+live in ``statement_patterns.yaml`` beside this module (data, not code), so a
+region whose template words things differently adds a pattern, not Python.
+
+Output (``doc["statements"]``), one record per recognised phrase::
+
+    {"kind": "change", "subject": "收入总计", "topic": None,
+     "amount": {"value": "522.47", "decimals": 2, "text": "522.47万元"},   # the base
+     "change": {...}, "rate": {...}, "direction": "增加", "rate_direction": "增加",
+     "reference": "与上年相比", "part": "p0", "block": "b212", "section": "一、收入支出…",
+     "loc": {"line": 380, "end_line": 380}, "sentence": "…"}
+
+kinds: ``amount``, ``share`` (amount, share, denominator, total),
+``change`` (amount = the base the change refers to, change, rate),
+``completion`` (budget, actual, completion), ``count``.
+
+``doc["glossary"]`` lists the terms a 名词解释 section defines
+(``{"term", "part", "block", "loc"}``).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from budgetlint.core.values import decimals_of, normalize_text
+
+PATTERNS_FILE = Path(__file__).with_name("statement_patterns.yaml")
+_TEXT_FIELDS = ("direction", "rate_direction", "reference", "denominator", "subject")
+
+
+@lru_cache(maxsize=4)
+def load_patterns(path: str = str(PATTERNS_FILE)) -> dict[str, Any]:
+    """The compiled pattern set (cached: the file is read once per process)."""
+    from budgetlint.core.errors import PluginError
+    from budgetlint.core.rulepack import plain, read_yaml
+
+    data = plain(read_yaml(Path(path)))
+    num = data["num"]
+    out: dict[str, Any] = {
+        "boundary": re.compile(data["subject_boundary"]),
+        "strip": [re.compile(p) for p in data.get("subject_strip", [])],
+        "lead": re.compile(data["enumeration_lead"]),
+        "topics": [(t["key"], re.compile(t["pattern"])) for t in data.get("topics", [])],
+        "directions": {w: norm for norm, words in data.get("directions", {}).items() for w in words},
+        "skip_sections": re.compile(data.get("skip_sections") or r"(?!)"),
+        "patterns": [],
+    }
+    for p in data["patterns"]:
+        rx = p["pattern"].replace("{amt}", "{num}万元").replace("{num}", num)
+        try:
+            out["patterns"].append({"kind": p["kind"], "subject": p.get("subject"), "rx": re.compile(rx)})
+        except re.error as exc:
+            raise PluginError(f"invalid statement pattern {p['pattern']!r}: {exc}", culprit=path,
+                             fix="correct the regular expression") from exc
+    return out
+
+
+def _field(text: str, unit: str = "") -> dict[str, Any]:
+    clean = text.replace(",", "")
+    return {"value": clean, "decimals": decimals_of(clean), "text": text + unit}
+
+
+def clean_subject(text: str, cfg: dict[str, Any]) -> str:
+    """Trim a subject to its words: ``其中:财政拨款收入`` → ``财政拨款收入``."""
+    s = text
+    for _ in range(2):
+        for rx in cfg["strip"]:
+            s = rx.sub("", s)
+    return s.strip(",;:、。 ")
+
+
+def topic_of(subject: str, cfg: dict[str, Any]) -> str | None:
+    for key, rx in cfg["topics"]:
+        if rx.search(subject):
+            return key
+    return None
+
+
+def _lookback_subject(text: str, end: int, cfg: dict[str, Any]) -> str:
+    start = 0
+    for m in cfg["boundary"].finditer(text, 0, end):
+        start = m.end()
+    return text[start:end]
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    s = max(text.rfind("。", 0, start), text.rfind(";", 0, start)) + 1
+    e = len(text)
+    for ch in "。;":
+        k = text.find(ch, end)
+        if k != -1:
+            e = min(e, k + 1)
+    return text[s:e]
+
+
+def _is_title_like(text: str) -> bool:
+    """A short line that names a section (``名词解释``, ``情况说明``)."""
+    t = normalize_text(text)
+    return 0 < len(t) <= 16 and not re.search(r"[,。;:%]|\d", t)
+
+
+def extract_paragraph(text: str, cfg: dict[str, Any]) -> list[dict[str, Any]]:
+    """Statements of one paragraph (normalised text), in reading order, each
+    with ``_pos`` (start offset) and ``_amounts`` [(pos, field, subject)]."""
+    taken: list[tuple[int, int]] = []
+    found: list[dict[str, Any]] = []
+    for pat in cfg["patterns"]:
+        for m in pat["rx"].finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            st: dict[str, Any] = {"kind": pat["kind"], "_pos": m.start(), "_end": m.end(), "_amounts": []}
+            for name, val in m.groupdict().items():
+                if val is None or val == "":
+                    continue
+                if name in _TEXT_FIELDS:
+                    st[name] = val
+                else:
+                    unit = "%" if name in ("rate", "share", "completion") else ("" if name == "count" else "万元")
+                    st[name] = _field(val, unit)
+            lead_subject = clean_subject(_lookback_subject(text, m.start(), cfg), cfg)
+            if pat["subject"]:
+                st["subject"] = pat["subject"]
+            elif pat["kind"] == "change":
+                st["subject"] = clean_subject(st.get("subject", ""), cfg)
+            elif pat["kind"] in ("share", "amount"):
+                st["subject"] = lead_subject
+            elif pat["kind"] == "completion":
+                st["subject"] = re.sub(r"(?:年初|全年)?$", "", lead_subject)
+            for key in ("direction", "rate_direction"):
+                if key in st:
+                    st[key + "_text"] = st[key]
+                    st[key] = cfg["directions"].get(st[key], st[key])
+            for name in ("amount", "actual"):
+                if name in st:
+                    st["_amounts"].append((m.start(name), st[name], st.get("subject", "")))
+            taken.append((m.start(), m.end()))
+            found.append(st)
+    found.sort(key=lambda s: s["_pos"])
+    return found
+
+
+def _resolve(paragraph: list[dict[str, Any]], text: str, prev_total: dict[str, Any] | None,
+             history: list[dict[str, Any]], cfg: dict[str, Any]) -> None:
+    """Fill the context a statement leaves implicit: the base amount of a
+    change, the denominator of a share."""
+    amounts = [a for st in paragraph for a in st["_amounts"]]
+    amounts.sort(key=lambda a: a[0])
+    leads = [m.start() for m in cfg["lead"].finditer(text)]
+    for st in paragraph:
+        if st["kind"] == "change":
+            before = [a for a in amounts if a[0] < st["_pos"]]
+            own = st.get("subject")
+            if before and (not own or topic_of(own, cfg) == topic_of(before[-1][2], cfg)):
+                if "change" in st:
+                    st["amount"] = before[-1][1]
+                if not own:
+                    st["subject"] = before[-1][2]
+        if st["kind"] == "share":
+            denom = (st.get("denominator") or "").rstrip("的")
+            st["denominator"] = denom
+            if denom:
+                key = re.sub(r"^(本年|本年度|当年)", "", denom)
+                for cand in reversed(history + [s for s in paragraph if s["_pos"] < st["_pos"]]):
+                    subj = cand.get("subject", "")
+                    val = cand.get("amount") if cand["kind"] in ("amount", "share") else None
+                    if val and subj and (subj.endswith(key) or key.endswith(subj)) and cand is not st:
+                        st["total"] = dict(val, block=cand["block"] if "block" in cand else None,
+                                           loc=cand.get("loc"), subject=subj)
+                        st["total_from"] = "named"
+                        break
+            else:
+                lead_pos = [p for p in leads if p < st["_pos"]]
+                if lead_pos:
+                    before = [a for a in amounts if a[0] < lead_pos[-1]]
+                    if before:
+                        st["total"] = dict(before[-1][1], subject=before[-1][2])
+                        st["total_from"] = "enumeration"
+                elif prev_total is not None:
+                    st["total"] = prev_total
+                    st["total_from"] = "enumeration"
+
+
+def recognize_statements(doc: dict[str, Any]) -> None:
+    """Fill ``doc["statements"]`` and ``doc["glossary"]`` (see module doc)."""
+    cfg = load_patterns()
+    statements: list[dict[str, Any]] = []
+    glossary: list[dict[str, Any]] = []
+    for part in doc.get("parts", []):
+        if part.get("type") in ("绩效自评表/项目", "绩效自评表/部门整体"):
+            continue
+        section = ""
+        context_subject = ""
+        prev_total: dict[str, Any] | None = None
+        history: list[dict[str, Any]] = []
+        for block in doc["blocks"][part["first_block"]: part["last_block"] + 1]:
+            btype = block["type"]
+            if btype == "table":
+                prev_total = None
+                continue
+            text = normalize_text(block.get("text", ""))
+            if btype == "heading" or _is_title_like(block.get("text", "")):
+                section = block.get("text", "")
+                context_subject = clean_subject(re.sub(r"\d+(?:\.\d+)?万元.*$", "", text), cfg)
+                if btype == "heading" and not re.search(r"万元", text):
+                    prev_total = None
+                    continue
+            if cfg["skip_sections"].search(section):
+                m = re.match(r"^(?:[一二三四五六七八九十]+、|\d+[.、])?([^:]{2,30}):", text)
+                if m:
+                    glossary.append({"term": m.group(1), "part": part["id"], "block": block["id"],
+                                     "loc": block.get("loc", {})})
+                continue
+            found = extract_paragraph(text, cfg)
+            if block.get("numbering") and len(text) <= 80 and not any(s["kind"] != "amount" for s in found):
+                context_subject = clean_subject(re.sub(r"\d+(?:\.\d+)?万元.*$", "", text), cfg)
+            for st in found:
+                st.update(part=part["id"], block=block["id"], section=section, loc=block.get("loc", {}))
+            _resolve(found, text, prev_total, history, cfg)
+            for st in found:
+                if st["kind"] == "completion" and not st.get("subject"):
+                    st["subject"] = context_subject
+                    st["subject_from"] = "heading"
+                st["topic"] = topic_of(st.get("subject", ""), cfg)
+                st["sentence"] = _sentence(text, st["_pos"], st["_end"])
+            history.extend(found)
+            ends_open = text.endswith((":", "："))
+            amounts = [a for st in found for a in st["_amounts"]]
+            if ends_open and amounts:
+                last = max(amounts, key=lambda a: a[0])
+                prev_total = dict(last[1], subject=last[2], block=block["id"], loc=block.get("loc", {}))
+            elif not ends_open and amounts and not any(s["kind"] == "share" for s in found):
+                prev_total = None
+            for st in found:
+                for k in ("_pos", "_end", "_amounts"):
+                    st.pop(k, None)
+                statements.append(st)
+    doc["statements"] = statements
+    doc["glossary"] = glossary
+
+
+def register(registry) -> None:
+    registry.add_recognizer("statements", recognize_statements, order=40)
