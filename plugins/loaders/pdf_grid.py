@@ -1,0 +1,236 @@
+"""Ruled-table reconstruction for the PDF loader.
+
+Published 部门决算 tables are drawn, not tagged: a PDF only holds line
+segments (stroked paths, or thin filled rectangles when Word/WPS exported
+the file) and characters at positions.  This module turns the rulings of a
+page into tables: merge collinear pieces, group crossing rulings into
+tables, derive the cell grid from the distinct ruling positions, and merge
+grid cells wherever a ruling is absent (colspan/rowspan).  Everything works
+in *display* coordinates (points, origin top-left, page rotation applied) so
+that reading order and ``bbox`` mean what a reader sees.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+SNAP = 2.5        # rulings closer than this (points) are the same line
+JOIN_GAP = 3.0    # collinear pieces with a gap up to this are one ruling
+MIN_LEN = 3.0     # shorter segments are dots/decoration, not rulings
+THIN = 3.0        # a filled rectangle thinner than this is a ruling
+
+
+@dataclass
+class Seg:
+    """An axis-aligned ruling: ``pos`` is y for horizontal, x for vertical;
+    ``a``..``b`` its extent along the other axis."""
+    pos: float
+    a: float
+    b: float
+
+
+@dataclass
+class Region:
+    """One table cell: grid rows r0..r1 and columns c0..c1 (inclusive)."""
+    r0: int
+    c0: int
+    r1: int
+    c1: int
+    chars: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class Grid:
+    xs: list[float]
+    ys: list[float]
+    regions: list[Region]
+    owner: list[list[int]]
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return self.xs[0], self.ys[0], self.xs[-1], self.ys[-1]
+
+    def contains(self, x: float, y: float, slack: float = 1.0) -> bool:
+        return self.xs[0] - slack <= x <= self.xs[-1] + slack and self.ys[0] - slack <= y <= self.ys[-1] + slack
+
+    def region_at(self, x: float, y: float) -> Region:
+        c = min(max(bisect_right(self.xs, x) - 1, 0), len(self.xs) - 2)
+        r = min(max(bisect_right(self.ys, y) - 1, 0), len(self.ys) - 2)
+        return self.regions[self.owner[r][c]]
+
+
+def page_rulings(page: Any, to_display: Callable[[float, float], tuple[float, float]]) -> tuple[list[Seg], list[Seg]]:
+    """Horizontal and vertical rulings of a page in display coordinates.
+
+    Thin paths (lines, hairline rectangles) are read from their bounds, one
+    call each; only larger paths (cell borders drawn as rectangles, boxes)
+    are walked segment by segment."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    hs: list[Seg] = []
+    vs: list[Seg] = []
+
+    def add(x0: float, y0: float, x1: float, y1: float) -> None:
+        (ax, ay), (bx, by) = to_display(x0, y0), to_display(x1, y1)
+        if abs(ay - by) <= 1.0 and abs(ax - bx) >= MIN_LEN:
+            hs.append(Seg((ay + by) / 2, min(ax, bx), max(ax, bx)))
+        elif abs(ax - bx) <= 1.0 and abs(ay - by) >= MIN_LEN:
+            vs.append(Seg((ax + bx) / 2, min(ay, by), max(ay, by)))
+
+    fx, fy = ctypes.c_float(), ctypes.c_float()
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
+        left, bottom, right, top = obj.get_bounds()
+        w, h = right - left, top - bottom
+        if w < MIN_LEN and h < MIN_LEN:
+            continue
+        if h <= THIN:
+            add(left, (bottom + top) / 2, right, (bottom + top) / 2)
+            continue
+        if w <= THIN:
+            add((left + right) / 2, bottom, (left + right) / 2, top)
+            continue
+        n = pdfium_c.FPDFPath_CountSegments(obj.raw)
+        if n <= 1 or n > 400:
+            continue
+        m = obj.get_matrix()
+        start = prev = None
+        for k in range(n):
+            seg = pdfium_c.FPDFPath_GetPathSegment(obj.raw, k)
+            pdfium_c.FPDFPathSegment_GetPoint(seg, fx, fy)
+            pt = (m.a * fx.value + m.c * fy.value + m.e, m.b * fx.value + m.d * fy.value + m.f)
+            kind = pdfium_c.FPDFPathSegment_GetType(seg)
+            if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
+                start = prev = pt
+                continue
+            if kind == pdfium_c.FPDF_SEGMENT_LINETO and prev is not None:
+                add(prev[0], prev[1], pt[0], pt[1])
+            prev = pt
+            if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
+                add(pt[0], pt[1], start[0], start[1])
+                prev = start
+    return merge(hs), merge(vs)
+
+
+def merge(segs: list[Seg]) -> list[Seg]:
+    """Snap rulings at nearly the same position and join collinear pieces
+    (tables are often drawn cell border by cell border)."""
+    out: list[Seg] = []
+    segs = sorted(segs, key=lambda s: s.pos)
+    i = 0
+    while i < len(segs):
+        group = [segs[i]]
+        j = i + 1
+        while j < len(segs) and segs[j].pos - group[-1].pos <= SNAP:
+            group.append(segs[j])
+            j += 1
+        pos = sum(s.pos for s in group) / len(group)
+        group.sort(key=lambda s: s.a)
+        cur = Seg(pos, group[0].a, group[0].b)
+        for s in group[1:]:
+            if s.a <= cur.b + JOIN_GAP:
+                cur.b = max(cur.b, s.b)
+            else:
+                out.append(cur)
+                cur = Seg(pos, s.a, s.b)
+        out.append(cur)
+        i = j
+    return out
+
+
+def _clusters(values: list[float]) -> list[float]:
+    values = sorted(values)
+    out: list[list[float]] = []
+    for v in values:
+        if out and v - out[-1][-1] <= SNAP:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(c) / len(c) for c in out]
+
+
+def find_grids(hs: list[Seg], vs: list[Seg]) -> list[Grid]:
+    """Group crossing rulings into tables and build each table's cell grid."""
+    n_h = len(hs)
+    parent = list(range(n_h + len(vs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, h in enumerate(hs):
+        for j, v in enumerate(vs):
+            if h.a - SNAP <= v.pos <= h.b + SNAP and v.a - SNAP <= h.pos <= v.b + SNAP:
+                ri, rj = find(i), find(n_h + j)
+                if ri != rj:
+                    parent[ri] = rj
+    groups: dict[int, tuple[list[Seg], list[Seg]]] = {}
+    for i, h in enumerate(hs):
+        groups.setdefault(find(i), ([], []))[0].append(h)
+    for j, v in enumerate(vs):
+        groups.setdefault(find(n_h + j), ([], []))[1].append(v)
+    grids = []
+    for gh, gv in groups.values():
+        if len(gh) < 2 or len(gv) < 2:
+            continue
+        grid = _build_grid(gh, gv)
+        if grid is not None:
+            grids.append(grid)
+    grids.sort(key=lambda g: (g.ys[0], g.xs[0]))
+    return grids
+
+
+def _covers(segs: list[Seg], pos: float, a: float, b: float) -> bool:
+    """Is the boundary at ``pos`` between ``a`` and ``b`` drawn (mostly)?"""
+    need = 0.5 * (b - a)
+    got = 0.0
+    for s in segs:
+        if abs(s.pos - pos) <= SNAP:
+            got += max(0.0, min(s.b, b) - max(s.a, a))
+    return got >= need
+
+
+def _build_grid(hs: list[Seg], vs: list[Seg]) -> Grid | None:
+    xs = _clusters([v.pos for v in vs] + [min(h.a for h in hs), max(h.b for h in hs)])
+    ys = _clusters([h.pos for h in hs] + [min(v.a for v in vs), max(v.b for v in vs)])
+    if len(xs) < 2 or len(ys) < 2:
+        return None
+    n_r, n_c = len(ys) - 1, len(xs) - 1
+    # union grid cells across absent rulings
+    parent = list(range(n_r * n_c))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for r in range(n_r):
+        for c in range(n_c):
+            if c + 1 < n_c and not _covers(vs, xs[c + 1], ys[r], ys[r + 1]):
+                parent[find(r * n_c + c)] = find(r * n_c + c + 1)
+            if r + 1 < n_r and not _covers(hs, ys[r + 1], xs[c], xs[c + 1]):
+                parent[find(r * n_c + c)] = find((r + 1) * n_c + c)
+    boxes: dict[int, list[int]] = {}
+    for r in range(n_r):
+        for c in range(n_c):
+            b = boxes.setdefault(find(r * n_c + c), [r, c, r, c])
+            b[0], b[1], b[2], b[3] = min(b[0], r), min(b[1], c), max(b[2], r), max(b[3], c)
+    owner = [[-1] * n_c for _ in range(n_r)]
+    regions: list[Region] = []
+    for r0, c0, r1, c1 in sorted(boxes.values()):
+        if owner[r0][c0] != -1:
+            continue  # a non-rectangular merge already claimed by its bounding box
+        idx = len(regions)
+        regions.append(Region(r0, c0, r1, c1))
+        for r in range(r0, r1 + 1):
+            for c in range(c0, c1 + 1):
+                if owner[r][c] == -1:
+                    owner[r][c] = idx
+    if len(regions) < 2:
+        return None  # a framed box (text box, border) is not a table
+    return Grid(xs, ys, regions, owner)
