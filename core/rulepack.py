@@ -271,7 +271,7 @@ class PackLoader:
     def __init__(self, registry: Registry, builtin_dirs: list[Path]) -> None:
         self.registry = registry
         self.builtin_dirs = builtin_dirs
-        self._cache: dict[Path, RulePack] = {}
+        self._cache: dict[tuple[Path, str | None], RulePack] = {}
         self._builtins: dict[str, Path] | None = None
 
     # ------------------------------------------------------------ catalogue
@@ -336,8 +336,9 @@ class PackLoader:
     def load(self, ref: str, *, default_for: dict[str, Any] | None = None,
              _stack: tuple[Path, ...] = (), _relative_to: Path | None = None) -> RulePack:
         path = self.locate(ref, _relative_to)
-        key = path
-        if key in self._cache and not _stack and default_for is None:
+        default_name = self.select_builtin(default_for) if default_for is not None and not _stack else None
+        key = (path, default_name)
+        if key in self._cache and not _stack:
             return self._cache[key]
         if key in _stack:
             cycle = " -> ".join(str(p) for p in (*_stack, path))
@@ -390,7 +391,7 @@ class PackLoader:
         pack = RulePack(name=raw.name, path=str(raw.path), title=str(node.get("title") or ""),
                         select=plain(node.get("select") or {}),
                         chain=[raw.name, *(parent.chain if parent else [])], rules=rules)
-        if not _stack and default_for is None:
+        if not _stack:
             self._cache[key] = pack
         return pack
 
