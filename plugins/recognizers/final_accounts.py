@@ -1,0 +1,561 @@
+"""Recognizer for the nine standard tables of a 部门决算 (final accounts).
+
+Why: every arithmetic, cross-table and completeness rule on a final-accounts
+disclosure needs to know *which* table is which (titles and codes vary by
+template and year: 公开01表 … / 财决批复01表 …, “收入支出决算总表” /
+“收入支出决算批复表”), which column is 基本支出 and which row is 类 201, in
+spite of PDF text exports that shift cells.  All names, aliases and patterns
+are data in ``final_accounts.yaml`` beside this module.
+
+Output (per 部门决算 part; ``doc["final_accounts"]`` is the first such part,
+``doc["final_accounts_by_part"]`` maps every part id to its result)::
+
+    {"part": "p0", "template": "公开" | "财决批复" | …,
+     "tables": [{"role": canonical role (see ROLES), "kind", "title", "code", "slot": 5,
+                 "block": "b95" | None, "empty": bool, "explained": bool,
+                 "explanation": text | None, "loc",
+                 "columns": [{"key", "label", "role"}],
+                 "rows": [{"label", "code", "level": "类"|"款"|"项"|"经济类"|"经济款"|None,
+                           "side"?: "收入"|"支出", "numbered"?: bool, "name", "loc",
+                           "cells": {column role: {"value": "7.93", "decimals": 2, "exact": bool,
+                                                   "col", "row", "loc", "text"}}}]}],
+     "named_values": {...}}
+
+Column roles: the header path of a column, each element mapped through
+``column_aliases`` and joined with ``.`` — e.g. ``合计`` (本年支出合计/小计),
+``基本支出``, ``项目支出``, ``财政拨款收入``, ``本年支出.基本支出`` (under a
+group header), ``预算.公务接待费`` (三公).  Two-sided 总表 columns: ``金额``
+for each side's main amount column, otherwise the aliased header
+(``一般公共预算财政拨款`` …).  经济分类 tables: ``决算``.
+
+Named values (``doc["named_values"]`` and the table's ``named_values``), each
+``{"value", "decimals", "exact", "loc", "table", "row", "column"}``:
+
+* function tables: ``<role>.<code or 合计>.<column role>`` —
+  ``支出决算表.合计.基本支出``, ``收入决算表.2013101.合计``;
+* two-sided 总表: ``<role>.<side>.<row name>.<column role>`` —
+  ``收入支出决算总表.收入.本年收入合计.金额``,
+  ``财政拨款收入支出决算总表.收入.年初结转和结余.一般公共预算财政拨款.金额``
+  (rows under 年初/年末结转和结余 are named ``<parent>.<label>``);
+* 经济分类 table: ``<role>.<code or summary label>.决算`` —
+  ``一般公共预算财政拨款基本支出决算表.30217.决算``, ``….人员经费合计.决算``;
+* 三公: ``三公.<预算|决算>.<item>`` — ``三公.决算.合计``, ``三公.预算.公务接待费``,
+  ``三公.决算.公务用车购置及运行费.合计``.
+
+A cell printed ``0.00`` (or a dash) is marked ``exact``: the financial system
+prints no amount as zero, so it carries no rounding (param of the checks).
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from budgetlint.core.document import compact, parse_numbering
+from budgetlint.core.values import has_cjk
+
+DATA_FILE = Path(__file__).with_name("final_accounts.yaml")
+FINAL_ACCOUNTS_PART = "部门决算"
+_CODE_RE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
+_NOTE = re.compile(r"^(注|说明|备注|附注)\s*\d*\s*[:：.．]?")
+
+
+@lru_cache(maxsize=1)
+def config() -> dict[str, Any]:
+    """The recognizer's data (aliases, patterns), loaded once."""
+    from ruamel.yaml import YAML
+
+    with DATA_FILE.open(encoding="utf-8") as fh:
+        data = YAML(typ="safe").load(fh)
+    data["_codes"] = [(c["template"], re.compile(c["pattern"])) for c in data["codes"]]
+    names: list[tuple[str, dict[str, Any]]] = []
+    for t in data["tables"]:
+        for n in t["names"]:
+            names.append((_norm_title(n, data), t))
+    data["_names"] = sorted(names, key=lambda x: -len(x[0]))
+    data["_explain"] = re.compile(data["empty_explanation"])
+    data["_zero"] = re.compile(data["exact_zero_pattern"])
+    data["_ignore"] = {compact(x) for x in data["header_ignore"]}
+    return data
+
+
+
+def roles() -> list[str]:
+    """The nine canonical table roles, in the order of the 公开 template."""
+    return [t["role"] for t in config()["tables"]]
+
+
+def _norm_title(text: str, cfg: dict[str, Any] | None = None) -> str:
+    t = compact(text)
+    for w in (cfg or config())["title_strip"]:
+        t = re.sub(w if w.startswith("\\") else re.escape(w), "", t)
+    t = re.sub(r"^\d{4}年度?", "", t)
+    return t
+
+
+def role_for_title(title: str | None) -> dict[str, Any] | None:
+    """The table definition whose name the (normalized) title ends with."""
+    if not title:
+        return None
+    t = _norm_title(title)
+    for name, tdef in config()["_names"]:
+        if t == name or t.endswith(name):
+            return tdef
+    return None
+
+
+def parse_code(code: str | None) -> tuple[str, int] | None:
+    """``公开05表`` → (``公开``, 5)."""
+    if not code:
+        return None
+    c = compact(code)
+    for template, rx in config()["_codes"]:
+        m = rx.match(c)
+        if m:
+            return template, int(m.group(1))
+    return None
+
+
+# ------------------------------------------------------------------ cells
+
+def _cell_value(cell: dict[str, Any]) -> dict[str, Any] | None:
+    v = cell.get("value")
+    text = cell.get("text", "")
+    if v and v.get("kind") == "dash":
+        return {"value": "0", "decimals": None, "exact": True, "text": text}
+    if not v or v.get("kind") != "number":
+        return None
+    return {"value": v["number"], "decimals": v.get("decimals", 0),
+            "exact": bool(config()["_zero"].match(v["number"])), "text": text}
+
+
+def _out_cell(cell: dict[str, Any]) -> dict[str, Any] | None:
+    val = _cell_value(cell)
+    if val is None:
+        return None
+    val.update({"col": cell.get("col"), "row": cell.get("row"), "loc": cell.get("loc", {})})
+    return val
+
+
+def _is_amount(cell: dict[str, Any]) -> bool:
+    v = cell.get("value")
+    return bool(v) and v.get("kind") in ("number", "dash") and not _CODE_RE.match(cell.get("text", "").strip())
+
+
+# ----------------------------------------------------------------- header
+
+def _counting_row(row: list[dict[str, Any]]) -> list[tuple[int, int]] | None:
+    """The 栏次 row: (col, number) of its consecutive 1,2,3… cells."""
+    nums = []
+    for c in row:
+        t = c.get("text", "").strip()
+        if t.isdigit():
+            nums.append((c["col"], int(t)))
+    if len(nums) >= 2 and [n for _, n in nums] == list(range(nums[0][1], nums[0][1] + len(nums))):
+        others = [c for c in row if c.get("text") and not c["text"].strip().isdigit()
+                  and compact(c["text"]) not in config()["_ignore"]]
+        if not others:
+            return nums
+    return None
+
+
+def _alias(text: str) -> str:
+    t = compact(text)
+    return config()["column_aliases"].get(t, t)
+
+
+def _header_columns(block: dict[str, Any]) -> tuple[list[dict[str, Any]], int | None]:
+    """Value columns of a function/三公 table: key, label and role from the
+    header path (group headers above a column), in 栏次 order."""
+    cfg = config()
+    hrows = block["rows"][: block.get("header_rows", 0)]
+    count_idx, counting = None, None
+    for i, row in enumerate(hrows):
+        nums = _counting_row(row)
+        if nums:
+            count_idx, counting = i, nums
+    texts: dict[tuple[int, int], str] = {}
+    for i, row in enumerate(hrows):
+        if i == count_idx:
+            continue
+        for c in row:
+            t = compact(c.get("text", ""))
+            t = re.sub(r"\d+$", "", t) if t and not t.isdigit() else t
+            if t and t not in cfg["_ignore"] and not t.isdigit():
+                texts[(i, c["col"])] = t
+    n_hdr = len(hrows)
+    # PDF exports shift a group header (预算数/决算数) by a column: snap it
+    # onto the group's first column, which holds a 合计/小计 in the row below.
+    starts = {compact(x) for x in cfg["group_start_labels"]}
+    for (r, c), t in sorted(texts.items()):
+        below = [rr for rr in range(r + 1, n_hdr) if any(k[0] == rr for k in texts)]
+        if not below:
+            continue
+        rb = below[0]
+        if texts.get((rb, c)) in starts:
+            continue
+        for cc in (c + 1, c - 1):
+            if texts.get((rb, cc)) in starts and (r, cc) not in texts:
+                texts[(r, cc)] = texts.pop((r, c))
+                break
+
+    def is_group(r: int, c: int) -> bool:
+        return any((r2, c) in texts for r2 in range(r + 1, n_hdr))
+
+    if counting:
+        value_cols = [(col, n) for col, n in counting]
+    else:
+        cols = sorted({c for (_, c) in texts})
+        value_cols = [(c, i + 1) for i, c in enumerate(cols)]
+    out = []
+    for col, n in value_cols:
+        leaf_r = max((r for (r, c) in texts if c == col), default=None)
+        if leaf_r is None:
+            out.append({"key": f"c{n}", "label": "", "role": f"c{n}", "col": col})
+            continue
+        path = [texts[(leaf_r, col)]]
+        for r in range(leaf_r - 1, -1, -1):
+            for cc in range(col, -1, -1):
+                t = texts.get((r, cc))
+                if t is None:
+                    cell_text = next((compact(x.get("text", "")) for x in hrows[r] if x["col"] == cc), "")
+                    if cell_text and cell_text in cfg["_ignore"]:
+                        break
+                    continue
+                if is_group(r, cc):
+                    path.insert(0, t)
+                break
+        out.append({"key": f"c{n}", "label": "/".join(path), "role": ".".join(_alias(p) for p in path), "col": col})
+    return out, count_idx
+
+
+# ----------------------------------------------------------------- tables
+
+def _row_code(cells: list[dict[str, Any]]) -> tuple[str | None, int]:
+    """A 功能分类 code at the start of a row (whole, or split over 类/款/项
+    cells); returns (code, index of the first cell after it)."""
+    texts = [c.get("text", "").strip() for c in cells]
+    for i, t in enumerate(texts[:4]):
+        if has_cjk(t):
+            return None, i
+        if re.fullmatch(r"\d{3}", t):
+            code, j = t, i + 1
+            while j < len(texts) and j <= i + 2 and re.fullmatch(r"\d{2}", texts[j]):
+                code += texts[j]
+                j += 1
+            return code, j
+        if _CODE_RE.match(t):
+            return t, i + 1
+    return None, 0
+
+
+def _level(code: str | None, economic: bool = False) -> str | None:
+    if not code:
+        return None
+    if economic:
+        return {3: "经济类", 5: "经济款"}.get(len(code))
+    return {3: "类", 5: "款", 7: "项"}.get(len(code))
+
+
+def _parse_function(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    columns, _ = _header_columns(block)
+    rows_out = []
+    value_cols = {c["col"]: c for c in columns}
+    for row in block["rows"][block.get("header_rows", 0):]:
+        cells = sorted(row, key=lambda c: c["col"])
+        if _counting_row(cells):
+            continue
+        code, start = _row_code(cells)
+        label = next((c["text"] for c in cells if has_cjk(c.get("text", ""))), None)
+        label_idx = next((i for i, c in enumerate(cells) if has_cjk(c.get("text", ""))), -1)
+        first_val = max(start, label_idx + 1 if label_idx >= 0 and label_idx < 5 else start)
+        amounts = [c for c in cells[first_val:] if _is_amount(c)]
+        out_cells: dict[str, Any] = {}
+        if amounts and len(amounts) == len(columns):
+            pairs = zip(columns, amounts)
+        else:
+            pairs = ((value_cols[c["col"]], c) for c in cells[first_val:] if c["col"] in value_cols)
+        for col, cell in pairs:
+            oc = _out_cell(cell)
+            if oc is not None:
+                out_cells[col["role"]] = oc
+        if not code and not label and not out_cells:
+            continue
+        name = code or (compact(label) if label else None)
+        rows_out.append({"label": label, "code": code, "level": _level(code), "name": name,
+                         "loc": cells[0].get("loc", {}) if cells else {}, "cells": out_cells})
+    for c in columns:
+        c.pop("col", None)
+    return columns, rows_out
+
+
+def _strip_numbering(label: str) -> tuple[str, bool]:
+    num = parse_numbering(label)
+    if num and num["style"] in ("cn", "arabic"):
+        return label[len(num["token"]):].strip() if label.startswith(num["token"]) else \
+            re.sub(r"^[^、.．]*[、.．]\s*", "", label), True
+    return label, False
+
+
+def _parse_two_sided(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    cfg = config()["two_sided"]
+    hrows = block["rows"][: block.get("header_rows", 0)] or block["rows"][:2]
+    split = None
+    for row in hrows:
+        texts = {compact(c["text"]): c["col"] for c in row if c.get("text")}
+        if cfg["sides"][0] in texts and cfg["sides"][1] in texts:
+            split = texts[cfg["sides"][1]]
+            break
+    if split is None:
+        return [], []
+    label_row = next((r for r in hrows if any(cfg["line_number_header"] in compact(c["text"]) for c in r)), hrows[-1])
+    header = {c["col"]: compact(c.get("text", "")) for c in label_row}
+    sides = []
+    columns = []
+    for side, lo, hi in ((cfg["sides"][0], 0, split), (cfg["sides"][1], split, block["n_cols"])):
+        line_col = next((c for c in range(lo, hi) if cfg["line_number_header"] in header.get(c, "")), None)
+        amount_cols = [c for c in range(lo + 1, hi) if c != line_col]
+        roles = {}
+        for i, c in enumerate(amount_cols):
+            role = cfg["main_amount_role"] if i == 0 else _alias(re.sub(r"\d+$", "", header.get(c, "")) or f"c{c}")
+            roles[c] = role
+            columns.append({"key": f"{side}{i + 1}", "label": header.get(c, ""), "role": role, "side": side})
+        sides.append((side, lo, line_col, roles))
+    rows_out: list[dict[str, Any]] = []
+    aliases = cfg["row_aliases"]
+    for side, label_col, line_col, roles in sides:
+        parent = None
+        used: set[str] = set()
+        for row in block["rows"][block.get("header_rows", 0):]:
+            by_col = {c["col"]: c for c in row}
+            lc = by_col.get(label_col)
+            raw_label = lc["text"].strip() if lc and lc.get("text") else ""
+            if _counting_row(row):
+                continue
+            out_cells = {}
+            for col, role in roles.items():
+                cell = by_col.get(col)
+                oc = _out_cell(cell) if cell else None
+                if oc is not None:
+                    out_cells[role] = oc
+            if not raw_label and not out_cells:
+                continue
+            label, numbered = _strip_numbering(raw_label) if raw_label else ("", False)
+            key = compact(label)
+            key = aliases.get(key, key)
+            if key in cfg["subrow_parents"]:
+                parent = key
+                name = key
+            elif key == "总计" or numbered:
+                parent = None
+                name = key
+            elif parent and key:
+                name = f"{parent}.{key}"
+            else:
+                name = key
+            if name in used:
+                name = f"{name}#2"
+            if name:
+                used.add(name)
+            line_no = by_col.get(line_col, {}).get("text") if line_col is not None else None
+            rows_out.append({"label": raw_label or None, "code": None, "level": None, "side": side,
+                             "numbered": numbered, "name": name or None, "line_no": line_no or None,
+                             "loc": (lc or row[0]).get("loc", {}), "cells": out_cells})
+    return columns, rows_out
+
+
+def _parse_economic(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    cfg = config()["economic"]
+    role = cfg["amount_role"]
+    rows_out: list[dict[str, Any]] = []
+    for row in block["rows"][block.get("header_rows", 0):]:
+        item: dict[str, Any] | None = None
+        for cell in sorted(row, key=lambda c: c["col"]):
+            t = cell.get("text", "").strip()
+            if not t:
+                continue
+            if re.fullmatch(r"\d{3}(\d{2})?", t):
+                item = {"label": None, "code": t, "level": _level(t, economic=True), "name": t,
+                        "loc": cell.get("loc", {}), "cells": {}}
+                rows_out.append(item)
+            elif has_cjk(t):
+                if item is not None and item["code"] and item["label"] is None and not item["cells"]:
+                    item["label"] = t
+                else:
+                    key = compact(t)
+                    item = {"label": t, "code": None, "level": None, "name": cfg["row_aliases"].get(key, key),
+                            "loc": cell.get("loc", {}), "cells": {}}
+                    rows_out.append(item)
+            elif _is_amount(cell) and item is not None and role not in item["cells"]:
+                oc = _out_cell(cell)
+                if oc is not None:
+                    item["cells"][role] = oc
+    return [{"key": "c1", "label": "决算数", "role": role}], rows_out
+
+
+def _parse_three_public(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    columns, _ = _header_columns(block)
+    rows_out = []
+    for row in block["rows"][block.get("header_rows", 0):]:
+        cells = sorted(row, key=lambda c: c["col"])
+        amounts = [c for c in cells if _is_amount(c)]
+        if not amounts:
+            continue
+        if len(amounts) == len(columns):
+            pairs = list(zip(columns, amounts))
+        else:
+            by = {c["col"]: c for c in cells}
+            pairs = [(col, by[col["col"]]) for col in columns if col["col"] in by]
+        out_cells = {}
+        for col, cell in pairs:
+            oc = _out_cell(cell)
+            if oc is not None:
+                out_cells[col["role"]] = oc
+        rows_out.append({"label": None, "code": None, "level": None, "name": None,
+                         "loc": cells[0].get("loc", {}), "cells": out_cells})
+    for c in columns:
+        c.pop("col", None)
+    return columns, rows_out
+
+
+PARSERS = {"two_sided": _parse_two_sided, "function": _parse_function, "economic": _parse_economic,
+           "three_public": _parse_three_public}
+
+
+# ------------------------------------------------------------------ slots
+
+def _explanation(texts: list[str]) -> str | None:
+    rx = config()["_explain"]
+    for t in texts:
+        if rx.search(compact(t)):
+            return t
+    return None
+
+
+def _caption_slots(blocks: list[dict[str, Any]], start: int, end: int, attached: set[str]) -> list[dict[str, Any]]:
+    """Tables that exist only as caption paragraphs (title, code, unit, 注,
+    说明) with no table block: an empty table in a PDF export."""
+    slots = []
+    for i in range(start, end + 1):
+        b = blocks[i]
+        if b["type"] == "table" or b["id"] in attached:
+            continue
+        code = compact(b.get("text", ""))
+        if not parse_code(code):
+            continue
+        title, title_block = None, None
+        for k in range(i - 1, max(start, i - 4) - 1, -1):
+            t = blocks[k]
+            if t["type"] == "table":
+                break
+            if role_for_title(t.get("text")):
+                title, title_block = t["text"], t
+                break
+        texts, last = [], i
+        for k in range(i + 1, min(end, i + 12) + 1):
+            t = blocks[k]
+            if t["type"] == "table" or parse_code(compact(t.get("text", ""))) or role_for_title(t.get("text")) \
+                    or (t["type"] == "heading" and (t.get("level") or 9) <= 1):
+                break
+            texts.append(t.get("text", ""))
+            last = k
+        first = title_block or b
+        slots.append({"code": code, "title": title, "first": first, "code_block": b,
+                      "texts": texts, "last": blocks[last]})
+    return slots
+
+
+def _add_named(named: dict[str, Any], name: str, cell: dict[str, Any], table: dict[str, Any],
+               row: str | None, column: str) -> None:
+    if name in named:
+        return
+    named[name] = {"value": cell["value"], "decimals": cell["decimals"], "exact": cell.get("exact", False),
+                   "loc": cell.get("loc", {}), "table": table["role"], "block": table["block"],
+                   "row": row, "column": column, "text": cell.get("text")}
+
+
+def _named_values(table: dict[str, Any], named: dict[str, Any]) -> None:
+    role, kind = table["role"], table["kind"]
+    for row in table["rows"]:
+        for col, cell in row["cells"].items():
+            if kind == "three_public":
+                _add_named(named, f"三公.{col}", cell, table, None, col)
+            elif kind == "two_sided":
+                if row.get("name"):
+                    _add_named(named, f"{role}.{row['side']}.{row['name']}.{col}", cell, table, row["label"], col)
+            elif row.get("name"):
+                _add_named(named, f"{role}.{row['name']}.{col}", cell, table, row["label"], col)
+
+
+def recognize_part(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """Find and parse the nine tables of one 部门决算 part."""
+    blocks = doc["blocks"]
+    start, end = part["first_block"], part["last_block"]
+    tables: list[dict[str, Any]] = []
+    attached: set[str] = set()
+    for b in blocks[start: end + 1]:
+        if b["type"] == "table":
+            attached.update(b.get("caption_blocks", []))
+            attached.update(n["block"] for n in b.get("notes", []))
+    for b in blocks[start: end + 1]:
+        if b["type"] != "table":
+            continue
+        tdef = role_for_title(b.get("title"))
+        pc = parse_code(b.get("code"))
+        if tdef is None:
+            continue
+        columns, rows = PARSERS[tdef["kind"]](b)
+        notes = [n["text"] for n in b.get("notes", [])]
+        tables.append({"role": tdef["role"], "kind": tdef["kind"], "title": b.get("title"), "code": b.get("code"),
+                       "slot": pc[1] if pc else None, "template": pc[0] if pc else None, "block": b["id"],
+                       "loc": b.get("loc", {}), "title_loc": b.get("title_loc"), "columns": columns, "rows": rows,
+                       "notes": notes, "_explain_texts": notes})
+    for s in _caption_slots(blocks, start, end, attached):
+        tdef = role_for_title(s["title"])
+        pc = parse_code(s["code"])
+        loc = {"line": s["first"].get("loc", {}).get("line"),
+               "end_line": s["last"].get("loc", {}).get("end_line", s["last"].get("loc", {}).get("line"))}
+        if "line" not in s["first"].get("loc", {}):
+            loc = dict(s["first"].get("loc", {}))
+        tables.append({"role": tdef["role"] if tdef else None, "kind": tdef["kind"] if tdef else None,
+                       "title": s["title"], "code": s["code"], "slot": pc[1] if pc else None,
+                       "template": pc[0] if pc else None, "block": None, "caption_block": s["code_block"]["id"],
+                       "loc": loc, "title_loc": s["first"].get("loc") if s["title"] else None,
+                       "columns": [], "rows": [], "notes": [t for t in s["texts"] if _NOTE.match(compact(t))],
+                       "_explain_texts": s["texts"]})
+    tables.sort(key=lambda t: (t["loc"].get("line") or 0, t["block"] or ""))
+    named: dict[str, Any] = {}
+    for t in tables:
+        texts = t.pop("_explain_texts")
+        t["empty"] = not any(Decimal(c["value"]) != 0 for r in t["rows"] for c in r["cells"].values())
+        expl = _explanation(texts) if t["empty"] else None
+        t["explained"] = bool(expl)
+        t["explanation"] = expl
+        if t["role"]:
+            _named_values(t, named)
+    templates = [t["template"] for t in tables if t["template"]]
+    template = max(set(templates), key=templates.count) if templates else None
+    return {"part": part["id"], "template": template, "tables": tables, "named_values": named}
+
+
+def recognize_final_accounts(doc: dict[str, Any]) -> None:
+    by_part = {}
+    for part in doc.get("parts", []):
+        if part.get("type") != FINAL_ACCOUNTS_PART:
+            continue
+        by_part[part["id"]] = recognize_part(doc, part)
+    if not by_part:
+        return
+    doc["final_accounts_by_part"] = by_part
+    doc["final_accounts"] = next(iter(by_part.values()))
+    named = doc.setdefault("named_values", {})
+    for fa in by_part.values():
+        for k, v in fa["named_values"].items():
+            named.setdefault(k, v)
+
+
+def register(registry) -> None:
+    registry.add_recognizer("final_accounts", recognize_final_accounts, order=30,
+                            description="部门决算: the nine standard tables, column roles, 类/款/项 rows, named values")
