@@ -42,7 +42,7 @@ def test_gate_fails_on_a_rule_without_cases(tmp_path: Path) -> None:
     (pack / "no-cases.yaml").write_text(
         "id: no-cases\ncheck: text.forbidden_pattern\nseverity: warning\n"
         "params: {patterns: [{pattern: 待补充, label: 未完成内容}]}\n"
-        "message: {zh: 残留“{match}”}\n", encoding="utf-8")
+        'message: {zh: "残留“{match}”"}\n', encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "BUDGETLINT_DISABLE_PLUGINS"}
     res = subprocess.run([str(BIN / "budgetlint"), "rules", "test", str(pack), "--coverage"],
                          capture_output=True, text=True, env=env)
