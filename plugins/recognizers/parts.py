@@ -20,6 +20,7 @@ CODE_STRICT = re.compile(r"^(公开|财决批复|财决)\s*(\d{1,2}(?:-\d)?)\s*�
 UNIT = re.compile(r"(?:金额)?单位[:：]\s*(万元|元|千元|亿元)")
 UNIT_PAREN = re.compile(r"[（(](万元|元|千元|亿元)[)）]")
 DEPT = re.compile(r"^(?:部门|编制单位|单位名称|部门名称|预算部门名称|填报单位)[:：]\s*(.+)$")
+ATTACHMENT_LABEL = re.compile(r"附件\s*[\d一二三四五六七八九十]*(?:[-－—]\d+)?[:：]?")
 NOTE = re.compile(r"^(注|说明|备注|附注)\s*[:：]?")
 
 # Part types, in the canonical names used by rule ``applies_to.part_types``.
@@ -74,8 +75,8 @@ def recognize_captions(doc: dict[str, Any]) -> None:
             if prev["type"] == "table":
                 break
             text = compact(prev.get("text", ""))
-            if len(text) > 60 or NOTE.match(text):
-                break
+            if len(text) > 60 or NOTE.match(text) or ATTACHMENT_LABEL.fullmatch(text):
+                break  # an 附件N label opens a new attachment: lines above it caption something else
             seen += 1
             m = TABLE_CODE.search(text)
             if m and CODE_STRICT.match(compact(m.group(1))) and "code" not in block:
@@ -183,23 +184,11 @@ def recognize_parts(doc: dict[str, Any]) -> None:
         start = 0 if n == 0 else idx
         # pull title lines just before the marker (year line, unit name) into the part
         if n > 0:
-            k = idx - 1
-            while k > merged[n - 1][0] and k >= idx - 3 and blocks[k]["type"] != "table" and len(blocks[k].get("text", "")) <= 30 \
-                    and not blocks[k].get("notes"):
-                if NOTE.match(compact(blocks[k].get("text", ""))) or re.match(r"^\d+[.．、]", compact(blocks[k].get("text", ""))):
-                    break
-                k -= 1
-            start = k + 1
+            start = _lead_in_start(blocks, idx, merged[n - 1][0])
         end = (merged[n + 1][0] - 1) if n + 1 < len(merged) else len(blocks) - 1
         if n + 1 < len(merged):
             # the next part's pulled-in title lines are not ours
-            nxt = merged[n + 1][0]
-            k = nxt - 1
-            while k > idx and k >= nxt - 3 and blocks[k]["type"] != "table" and len(blocks[k].get("text", "")) <= 30:
-                if NOTE.match(compact(blocks[k].get("text", ""))) or re.match(r"^\d+[.．、]", compact(blocks[k].get("text", ""))):
-                    break
-                k -= 1
-            end = k
+            end = _lead_in_start(blocks, merged[n + 1][0], idx) - 1
         if end < start:
             end = start
         part = {"id": f"p{n}", "type": ptype, "title": title, "first_block": start, "last_block": end,
@@ -216,6 +205,27 @@ def recognize_parts(doc: dict[str, Any]) -> None:
         parts.append(part)
     doc["parts"] = parts
     _fill_meta(doc)
+
+
+_LEAD_IN = re.compile(
+    r"附件\s*[\d一二三四五六七八九十]*(?:[-－—]\d+)?[:：]?"           # 附件 / 附件1 / 附件1-1
+    r"|第[一二三四五六七八九十\d]+部分.{0,8}"                     # 第五部分 (附件)
+    r"|[（(]?20\d{2}\s*年度?[)）]?"                               # 2024年度 / （2021年度）
+    r"|(?:单位名称|部门名称|部门|编制单位|填报单位)[:：].{2,30}"     # 单位名称：…
+    r"|.{2,28}(?:委员会|办公室|研究室|政府|局|委|中心|院|厅|所|站|馆|队)")  # a unit name on its own line
+
+
+def _lead_in_start(blocks: list[dict[str, Any]], marker: int, floor: int) -> int:
+    """First block of a part whose title is at ``marker``: up to three lines
+    just before it that belong to its title page (附件1, 第五部分, a year line,
+    the unit name).  Only such lines are pulled in — a short closing sentence
+    or "无" at the end of the previous report stays with that report — and the
+    walk never goes back to ``floor`` (the previous part's title)."""
+    k = marker - 1
+    while k > floor and k >= marker - 3 and blocks[k]["type"] != "table" \
+            and _LEAD_IN.fullmatch(compact(blocks[k].get("text", ""))):
+        k -= 1
+    return k + 1
 
 
 def _next_table(blocks: list[dict[str, Any]], idx: int, within: int) -> dict[str, Any] | None:
