@@ -307,6 +307,36 @@ def rules_new(rule_id: str, check_id: str, pack_dir: Path, extends: str) -> None
                f"`budgetlint rules explain {check_id}` documents the parameters")
 
 
+# ------------------------------------------------------------------ waivers
+@main.group(cls=_Group)
+def waivers() -> None:
+    """Validate waiver files (accepted findings with reason, approver, expiry)."""
+
+
+@waivers.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--rules", "ref", metavar="PACK", help="Also check rule ids against this pack (default: all built-in packs).")
+def waivers_check(file: Path, ref: str | None) -> None:
+    """Validate a waiver file: one `file:line` error per problem, exit 2."""
+    from budgetlint.core.waivers import WAIVER_RULES, parse_waivers, today
+
+    checker = _checker()
+    known: set[str] = set(WAIVER_RULES)
+    packs = [checker.packs.load(ref)] if ref else [checker.packs.load(n) for n in checker.packs.builtins()]
+    for pack in packs:
+        known.update(pack.rules)
+    entries, errors = parse_waivers(file, known_rules=known)
+    for err in errors:
+        click.echo(f"budgetlint: {err}", err=True)
+    if errors:
+        sys.exit(2)
+    when = today()
+    expired = [w for w in entries if w.expired(when)]
+    for w in expired:
+        click.echo(f"{w.file}:{w.line}: warning: waiver for {w.rule} expired on {w.expires} — renew or remove it")
+    click.echo(f"{file}: OK — {len(entries)} waiver(s)" + (f", {len(expired)} expired" if expired else ""))
+
+
 @main.command()
 def formats() -> None:
     """List input formats and report formats."""

@@ -72,6 +72,10 @@ def render_text(report: dict[str, Any], options: dict[str, Any] | None = None) -
                 where = human_location(f.get("location", {}), lang)
                 lines.append(f"  {style(label, fg=_COLOR[sev], bold=sev == 'error')} {where}")
                 lines.append(f"      {f['message']}  [{f['rule_id']}]")
+                if f.get("waived"):
+                    w = f["waived"]
+                    lines.append(("      已豁免：" if lang == "zh" else "      waived: ") +
+                                 f"{w.get('reason', '')} ({w.get('approved_by', '')}, {w.get('waiver', '')})")
                 if f.get("expected") is not None:
                     e, a = f.get("expected"), f.get("actual")
                     lines.append(("      应为 " if lang == "zh" else "      expected ") + _fmt(e) +
@@ -87,6 +91,11 @@ def render_text(report: dict[str, Any], options: dict[str, Any] | None = None) -
                     part = parts.get(e["part"], {})
                     lines.append(f"  {e['rule_id']} [{part.get('type', e['part'])}]: {'; '.join(e.get('reasons', []))}")
         lines.append("")
+    for f in findings:  # findings about other files, e.g. an expired waiver in the waiver file
+        if f.get("source") not in by_doc:
+            label = _SEV_ZH[f["severity"]] if lang == "zh" else f["severity"]
+            lines.append(f"{f.get('source', '')}:{f.get('location', {}).get('line', '')}: "
+                         f"{style(label, fg=_COLOR[f['severity']])} {f['message']}  [{f['rule_id']}]")
     s = report["summary"]
     sev = s["by_severity"]
     if lang == "zh":

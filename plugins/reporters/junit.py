@@ -1,0 +1,120 @@
+"""JUnit XML reporter, so a CI server or a document-management pipeline can
+gate publication with its ordinary test view: one testsuite per document, one
+testcase per rule evaluated in a part.  A testcase fails when it has a
+non-waived finding at or above ``--fail-on``; it is skipped when the rule
+could not be evaluated; an unreadable document is a testsuite with an error.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+RANK = {"info": 1, "warning": 2, "error": 3, "never": 99}
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: Any) -> str:
+    """XML 1.0 cannot carry control characters, and document text may have them."""
+    return _ILLEGAL_XML.sub("\ufffd", "" if text is None else str(text))
+
+
+def _finding_text(f: dict[str, Any]) -> str:
+    from budgetlint.core.findings import human_location
+
+    lines = [f"[{f['severity']}] {human_location(f.get('location', {}))}", f["message"]]
+    ea = [f"{label}: {f[key]}" for key, label in (("expected", "应为 expected"), ("actual", "实为 actual"))
+          if f.get(key) is not None]
+    if ea:
+        lines.append("  ".join(ea))
+    if f.get("waived"):
+        lines.append(f"已豁免 waived: {f['waived'].get('reason', '')} ({f['waived'].get('approved_by', '')})")
+    return "\n".join(lines)
+
+
+def render_junit(report: dict[str, Any], options: dict[str, Any] | None = None) -> str:
+    import xml.etree.ElementTree as ET
+
+    threshold = RANK.get((options or {}).get("fail_on", "error"), 3)
+    by_eval: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    loose: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in report["findings"]:
+        pid = (f.get("part") or {}).get("id")
+        if pid:
+            by_eval[(f.get("source", ""), pid, f["rule_id"])].append(f)
+        else:
+            loose[f.get("source", "")].append(f)
+    evals: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for e in report["evaluations"]:
+        evals[e["document"]].append(e)
+
+    root = ET.Element("testsuites", name="budgetlint")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+
+    def suite(name: str) -> ET.Element:
+        return ET.SubElement(root, "testsuite", name=_clean(name))
+
+    def close(s: ET.Element, counts: dict[str, int]) -> None:
+        for k, v in counts.items():
+            s.set(k, str(v))
+            totals[k] += v
+
+    for d in report["documents"]:
+        path = d["path"]
+        s = suite(path)
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        if d.get("status") == "error":
+            tc = ET.SubElement(s, "testcase", classname=_clean(path), name="load")
+            ET.SubElement(tc, "error", message=_clean(d.get("error", "unreadable")), type="InputError")
+            counts["tests"] += 1
+            counts["errors"] += 1
+            close(s, counts)
+            continue
+        props = ET.SubElement(s, "properties")
+        meta = d.get("meta", {})
+        for key in ("department", "fiscal_year", "region"):
+            if meta.get(key):
+                ET.SubElement(props, "property", name=key, value=_clean(meta[key]))
+        if d.get("sha256"):
+            ET.SubElement(props, "property", name="sha256", value=d["sha256"])
+        for e in evals.get(path, []):
+            counts["tests"] += 1
+            cls = f"{path}.{e.get('part_type') or e['part']}"
+            tc = ET.SubElement(s, "testcase", classname=_clean(cls), name=_clean(f"{e['rule_id']} [{e['part']}]"))
+            fs = by_eval.get((path, e["part"], e["rule_id"]), [])
+            failing = [f for f in fs if not f.get("waived") and RANK[f["severity"]] >= threshold]
+            if failing:
+                counts["failures"] += 1
+                worst = max(failing, key=lambda f: RANK[f["severity"]])
+                el = ET.SubElement(tc, "failure", type=worst["severity"],
+                                   message=_clean(f"{len(failing)} finding(s): {worst['message']}"))
+                el.text = _clean("\n\n".join(_finding_text(f) for f in failing))
+            elif e["status"] == "not_evaluated":
+                counts["skipped"] += 1
+                ET.SubElement(tc, "skipped", message=_clean("; ".join(e.get("reasons", [])) or "not evaluated"))
+            other = [f for f in fs if f not in failing]
+            if other:
+                ET.SubElement(tc, "system-out").text = _clean("\n\n".join(_finding_text(f) for f in other))
+        close(s, counts)
+    for source, fs in sorted(loose.items()):  # findings about other files, e.g. the waiver file itself
+        s = suite(source)
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        for f in fs:
+            counts["tests"] += 1
+            tc = ET.SubElement(s, "testcase", classname=_clean(source),
+                               name=_clean(f"{f['rule_id']} [line {f.get('location', {}).get('line', '')}]"))
+            if not f.get("waived") and RANK[f["severity"]] >= threshold:
+                counts["failures"] += 1
+                ET.SubElement(tc, "failure", type=f["severity"], message=_clean(f["message"])).text = \
+                    _clean(_finding_text(f))
+            else:
+                ET.SubElement(tc, "system-out").text = _clean(_finding_text(f))
+        close(s, counts)
+    for k, v in totals.items():
+        root.set(k, str(v))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def register(registry) -> None:
+    registry.add_reporter("junit", render_junit, description="JUnit XML (one testsuite per document)")
