@@ -84,6 +84,12 @@ def _is_tab_line(line: str) -> bool:
     return "\t" in line
 
 
+def _is_p_continuation(line: str) -> bool:
+    """A ``<p>…`` line that continues the previous row's last cell after a
+    page break; the exporter may pad it with empty tab fields."""
+    return line.lstrip().startswith("<p>") and not any(f.strip() for f in line.split("\t")[1:])
+
+
 def _is_pipe_line(line: str) -> bool:
     s = line.lstrip()
     return s.startswith("|") and s.count("|") >= 2
@@ -285,7 +291,7 @@ class _TextParser:
             line = self.lines[k]
             if not line.strip():
                 continue
-            if not _is_tab_line(line):  # "<p>…" continuation of the last filled cell
+            if not _is_tab_line(line) or _is_p_continuation(line):  # "<p>…" continues the last filled cell
                 if rows:
                     target = next((c for c in reversed(rows[-1]) if c["text"]), rows[-1][-1])
                     merged = (target.get("raw") or target["text"]) + _cell_text(line).strip()
