@@ -1,0 +1,317 @@
+"""Check types that recompute the percentages a 情况说明 prints from the
+amounts it prints beside them (``doc["statements"]``, recognizer
+``statements``): year-on-year rates, shares and budget completion rates.
+
+The tolerance follows what was printed: the interval of every rate the
+printed (rounded) amounts allow, widened by half a unit in the last printed
+place of the percentage — so “19.1%” for 19.077% is fine and “37.9%” for 61.0%
+is not.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, ClassVar
+
+from budgetlint.core.checks import Check, CheckContext, Operand, half_ulp
+
+HUNDRED = Decimal(100)
+_TOLERANCE = {"oneOf": [{"const": "printed"}, {"type": "number", "minimum": 0}], "default": "printed"}
+_TEXT = {"type": "object", "properties": {"zh": {"type": "string"}, "en": {"type": "string"}},
+         "additionalProperties": False}
+
+
+def statements_of(ctx: CheckContext, kind: str) -> list[dict[str, Any]] | None:
+    """The part's statements of ``kind``; None (and not-evaluated) when the
+    recognizer did not run."""
+    if "statements" not in ctx.doc:
+        ctx.not_evaluated("no narrative statements: the statements recognizer did not run")
+        return None
+    return [s for s in ctx.doc["statements"] if s.get("part") == ctx.part.get("id") and s["kind"] == kind]
+
+
+def dec(field: dict[str, Any] | None) -> Decimal | None:
+    if not field:
+        return None
+    return Decimal(field["value"])
+
+
+def operand(ctx: CheckContext, st: dict[str, Any], name: str, label: str) -> Operand:
+    f = st[name]
+    return Operand(Decimal(f["value"]), f["value"], statement_location(ctx, st), label, f.get("decimals"))
+
+
+def statement_location(ctx: CheckContext, st: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    block = next((b for b in ctx.doc["blocks"] if b["id"] == st.get("block")), None)
+    loc = ctx.block_location(block) if block else dict(st.get("loc", {}))
+    loc["snippet"] = st.get("sentence", "")[:120]
+    if st.get("subject"):
+        loc["subject"] = st["subject"]
+    loc.update({k: v for k, v in extra.items() if v is not None})
+    return loc
+
+
+def ratio_interval(num: Decimal, num_tol: Decimal, den: Decimal, den_tol: Decimal) -> tuple[Decimal, Decimal]:
+    """Smallest and largest num/den×100 the printed roundings allow."""
+    lo_den, hi_den = den - den_tol, den + den_tol
+    if lo_den <= 0:
+        lo_den = den if den > 0 else Decimal("1e-9")
+    lo = max(num - num_tol, Decimal(0)) / hi_den * HUNDRED
+    hi = (num + num_tol) / lo_den * HUNDRED
+    return lo, hi
+
+
+def percent_tolerance(ctx: CheckContext, expected: Decimal, lo: Decimal, hi: Decimal, printed: dict[str, Any]) -> Decimal:
+    explicit = ctx.params.get("tolerance", "printed")
+    if explicit not in (None, "printed"):
+        return Decimal(str(explicit))
+    return max(hi - expected, expected - lo) + half_ulp(printed["value"], printed.get("decimals"))
+
+
+def shown(value: Decimal, places: int = 2) -> Decimal:
+    """For the message: a computed percentage to ``places`` decimals."""
+    return value.quantize(Decimal(1).scaleb(-places))
+
+
+def rounds_to(expected: Decimal, printed: dict[str, Any]) -> bool:
+    """True when the printed percentage is exactly ``expected`` rounded to
+    the decimals it was printed with (19.08% printed “19.1%”): no finding."""
+    places = printed.get("decimals") or 0
+    return expected.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) == Decimal(printed["value"])
+
+
+def pick(text: dict[str, str] | None, lang: str) -> str:
+    if not text:
+        return ""
+    return text.get(lang) or text.get("zh") or ""
+
+
+def signed_change(st: dict[str, Any]) -> Decimal | None:
+    change = dec(st.get("change"))
+    if change is None:
+        return None
+    if st.get("direction") == "减少":
+        return -change
+    if st.get("direction") == "增加":
+        return change
+    return None
+
+
+class ChangeRate(Check):
+    """Year-on-year (or against-budget) changes stated in the narrative.
+
+    What it checks
+        Each “与上年相比，增加/减少 X 万元，增长/降低 Y%” statement (recognizer
+        ``statements``, kind ``change``).  ``mode: rate`` recomputes Y against
+        the previous amount, which is the current amount minus the signed
+        change (522.47 − 197.95 = 324.52 → 61.0%), at the precision Y was
+        printed with; when Y instead equals X divided by the *current* amount
+        the message says the rate was computed on the wrong base.
+        ``mode: direction`` checks that the word of the amount (增加/减少) and
+        the word of the rate (增长/降低) point the same way, and that a 持平
+        statement carries no change.
+
+    Why it matters
+        A growth rate is what readers quote.  Dividing by this year's figure
+        instead of last year's understates every increase; a “减少 … 增长”
+        sentence contradicts itself.
+
+    Parameters
+        mode: ``rate`` or ``direction``.
+        tolerance: ``printed`` (interval from printed decimals) or a number of
+            percentage points.
+        hints: ``{wrong_base: {zh, en}}`` — text appended to the message when
+            the printed rate equals change / current amount.
+
+    Example
+        “2020年度收入总计522.47万元。与上年相比，增加197.95万元，增长37.9%” →
+        上年 324.52 万元, rate 61.0%, printed 37.9% = 197.95/522.47: wrong base.
+    """
+
+    id: ClassVar[str] = "fa_text.change_rate"
+    title: ClassVar[str] = "情况说明增减变动率 (narrative year-on-year change rates)"
+    pure_arithmetic: ClassVar[bool] = True
+    part_types: ClassVar[tuple[str, ...]] = ("部门决算",)
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            "mode": {"enum": ["rate", "direction"], "default": "rate"},
+            "tolerance": _TOLERANCE,
+            "hints": {"type": "object", "properties": {"wrong_base": _TEXT}, "additionalProperties": False,
+                      "default": {}},
+        },
+    }
+
+    def run(self, ctx: CheckContext) -> None:
+        sts = statements_of(ctx, "change")
+        if sts is None:
+            return
+        for st in sts:
+            if ctx.params["mode"] == "direction":
+                self._direction(ctx, st)
+            else:
+                self._rate(ctx, st)
+
+    def _direction(self, ctx: CheckContext, st: dict[str, Any]) -> None:
+        d, rd = st.get("direction"), st.get("rate_direction")
+        if rd is None:
+            if d == "持平":
+                ctx.counted()
+            return
+        if d == rd or (d in ("增加", "减少") and rd in ("增加", "减少") and d == rd):
+            ctx.counted()
+            return
+        ctx.report(statement_location(ctx, st), expected=st.get("direction_text"), actual=st.get("rate_direction_text"),
+                   kind="direction", subject=st.get("subject", ""), word=st.get("direction_text"),
+                   rate_word=st.get("rate_direction_text"))
+
+    def _rate(self, ctx: CheckContext, st: dict[str, Any]) -> None:
+        current, change, rate = dec(st.get("amount")), signed_change(st), dec(st.get("rate"))
+        if current is None or change is None or rate is None:
+            return
+        previous = current - change
+        h_cur = half_ulp(st["amount"]["value"], st["amount"].get("decimals"))
+        h_chg = half_ulp(st["change"]["value"], st["change"].get("decimals"))
+        if previous <= 0:
+            return  # growth from nothing has no rate; nothing to recompute
+        expected = abs(change) / previous * HUNDRED
+        lo, hi = ratio_interval(abs(change), h_chg, previous, h_cur + h_chg)
+        tol = percent_tolerance(ctx, expected, lo, hi, st["rate"])
+        hint = ""
+        if abs(rate - expected) > tol and current > 0:
+            if rounds_to(abs(change) / current * HUNDRED, st["rate"]):
+                hint = pick(ctx.params.get("hints", {}).get("wrong_base"), ctx.lang).format(
+                    change=st["change"]["value"], current=st["amount"]["value"])
+        if rounds_to(expected, st["rate"]):
+            ctx.counted()
+            return
+        ops = [operand(ctx, st, "amount", "本年数"), operand(ctx, st, "change", "增减额")]
+        ctx.compare(statement_location(ctx, st), shown(expected), operand(ctx, st, "rate", "增减率"), operands=ops,
+                    tolerance=tol, subject=st.get("subject", ""), current=st["amount"]["value"],
+                    change=st["change"]["text"], direction=st.get("direction_text", ""), previous=previous,
+                    rate=st["rate"]["text"], reference=st.get("reference", ""), hint=hint)
+
+
+class Completion(Check):
+    """Budget completion rates stated in the narrative.
+
+    What it checks
+        Each “年初预算为 A 万元，支出决算为 B 万元，完成年初预算的 C%”
+        statement (kind ``completion``).  ``mode: rate`` recomputes C = B / A
+        at the precision C was printed with.  ``mode: zero_budget`` flags a
+        completion percentage stated for a budget of 0: a share of nothing is
+        undefined, whatever number is printed (100%, 0%).
+
+    Why it matters
+        The completion rate is the headline of budget execution.  Writing
+        “完成年初预算的100%” for an item that had no budget hides that the whole
+        amount was added during the year.
+
+    Parameters
+        mode: ``rate`` or ``zero_budget``.
+        tolerance: ``printed`` or a number of percentage points.
+
+    Example
+        “年初预算为0万元，支出决算为5万元，完成年初预算的100%” → zero budget.
+    """
+
+    id: ClassVar[str] = "fa_text.completion"
+    title: ClassVar[str] = "情况说明预算完成率 (narrative budget completion rates)"
+    pure_arithmetic: ClassVar[bool] = True
+    part_types: ClassVar[tuple[str, ...]] = ("部门决算",)
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object", "additionalProperties": False,
+        "properties": {"mode": {"enum": ["rate", "zero_budget"], "default": "rate"}, "tolerance": _TOLERANCE},
+    }
+
+    def run(self, ctx: CheckContext) -> None:
+        sts = statements_of(ctx, "completion")
+        if sts is None:
+            return
+        for st in sts:
+            budget, actual, comp = dec(st.get("budget")), dec(st.get("actual")), dec(st.get("completion"))
+            if budget is None or actual is None or comp is None:
+                continue
+            loc = statement_location(ctx, st)
+            if ctx.params["mode"] == "zero_budget":
+                if budget == 0:
+                    ctx.report(loc, expected=None, actual=st["completion"]["text"], kind="zero_budget",
+                               subject=st.get("subject", ""), budget=st["budget"]["text"],
+                               actual_amount=st["actual"]["text"], completion=st["completion"]["text"])
+                else:
+                    ctx.counted()
+                continue
+            if budget == 0:
+                continue
+            h_b = half_ulp(st["budget"]["value"], st["budget"].get("decimals"))
+            h_a = half_ulp(st["actual"]["value"], st["actual"].get("decimals"))
+            expected = actual / budget * HUNDRED
+            lo, hi = ratio_interval(actual, h_a, budget, h_b)
+            tol = percent_tolerance(ctx, expected, lo, hi, st["completion"])
+            if rounds_to(expected, st["completion"]):
+                ctx.counted()
+                continue
+            ctx.compare(loc, shown(expected), operand(ctx, st, "completion", "完成率"),
+                        operands=[operand(ctx, st, "budget", "预算数"), operand(ctx, st, "actual", "决算数")],
+                        tolerance=tol, subject=st.get("subject", ""), budget=st["budget"]["text"],
+                        actual_amount=st["actual"]["text"], completion=st["completion"]["text"])
+
+
+class Share(Check):
+    """Shares (“占 X%”) stated in the narrative.
+
+    What it checks
+        Each “A 万元，占 p%” statement (kind ``share``) whose denominator the
+        recognizer resolved: the total of the enumeration it belongs to
+        (“本年支出合计522.47万元，其中：基本支出403.68万元，占77.3%”) or the
+        amount the sentence names (“占基本支出的91.3%”).  p is recomputed at
+        its printed precision.  Shares of a zero total and shares whose
+        denominator the text never states are skipped.
+
+    Why it matters
+        Shares are recomputed by hand after late corrections to the tables;
+        a stale share no longer adds up with its neighbours.
+
+    Parameters
+        tolerance: ``printed`` or a number of percentage points.
+
+    Example
+        “人员经费348.48万元，占基本支出的91.3%” with 基本支出381.78万元 → 91.28%: fine.
+    """
+
+    id: ClassVar[str] = "fa_text.share"
+    title: ClassVar[str] = "情况说明占比 (narrative shares)"
+    pure_arithmetic: ClassVar[bool] = True
+    part_types: ClassVar[tuple[str, ...]] = ("部门决算",)
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object", "additionalProperties": False, "properties": {"tolerance": _TOLERANCE},
+    }
+
+    def run(self, ctx: CheckContext) -> None:
+        sts = statements_of(ctx, "share")
+        if sts is None:
+            return
+        for st in sts:
+            total, amount, share = dec(st.get("total")), dec(st.get("amount")), dec(st.get("share"))
+            if total is None or amount is None or share is None or total == 0:
+                continue
+            h_t = half_ulp(st["total"]["value"], st["total"].get("decimals"))
+            h_a = half_ulp(st["amount"]["value"], st["amount"].get("decimals"))
+            expected = amount / total * HUNDRED
+            lo, hi = ratio_interval(amount, h_a, total, h_t)
+            tol = percent_tolerance(ctx, expected, lo, hi, st["share"])
+            if rounds_to(expected, st["share"]):
+                ctx.counted()
+                continue
+            total_op = Operand(total, st["total"]["value"], statement_location(ctx, st), "分母",
+                               st["total"].get("decimals"))
+            ctx.compare(statement_location(ctx, st), shown(expected), operand(ctx, st, "share", "占比"),
+                        operands=[operand(ctx, st, "amount", "金额"), total_op], tolerance=tol,
+                        subject=st.get("subject", ""), amount=st["amount"]["text"], total=st["total"]["text"],
+                        denominator=st.get("denominator") or st["total"].get("subject", ""),
+                        share=st["share"]["text"])
+
+
+def register(registry) -> None:
+    registry.add_check(ChangeRate)
+    registry.add_check(Completion)
+    registry.add_check(Share)
