@@ -201,7 +201,7 @@ def parse_value(text: str | None) -> dict[str, Any] | None:
                     break
             if comp:
                 break
-    label = before.rstrip(":：") or None
+    label = before.rstrip(":：(（") or None  # "产出指标(50分)": the label is 产出指标
     qualifier = None
     for q in sorted(_APPROX, key=len, reverse=True):
         if after.startswith(q):
