@@ -1,0 +1,292 @@
+"""XLSX loader: each sheet becomes a heading (the sheet name) followed by its
+tables and loose lines.
+
+Why openpyxl's normal mode: read-only mode does not expose merged ranges,
+and merged header cells are the whole structure of a 决算表 or 自评表.
+
+Why we format numbers ourselves: a cell shows what its number format makes
+of the stored value (0.98 with ``0%`` reads "98%", 1049.466 with
+``#,##0.00`` reads "1,049.47"), and checks must see what the reader saw.
+The stored float is turned into a ``Decimal`` through its shortest repr and
+rounded half-up to the format's decimals, so no float artefacts (0.1+0.2)
+ever reach a money cell.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from budgetlint.core.document import DocumentBuilder, make_cell, make_loc, new_document, parse_numbering
+from budgetlint.core.errors import InputError
+
+_BRACKETS = re.compile(r"\[[^\]]*\]")
+_QUOTED = re.compile(r'"([^"]*)"')
+_DATE_CODES = re.compile(r"[ymdhs]", re.I)
+
+
+def _to_decimal(value: int | float) -> Decimal:
+    if isinstance(value, int):
+        return Decimal(value)
+    return Decimal(format(value, ".15g"))
+
+
+def _plain(d: Decimal) -> str:
+    if d == d.to_integral_value():
+        return str(d.quantize(Decimal(1)))
+    return format(d.normalize(), "f")
+
+
+def format_number(value: int | float, number_format: str | None) -> str:
+    """Render a stored number the way Excel displays it with ``number_format``
+    (the common cases: fixed decimals, thousands separators, percent,
+    literal prefixes/suffixes, a separate negative section)."""
+    d = _to_decimal(value)
+    fmt = (number_format or "General").strip()
+    if fmt.lower() in ("general", "", "@"):
+        return _plain(d)
+    sections = _split_sections(fmt)
+    section = sections[0]
+    negative = d < 0
+    explicit_negative = False
+    if negative and len(sections) > 1 and sections[1].strip():
+        section = sections[1]
+        d = -d
+        explicit_negative = True
+    elif d == 0 and len(sections) > 2 and sections[2].strip():
+        section = sections[2]
+    section = _BRACKETS.sub("", section)
+    literals: list[str] = []
+
+    def keep(m: re.Match[str]) -> str:
+        literals.append(m.group(1))
+        return f"\x00{len(literals) - 1}\x00"
+
+    section = _QUOTED.sub(keep, section)
+    section = re.sub(r"\\(.)", lambda m: keep(re.match(r"(.)", m.group(1))), section)  # type: ignore[arg-type]
+    section = re.sub(r"_.", "", section)
+    section = re.sub(r"\*.", "", section)
+    if re.search(r"[eE][+-]|/", section) or not re.search(r"[0#?]", section):
+        return ("-" if negative and not explicit_negative else "") + _plain(abs(d)) if negative else _plain(d)
+    m = re.search(r"[0#?][0#?,.]*|\.[0#?]+", section)
+    assert m is not None
+    number_part = m.group(0)
+    prefix, suffix = section[:m.start()], section[m.end():]
+    percent = suffix.count("%") + prefix.count("%")
+    for _ in range(percent):
+        d *= 100
+    int_part, _, frac_part = number_part.partition(".")
+    scale = len(int_part) - len(int_part.rstrip(","))
+    int_part = int_part.rstrip(",")
+    for _ in range(scale):
+        d /= 1000
+    decimals = len(re.findall(r"[0#?]", frac_part))
+    min_decimals = len(frac_part) - len(frac_part.lstrip("0")) if frac_part else 0
+    grouping = "," in int_part
+    q = d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP) if decimals else d.quantize(
+        Decimal(1), rounding=ROUND_HALF_UP)
+    sign = "-" if q < 0 else ""
+    q = abs(q)
+    text = f"{q:,.{decimals}f}" if grouping else f"{q:.{decimals}f}"
+    if decimals > min_decimals and "." in text:  # '#' decimals are optional
+        whole, frac = text.split(".")
+        frac = frac.rstrip("0")
+        while len(frac) < min_decimals:
+            frac += "0"
+        text = whole + ("." + frac if frac else "")
+    if int_part and not re.search(r"0", int_part) and text.startswith("0."):
+        text = text[1:]  # '#.00' shows .50
+    if sign and explicit_negative:
+        sign = ""
+
+    def restore(s: str) -> str:
+        return re.sub("\x00(\\d+)\x00", lambda mm: literals[int(mm.group(1))], s)
+
+    return restore(prefix) + sign + text + restore(suffix)
+
+
+def _split_sections(fmt: str) -> list[str]:
+    out, buf, quoted, esc = [], [], False, False
+    for ch in fmt:
+        if esc:
+            buf.append(ch)
+            esc = False
+        elif ch == "\\":
+            buf.append(ch)
+            esc = True
+        elif ch == '"':
+            quoted = not quoted
+            buf.append(ch)
+        elif ch == ";" and not quoted:
+            out.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+    out.append("".join(buf))
+    return out
+
+
+def format_value(value: Any, number_format: str | None) -> str:
+    """Display text of a cell value."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return format_number(value, number_format)
+    if isinstance(value, Decimal):
+        return format_number(float(value), number_format) if number_format else _plain(value)
+    if isinstance(value, _dt.datetime):
+        if value.time() == _dt.time(0) or not re.search(r"[hs]", number_format or "", re.I):
+            return _date_text(value.date(), number_format)
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, _dt.date):
+        return _date_text(value, number_format)
+    if isinstance(value, _dt.time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, _dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def _date_text(d: _dt.date, fmt: str | None) -> str:
+    if fmt and "年" in fmt:
+        text = f"{d.year}年{d.month}月"
+        return text + (f"{d.day}日" if "d" in fmt.lower() or "日" in fmt else "")
+    return d.isoformat()
+
+
+def _cell_ref(row: int, col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(col)}{row}"
+
+
+def _sheet(builder: DocumentBuilder, ws: Any) -> None:
+    name = ws.title
+    builder.heading(name, make_loc(sheet=name), level=1, style="sheet")
+    spans: dict[tuple[int, int], tuple[int, int]] = {}
+    covered: set[tuple[int, int]] = set()
+    for rng in ws.merged_cells.ranges:
+        spans[(rng.min_row, rng.min_col)] = (rng.max_row - rng.min_row + 1, rng.max_col - rng.min_col + 1)
+        for r in range(rng.min_row, rng.max_row + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                if (r, c) != (rng.min_row, rng.min_col):
+                    covered.add((r, c))
+    texts: dict[tuple[int, int], tuple[str, str | None]] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is None or (cell.row, cell.column) in covered:
+                continue
+            fmt = cell.number_format if cell.number_format and cell.number_format != "General" else None
+            text = format_value(cell.value, fmt)
+            if text.strip():
+                texts[(cell.row, cell.column)] = (text, fmt)
+    if not texts:
+        return
+    # rows that belong together: a row with text, or a row inside a merged area with text
+    live: set[int] = {r for r, _ in texts}
+    for (r, c), (rs, _) in spans.items():
+        if (r, c) in texts:
+            live.update(range(r, r + rs))
+    regions: list[list[int]] = []
+    for r in sorted(live):
+        if regions and r == regions[-1][-1] + 1:
+            regions[-1].append(r)
+        else:
+            regions.append([r])
+    for region in regions:
+        _region(builder, name, region, texts, spans)
+
+
+def _region(builder: DocumentBuilder, sheet: str, region: list[int],
+            texts: dict[tuple[int, int], tuple[str, str | None]], spans: dict[tuple[int, int], tuple[int, int]]) -> None:
+    from budgetlint.plugins.loaders.text import looks_like_heading
+
+    r0, r1 = region[0], region[-1]
+    cells = {(r, c): v for (r, c), v in texts.items() if r0 <= r <= r1}
+    text_cols = {c for _, c in cells}
+    if len(region) < 2 or len(text_cols) < 2:
+        for (r, c) in sorted(cells):
+            text = cells[(r, c)][0]
+            loc = make_loc(sheet=sheet, cell_ref=_cell_ref(r, c))
+            for line in [s.strip() for s in text.split("\n") if s.strip()]:
+                if looks_like_heading(line, parse_numbering(line)):
+                    builder.heading(line, loc)
+                else:
+                    builder.paragraph(line, loc)
+        return
+    c0 = min(text_cols)
+    c1 = max(c + spans.get((r, c), (1, 1))[1] - 1 for (r, c) in cells)
+    for (r, c), (rs, cs) in spans.items():  # merged areas that widen the table
+        if r0 <= r <= r1 and (r, c) in cells:
+            c1 = max(c1, c + cs - 1)
+    rows: list[list[dict[str, Any]]] = []
+    for r in region:
+        row = []
+        for c in range(c0, c1 + 1):
+            if (r, c) not in cells:
+                continue
+            text, fmt = cells[(r, c)]
+            rs, cs = spans.get((r, c), (1, 1))
+            rs = min(rs, r1 - r + 1)
+            cs = min(cs, c1 - c + 1)
+            cell = make_cell(text, make_loc(sheet=sheet, cell_ref=_cell_ref(r, c)), rowspan=rs, colspan=cs,
+                             number_format=fmt)
+            cell["col"] = c - c0
+            row.append(cell)
+        rows.append(row)
+    # rows are kept even when empty so row indexes match the sheet
+    table_rows = [row if row else [] for row in rows]
+    _add_table(builder, table_rows, sheet, r0, c0, r1, c1)
+
+
+def _add_table(builder: DocumentBuilder, rows: list[list[dict[str, Any]]], sheet: str, r0: int, c0: int,
+               r1: int, c1: int) -> None:
+    # DocumentBuilder drops empty rows; an empty row inside a merged area must
+    # survive so rowspans stay right, so give it a placeholder-free marker
+    for row in rows:
+        if not row:
+            row.append({"text": "", "loc": make_loc(sheet=sheet), "col": c1 - c0 + 1, "_pad": True})
+    block = builder.table(rows, make_loc(sheet=sheet, cell_ref=f"{_cell_ref(r0, c0)}:{_cell_ref(r1, c1)}"),
+                          source_shape="xlsx")
+    for row in block["rows"]:
+        row[:] = [c for c in row if not c.pop("_pad", False)]
+    block["n_cols"] = c1 - c0 + 1
+
+
+def load_xlsx(data: bytes, path: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Loader entry point for ``.xlsx``/``.xlsm``."""
+    import io
+    import warnings
+
+    from budgetlint.core.loading import check_zip
+
+    zf = check_zip(data, path, options or {})
+    names = set(zf.namelist())
+    if "xl/workbook.xml" not in names:
+        raise InputError("no xl/workbook.xml inside the container; this is not an Excel .xlsx workbook",
+                         culprit=path, fix="save the file as .xlsx from Excel/WPS (old .xls files must be converted)")
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
+    except (KeyError, ValueError, TypeError, InvalidOperation, OSError) as exc:
+        raise InputError(f"workbook cannot be read ({type(exc).__name__}: {exc})", culprit=path,
+                         fix="the file is damaged; re-save it from Excel/WPS") from exc
+    except Exception as exc:  # lxml/zip errors inside openpyxl
+        raise InputError(f"workbook cannot be read ({type(exc).__name__}: {exc})", culprit=path,
+                         fix="the file is damaged; re-save it from Excel/WPS") from exc
+    doc = new_document(path, "xlsx", data)
+    builder = DocumentBuilder(doc)
+    for ws in wb.worksheets:
+        _sheet(builder, ws)
+    return doc
+
+
+def register(registry) -> None:
+    registry.add_loader("xlsx", [".xlsx", ".xlsm"], "budgetlint.plugins.loaders.xlsx:load_xlsx",
+                        "Excel .xlsx (merged cells, number formats as displayed, one heading per sheet)")

@@ -1,0 +1,374 @@
+"""Generate the DOCX/XLSX/HTML samples in samples/ from the real seed texts.
+
+Why generated: the real reports we may redistribute are text exports; the
+office formats are what clerks actually upload.  The canonical documents the
+text loader makes of the seeds are the source of truth for every table cell,
+so ``tests/test_loaders_office.py`` can require that each office loader gives
+back exactly the same tables.
+
+Merged cells are inferred the way a clerk lays out such a form: a header
+label spreads right over the empty cells beside it and down over empty cells
+below it; in scorecards the label columns (一级/二级指标) also span down
+their group.  Merges only ever cover cells that are empty in the text, so the
+content stays identical.
+
+Output is deterministic (fixed zip timestamps and document metadata): run
+``make samples`` and ``git diff`` shows nothing unless this script or the
+seeds changed.
+
+    python scripts/make_samples.py [OUTDIR]
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+import sys
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_000 = "samples/000_50578c8a95755eda.txt"
+SEED_002 = "samples/002_5ce8aee0cc10826a.txt"
+SEED_004 = "samples/004_4b65da696dc0427c.txt"
+DOCX_NAME = "002_final_accounts_2024.docx"
+XLSX_NAME = "004_scorecards_2020.xlsx"
+HTML_NAME = "000_report_2020.html"
+FIXED_TIME = dt.datetime(2025, 1, 1, 0, 0, 0)
+ZIP_TIME = (2025, 1, 1, 0, 0, 0)
+
+Merges = dict[tuple[int, int], tuple[int, int]]
+
+
+# ------------------------------------------------------------------ sources
+
+def text_document(rel: str) -> dict[str, Any]:
+    """The canonical document of a seed, as the text loader makes it."""
+    from budgetlint.plugins.loaders.text import load_text
+
+    return load_text((ROOT / rel).read_bytes(), rel, {})
+
+
+def _index(blocks: list[dict[str, Any]], text: str, start: int = 0) -> int:
+    for i in range(start, len(blocks)):
+        if blocks[i].get("text") == text:
+            return i
+    raise LookupError(f"block {text!r} not found in the seed; was the seed edited?")
+
+
+def blocks_002() -> list[dict[str, Any]]:
+    """Cover lines, 第二部分 (财决批复01–09 with titles, codes, units and
+    notes) and the first three sections of the 情况说明."""
+    blocks = text_document(SEED_002)["blocks"]
+    start = _index(blocks, "第二部分")
+    end = _index(blocks, "四、财政拨款收入支出决算总体情况说明", start)
+    return blocks[:3] + blocks[start:end]
+
+
+def sheets_004() -> list[tuple[str, list[dict[str, Any]]]]:
+    """The 部门整体 scorecard and the three 项目 scorecards, each from its
+    附件 line to its notes."""
+    blocks = text_document(SEED_004)["blocks"]
+    first = _index(blocks, "附件1")
+    starts = [i for i in range(first, len(blocks)) if blocks[i].get("text") in ("附件1", "附件2")]
+    out = []
+    for k, s in enumerate(starts):
+        e = starts[k + 1] if k + 1 < len(starts) else len(blocks)
+        chunk = blocks[s:e]
+        table = next(b for b in chunk if b["type"] == "table")
+        out.append((_sheet_name(table, k), chunk))
+    return out
+
+
+def _sheet_name(table: dict[str, Any], k: int) -> str:
+    for row in table["rows"]:
+        texts = [c["text"] for c in row if c["text"]]
+        if "专项名称" in texts and texts.index("专项名称") + 1 < len(texts):
+            return ("项目-" + texts[texts.index("专项名称") + 1])[:31]
+    return "部门整体" if k == 0 else f"项目{k}"
+
+
+def blocks_000() -> list[dict[str, Any]]:
+    """The whole of seed 000: the 自评报告 and its 自评表."""
+    return text_document(SEED_000)["blocks"]
+
+
+# ------------------------------------------------------------------ merges
+
+def text_grid(table: dict[str, Any]) -> list[list[str]]:
+    """Cell texts at their grid origin, '' elsewhere."""
+    g = [[""] * table["n_cols"] for _ in range(table["n_rows"])]
+    for row in table["rows"]:
+        for c in row:
+            g[c["row"]][c["col"]] = c["text"]
+    return g
+
+
+def _is_number(text: str) -> bool:
+    return bool(re.fullmatch(r"-?[\d,]+(\.\d+)?%?", text))
+
+
+def _free_text_row(row: list[str]) -> bool:
+    """A row of two or more texts and no amounts (目标 rows of a scorecard),
+    whose last text may spread to the end of the row."""
+    filled = [t for t in row if t]
+    return len(filled) >= 2 and not any(_is_number(t) for t in filled)
+
+
+def plan_merges(table: dict[str, Any], label_cols: tuple[int, ...] = ()) -> Merges:
+    """Where to merge: header labels right and down over empty cells; text
+    labels in ``label_cols`` down over their group; text cells of body rows
+    right over empty cells when ``label_cols`` is given (scorecards)."""
+    g = text_grid(table)
+    n_r, n_c = len(g), len(g[0]) if g else 0
+    header = table.get("header_rows", 0)
+    taken: set[tuple[int, int]] = set()
+    merges: Merges = {}
+    for r in range(n_r):
+        for c in range(n_c):
+            if (r, c) in taken or not g[r][c]:
+                continue
+            in_header = r < header
+            cs = 1
+            if in_header or (label_cols and not _is_number(g[r][c])):
+                while c + cs < n_c and not g[r][c + cs] and (r, c + cs) not in taken:
+                    cs += 1
+                if not in_header and c + cs == n_c and not _free_text_row(g[r]):
+                    cs = 1  # a lone label does not swallow the empty amounts beside it
+            limit = header if in_header else (n_r if c in label_cols and not _is_number(g[r][c]) else r + 1)
+            rs = 1
+            while (r + rs < limit and all(not g[r + rs][k] and (r + rs, k) not in taken for k in range(c, c + cs))
+                   and (in_header or not any(g[r + rs][k] for k in range(c)))):
+                rs += 1  # a body label's group ends where a label to its left starts a new one
+            for dr in range(rs):
+                for dc in range(cs):
+                    taken.add((r + dr, c + dc))
+            if rs > 1 or cs > 1:
+                merges[(r, c)] = (rs, cs)
+    return merges
+
+
+# -------------------------------------------------------------- determinism
+
+def _normalise_zip(data: bytes) -> bytes:
+    """Rewrite a zip with fixed timestamps and fixed core properties."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            blob = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                blob = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, blob)
+            zi = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o644 << 16
+            dst.writestr(zi, blob, compresslevel=9)
+    return out.getvalue()
+
+
+# -------------------------------------------------------------------- DOCX
+
+def make_docx(blocks: list[dict[str, Any]]) -> bytes:
+    from docx import Document
+
+    d = Document()
+    cp = d.core_properties
+    cp.author = cp.last_modified_by = "budgetlint scripts/make_samples.py"
+    cp.created = cp.modified = cp.last_printed = FIXED_TIME
+    cp.revision = 1
+    cp.title = "2024年度中共株洲市委政策研究室部门决算（样例，取自 seed 002）"
+    for b in blocks:
+        if b["type"] == "heading":
+            d.add_heading(b["text"], level=min(max(b.get("level", 1), 1), 9))
+        elif b["type"] == "paragraph":
+            d.add_paragraph(b["text"])
+        elif b["type"] == "table":
+            _docx_table(d, b)
+    buf = io.BytesIO()
+    d.save(buf)
+    return _normalise_zip(buf.getvalue())
+
+
+def _docx_table(d: Any, table: dict[str, Any]) -> None:
+    g = text_grid(table)
+    merges = plan_merges(table)
+    t = d.add_table(rows=len(g), cols=len(g[0]))
+    t.style = "Table Grid"
+    covered = {(r + dr, c + dc) for (r, c), (rs, cs) in merges.items()
+               for dr in range(rs) for dc in range(cs)} - set(merges)
+    for (r, c), (rs, cs) in merges.items():
+        t.cell(r, c).merge(t.cell(r + rs - 1, c + cs - 1))
+    for r, row in enumerate(g):
+        for c, text in enumerate(row):
+            if text and (r, c) not in covered:
+                t.cell(r, c).text = text
+
+
+# -------------------------------------------------------------------- XLSX
+
+def make_xlsx(sheets: list[tuple[str, list[dict[str, Any]]]]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    wb.properties.creator = wb.properties.lastModifiedBy = "budgetlint scripts/make_samples.py"
+    wb.properties.created = wb.properties.modified = FIXED_TIME
+    thin = Side(style="thin")
+    for name, blocks in sheets:
+        ws = wb.create_sheet(name)
+        table = next(b for b in blocks if b["type"] == "table")
+        width = table["n_cols"]
+        r = 1
+        seen_table = False
+        for b in blocks:
+            if b["type"] == "table":
+                r += 1  # a blank row before the table
+                r = _xlsx_table(ws, b, r, Border(left=thin, right=thin, top=thin, bottom=thin), Alignment)
+                r += 1
+                seen_table = True
+                continue
+            ws.cell(row=r, column=1, value=b["text"])
+            if not seen_table and re.search(r"自评表$", b["text"]):
+                ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
+                ws.cell(row=r, column=1).font = Font(bold=True, size=14)
+                ws.cell(row=r, column=1).alignment = Alignment(horizontal="center")
+            r += 1
+    buf = io.BytesIO()
+    wb.save(buf)
+    return _normalise_zip(buf.getvalue())
+
+
+def xlsx_value(text: str) -> tuple[Any, str | None]:
+    """A printed cell text as the number a clerk would have typed, with the
+    format that prints it back identically; other text stays text."""
+    m = re.fullmatch(r"(-?\d+(?:\.(\d+))?)%", text)
+    if m:
+        decimals = len(m.group(2) or "")
+        return Decimal(m.group(1)) / 100, "0" + ("." + "0" * decimals if decimals else "") + "%"
+    m = re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.(\d+))?", text)
+    if m:
+        decimals = len(m.group(3) or "")
+        return Decimal(text.replace(",", "")), "#,##0" + ("." + "0" * decimals if decimals else "")
+    m = re.fullmatch(r"-?\d+(\.(\d+))?", text)
+    if m and not (len(text) > 1 and text.lstrip("-").startswith("0") and "." not in text):
+        decimals = len(m.group(2) or "")
+        return Decimal(text), ("0." + "0" * decimals) if decimals else None
+    return text, None
+
+
+def _xlsx_table(ws: Any, table: dict[str, Any], top: int, border: Any, alignment: Any) -> int:
+    g = text_grid(table)
+    merges = plan_merges(table, label_cols=(0, 1, 2))
+    for r, row in enumerate(g):
+        for c, text in enumerate(row):
+            cell = ws.cell(row=top + r, column=1 + c)
+            cell.border = border
+            if text:
+                value, fmt = xlsx_value(text)
+                cell.value = value
+                if fmt:
+                    cell.number_format = fmt
+                cell.alignment = alignment(wrap_text=True, vertical="center")
+    for (r, c), (rs, cs) in merges.items():
+        ws.merge_cells(start_row=top + r, start_column=1 + c, end_row=top + r + rs - 1, end_column=c + cs)
+    return top + len(g)
+
+
+# -------------------------------------------------------------------- HTML
+
+_CHROME_TOP = """<div class="banner">政府信息公开 · 预决算公开</div>"""
+_NAV = """<ul class="nav"><li><a href="#">首页</a></li><li><a href="#">预决算公开</a></li>\
+<li><a href="#">绩效评价</a></li></ul>"""
+_NOTICE = "<p class=\"notice\">页面说明：指标值中的“≧”表示不低于，“≦”表示不高于。</p>"
+_FOOTER = "<div class=\"footer\">主办单位：政府信息公开专栏 &nbsp; 网站标识码：0000000000</div>"
+
+
+def make_html(blocks: list[dict[str, Any]]) -> bytes:
+    """A page as a government site serves it: layout table around the
+    article, script/style noise, ``gb2312`` declared but GB18030 bytes (the
+    ``≧`` in the notice is outside GB2312)."""
+    e = html.escape
+    body: list[str] = []
+    for b in blocks:
+        if b["type"] == "heading":
+            lvl = min(max(b.get("level", 1), 1), 6)
+            body.append(f"<h{lvl}>{e(b['text'])}</h{lvl}>")
+        elif b["type"] == "paragraph":
+            body.append(f"<p>{e(b['text'])}</p>")
+        elif b["type"] == "table":
+            body.append(_html_table(b))
+    page = f"""<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" \
+"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html>
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=gb2312" />
+<title>2020年度部门整体支出绩效自评报告</title>
+<style type="text/css">td {{ border: 1px solid #999; }} .nav li {{ display: inline; }}</style>
+<script type="text/javascript">var tpl = "<table><tr><td>脚本里的表格</td><td>不应出现</td></tr></table>";</script>
+</head>
+<body>
+<table width="1000" border="0" cellspacing="0" cellpadding="0" class="layout">
+<tr><td colspan="2">{_CHROME_TOP}</td></tr>
+<tr><td width="180" valign="top">{_NAV}</td>
+<td valign="top">
+{_NOTICE}
+<div class="article">
+{chr(10).join(body)}
+</div>
+</td></tr>
+<tr><td colspan="2">{_FOOTER}</td></tr>
+</table>
+<script>document.write("统计代码");</script>
+</body>
+</html>
+"""
+    return page.encode("gb18030")
+
+
+def _html_table(table: dict[str, Any]) -> str:
+    g = text_grid(table)
+    merges = plan_merges(table, label_cols=(0, 1, 2))
+    covered = {(r + dr, c + dc) for (r, c), (rs, cs) in merges.items()
+               for dr in range(rs) for dc in range(cs)} - set(merges)
+    out = ['<table border="1" cellspacing="0" class="data">']
+    header = table.get("header_rows", 0)
+    for r, row in enumerate(g):
+        cells = []
+        for c, text in enumerate(row):
+            if (r, c) in covered:
+                continue
+            rs, cs = merges.get((r, c), (1, 1))
+            attrs = (f' rowspan="{rs}"' if rs > 1 else "") + (f' colspan="{cs}"' if cs > 1 else "")
+            tag = "th" if r < header else "td"
+            cells.append(f"<{tag}{attrs}>{html.escape(text)}</{tag}>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------- main
+
+def build_all() -> dict[str, bytes]:
+    return {
+        DOCX_NAME: make_docx(blocks_002()),
+        XLSX_NAME: make_xlsx(sheets_004()),
+        HTML_NAME: make_html(blocks_000()),
+    }
+
+
+def main(argv: list[str]) -> int:
+    outdir = Path(argv[1]) if len(argv) > 1 else ROOT / "samples"
+    outdir.mkdir(parents=True, exist_ok=True)
+    for name, data in build_all().items():
+        (outdir / name).write_bytes(data)
+        print(f"wrote {outdir / name} ({len(data)} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
