@@ -81,8 +81,16 @@ def page_rulings(page: Any, to_display: Callable[[float, float], tuple[float, fl
             vs.append(Seg((ax + bx) / 2, min(ay, by), max(ay, by)))
 
     fx, fy = ctypes.c_float(), ctypes.c_float()
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
-        left, bottom, right, top = obj.get_bounds()
+    fl, fb, fr, ft = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    m = pdfium_c.FS_MATRIX()
+    for obj, parent in _path_objects(page):
+        pdfium_c.FPDFPageObj_GetBounds(obj, fl, fb, fr, ft)
+        if parent is None:
+            left, bottom, right, top = fl.value, fb.value, fr.value, ft.value
+        else:  # inside a form XObject: bounds are in form space
+            pts = [_apply(parent, x, y) for x in (fl.value, fr.value) for y in (fb.value, ft.value)]
+            left, right = min(p[0] for p in pts), max(p[0] for p in pts)
+            bottom, top = min(p[1] for p in pts), max(p[1] for p in pts)
         w, h = right - left, top - bottom
         if w < MIN_LEN and h < MIN_LEN:
             continue
@@ -92,15 +100,18 @@ def page_rulings(page: Any, to_display: Callable[[float, float], tuple[float, fl
         if w <= THIN:
             add((left + right) / 2, bottom, (left + right) / 2, top)
             continue
-        n = pdfium_c.FPDFPath_CountSegments(obj.raw)
+        n = pdfium_c.FPDFPath_CountSegments(obj)
         if n <= 1 or n > 400:
             continue
-        m = obj.get_matrix()
+        pdfium_c.FPDFPageObj_GetMatrix(obj, m)
+        own = (m.a, m.b, m.c, m.d, m.e, m.f)
         start = prev = None
         for k in range(n):
-            seg = pdfium_c.FPDFPath_GetPathSegment(obj.raw, k)
+            seg = pdfium_c.FPDFPath_GetPathSegment(obj, k)
             pdfium_c.FPDFPathSegment_GetPoint(seg, fx, fy)
-            pt = (m.a * fx.value + m.c * fy.value + m.e, m.b * fx.value + m.d * fy.value + m.f)
+            pt = _apply(own, fx.value, fy.value)
+            if parent is not None:
+                pt = _apply(parent, *pt)
             kind = pdfium_c.FPDFPathSegment_GetType(seg)
             if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
                 start = prev = pt
@@ -112,6 +123,46 @@ def page_rulings(page: Any, to_display: Callable[[float, float], tuple[float, fl
                 add(pt[0], pt[1], start[0], start[1])
                 prev = start
     return merge(hs), merge(vs)
+
+
+Matrix = tuple[float, float, float, float, float, float]
+
+
+def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
+
+
+def _compose(inner: Matrix, outer: Matrix) -> Matrix:
+    """The matrix applying ``inner`` first, then ``outer``."""
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _path_objects(page: Any) -> Any:
+    """Raw path objects of a page with the matrix of the form XObjects
+    around them (None at top level): some producers wrap a whole page, or a
+    rotated landscape table, in a form."""
+    import pypdfium2.raw as pdfium_c
+
+    m = pdfium_c.FS_MATRIX()
+    stack: list[tuple[Any, Matrix | None, int]] = []
+    n = pdfium_c.FPDFPage_CountObjects(page.raw)
+    for i in reversed(range(n)):
+        stack.append((pdfium_c.FPDFPage_GetObject(page.raw, i), None, 0))
+    out = []
+    while stack:
+        obj, parent, depth = stack.pop()
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            out.append((obj, parent))
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 4:
+            pdfium_c.FPDFPageObj_GetMatrix(obj, m)
+            own = (m.a, m.b, m.c, m.d, m.e, m.f)
+            matrix = own if parent is None else _compose(own, parent)
+            for k in reversed(range(pdfium_c.FPDFFormObj_CountObjects(obj))):
+                stack.append((pdfium_c.FPDFFormObj_GetObject(obj, k), matrix, depth + 1))
+    return out
 
 
 def merge(segs: list[Seg]) -> list[Seg]:
