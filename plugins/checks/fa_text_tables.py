@@ -1,0 +1,139 @@
+"""Check type ``fa_text.table_match``: amounts the 情况说明 quotes against
+the 部门决算 tables (``doc["final_accounts"]`` / ``named_values`` from the
+``final_accounts`` recognizer, statements from the ``statements`` recognizer).
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from budgetlint.core.checks import Check, CheckContext, Operand
+from budgetlint.plugins.checks.fa_text_rates import pick, statement_location
+
+_TOLERANCE = {"oneOf": [{"const": "printed"}, {"type": "number", "minimum": 0}], "default": "printed"}
+_SELECT = {
+    "type": "object", "additionalProperties": False,
+    "properties": {"kind": {"type": "string"}, "topic": {"type": "string"},
+                   "subject": {"type": "string", "format": "regex"},
+                   "section": {"type": "string", "format": "regex"}},
+}
+
+
+def statement_matches(st: dict[str, Any], sel: dict[str, Any]) -> bool:
+    """Does a statement satisfy a selector ``{kind, topic, subject, section}``?"""
+    if sel.get("kind") and st["kind"] != sel["kind"]:
+        return False
+    if sel.get("topic") and st.get("topic") != sel["topic"]:
+        return False
+    if sel.get("subject") and not re.search(sel["subject"], st.get("subject") or ""):
+        return False
+    if sel.get("section") and not re.search(sel["section"], st.get("section") or ""):
+        return False
+    return True
+
+
+def named_values_for(ctx: CheckContext) -> dict[str, Any] | None:
+    by_part = ctx.doc.get("final_accounts_by_part") or {}
+    fa = by_part.get(ctx.part.get("id")) or ctx.doc.get("final_accounts")
+    if not fa:
+        return None
+    return fa.get("named_values") or ctx.doc.get("named_values") or {}
+
+
+class TableMatch(Check):
+    """Amounts quoted in the narrative equal the table cells they restate.
+
+    What it checks
+        For each mapping, every statement selected by ``statement`` (kind,
+        topic, subject/section regex) has its ``field`` (``amount``,
+        ``budget``, ``actual``) compared with the table value named by the
+        first present key of ``value`` (names from the ``final_accounts``
+        recognizer, e.g. ``支出决算表.合计.基本支出``, ``三公.预算.合计``).
+        Differences within the printed rounding of both are 尾数差异 (info);
+        beyond it the rule's severity.  When the same amount is stated in
+        another part of the file (an attached 自评报告), the message says so:
+        that points at the table, not the text, as the odd one out.
+
+    Why it matters
+        The narrative is written from the tables; a figure that no longer
+        matches its table means one of them was edited after the other.
+
+    Parameters
+        mappings: list of ``{statement: {kind, topic, subject, section}, field,
+            value: [named value keys], label}``.
+        tolerance: ``printed`` or an absolute amount.
+        corroboration: ``{zh, en}`` text appended when another part states the
+            text's figure too; may use ``{where}`` and ``{value}``.
+
+    Example
+        “三公”经费 支出预算为 11 万元 vs 财决批复09表 预算数 合计 6.52 → error.
+    """
+
+    id: ClassVar[str] = "fa_text.table_match"
+    title: ClassVar[str] = "情况说明与决算表金额一致 (narrative amounts match the tables)"
+    part_types: ClassVar[tuple[str, ...]] = ("部门决算",)
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object", "additionalProperties": False, "required": ["mappings"],
+        "properties": {
+            "mappings": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "additionalProperties": False, "required": ["statement", "field", "value"],
+                "properties": {"statement": _SELECT, "field": {"enum": ["amount", "budget", "actual"]},
+                               "value": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                               "label": {"type": "string"}}}},
+            "tolerance": _TOLERANCE,
+            "corroboration": {"type": "object", "additionalProperties": False,
+                              "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}},
+        },
+    }
+
+    def run(self, ctx: CheckContext) -> None:
+        if "statements" not in ctx.doc:
+            ctx.not_evaluated("no narrative statements: the statements recognizer did not run")
+            return
+        named = named_values_for(ctx)
+        if named is None:
+            ctx.not_evaluated("部门决算 tables not recognised (no final_accounts): cannot compare the text with them")
+            return
+        mine = [s for s in ctx.doc["statements"] if s.get("part") == ctx.part.get("id")]
+        for m in ctx.params["mappings"]:
+            key = next((k for k in m["value"] if k in named), None)
+            if key is None:
+                continue
+            cell = named[key]
+            for st in mine:
+                if not statement_matches(st, m["statement"]) or m["field"] not in st:
+                    continue
+                f = st[m["field"]]
+                text_op = Operand(Decimal(f["value"]), f["value"], statement_location(ctx, st), "情况说明",
+                                  f.get("decimals"))
+                table_loc = {"line": cell.get("loc", {}).get("line"), "table": cell.get("table"),
+                             "row": cell.get("row"), "column": cell.get("column"), "block": cell.get("block")}
+                table_op = Operand(Decimal(cell["value"]), cell.get("text", cell["value"]), table_loc,
+                                   m.get("label") or key, 99 if cell.get("exact") else cell.get("decimals"))
+                if text_op.value == table_op.value:
+                    ctx.counted()
+                    continue
+                ctx.compare(text_op.location, table_op.value, text_op, operands=[table_op],
+                            subject=st.get("subject", ""), field=m["field"], text_value=f["text"],
+                            table=cell.get("table", ""), table_line=cell.get("loc", {}).get("line"),
+                            name=m.get("label") or key, note=self._corroborate(ctx, st, m, f))
+
+    def _corroborate(self, ctx: CheckContext, st: dict[str, Any], m: dict[str, Any], f: dict[str, Any]) -> str:
+        text = pick(ctx.params.get("corroboration"), ctx.lang)
+        if not text:
+            return ""
+        sel = dict(m["statement"])
+        sel.pop("section", None)
+        for other in ctx.doc["statements"]:
+            if other.get("part") == ctx.part.get("id") or m["field"] not in other:
+                continue
+            if statement_matches(other, sel) and Decimal(other[m["field"]]["value"]) == Decimal(f["value"]):
+                part = next((p for p in ctx.doc.get("parts", []) if p["id"] == other.get("part")), {})
+                where = f"{part.get('type', '')}第{other.get('loc', {}).get('line')}行"
+                return text.format(where=where, value=f["text"])
+        return ""
+
+
+def register(registry) -> None:
+    registry.add_check(TableMatch)
