@@ -340,7 +340,7 @@ class PackLoader:
         key = (path, default_name)
         if key in self._cache and not _stack:
             return self._cache[key]
-        if key in _stack:
+        if path in _stack:
             cycle = " -> ".join(str(p) for p in (*_stack, path))
             raise RulePackError(f"'extends' forms a cycle: {cycle}", culprit=str(_pack_file(path)),
                                 fix="remove one of the extends links")
@@ -361,6 +361,9 @@ class PackLoader:
                     parent = self.load(ext, default_for=default_for, _stack=(*_stack, path), _relative_to=raw.path)
                 except RulePackError as exc:
                     if "cycle" in exc.message:
+                        if exc.where is None:  # name the extends line that closes the cycle
+                            raise RulePackError(exc.message, culprit=str(raw.path),
+                                                where=str(line_of(node, "extends")), fix=exc.fix) from exc
                         raise
                     raise RulePackError(f"extends {ext!r}: {exc.message}", culprit=str(raw.path),
                                         where=str(line_of(node, "extends")), fix=exc.fix) from exc
