@@ -88,9 +88,14 @@ def _dec(num: str) -> int:
 
 
 def level1_name(text: str) -> str | None:
-    """Canonical 一级 name of a label cell, or None."""
-    name, _ = _strip_weight(text)
-    return vocabulary()["_level1"].get(name)
+    """Canonical 一级 name of a label cell, or None.  A bare alias without
+    指标 (``效益``) counts only with a printed weight: ``满意度`` alone is
+    usually a 三级 indicator's name."""
+    name, weight = _strip_weight(text)
+    canon = vocabulary()["_level1"].get(name)
+    if canon and not name.endswith("指标") and weight is None:
+        return None
+    return canon
 
 
 def level2_name(text: str) -> str | None:
@@ -392,6 +397,13 @@ class ScorecardBuilder:
             self.card["goals"] = {"loc": _row_loc(row),
                                   "预期目标": {"text": "", "loc": _row_loc(row)},
                                   "实际完成情况": {"text": "", "loc": _row_loc(row)}}
+        current = None
+        for cell, t in zip(row, texts):
+            key = _lookup(self.vocab["goal_labels"], t)
+            if key:
+                current = key
+            elif t and current and t != "年度总体目标":
+                self._goal_text(current, cell)
         if self.goal_cols:
             self.section = "goals"
         elif self.section == "funds":
@@ -404,13 +416,17 @@ class ScorecardBuilder:
             if not t or t in ("年度总体目标", "分解目标自评"):
                 continue
             key = "实际完成情况" if actual_col is not None and cell["col"] >= actual_col else "预期目标"
-            slot = goals[key]
-            text = re.sub(r"</?p>", " ", cell["text"]).strip()
-            if slot["text"]:
-                slot["text"] += "\n" + text
-                slot.setdefault("more_locs", []).append(dict(cell.get("loc", {})))
-            else:
-                goals[key] = {"text": text, "loc": dict(cell.get("loc", {}))}
+            self._goal_text(key, cell)
+
+    def _goal_text(self, key: str, cell: dict[str, Any]) -> None:
+        goals = self.card["goals"]
+        slot = goals[key]
+        text = re.sub(r"</?p>", " ", cell["text"]).strip()
+        if slot["text"]:
+            slot["text"] += "\n" + text
+            slot.setdefault("more_locs", []).append(dict(cell.get("loc", {})))
+        else:
+            goals[key] = {"text": text, "loc": dict(cell.get("loc", {}))}
 
     # ------------------------------------------------------------ indicators
     def _is_indicator_header(self, texts: list[str]) -> bool:
@@ -546,7 +562,8 @@ class ScorecardBuilder:
             if name:
                 if weight:
                     weight["loc"] = weight.get("loc") or dict(row[k].get("loc", {}))
-                l1 = (name, row[k], weight)
+                if l1 is None:
+                    l1 = (name, row[k], weight)
                 continue
             name2 = level2_name(t) or (_strip_weight(t)[0] if t.endswith(("指标", ")")) else None)
             if name2:
