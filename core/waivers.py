@@ -130,6 +130,9 @@ def parse_waivers(path: str | Path, known_rules: set[str] | None = None) -> tupl
                                 fix="check indentation and quoting on that line")]
     except YAMLError as exc:
         return [], [WaiverError(f"malformed YAML: {exc}", culprit=spath, fix="check the YAML syntax")]
+    except ValueError as exc:  # YAML read a value it cannot build, e.g. the date 2025-13-40
+        return [], [WaiverError(f"invalid value: {exc}", culprit=spath, where=str(_bad_date_line(text)),
+                                fix="write dates as YYYY-MM-DD")]
     if not isinstance(root, dict) or "waivers" not in root:
         return [], [WaiverError("no 'waivers:' list", culprit=spath, where="1",
                                 fix="start the file with 'waivers:' followed by a list of entries")]
@@ -218,6 +221,16 @@ def load_waivers(path: str | Path) -> list[Waiver]:
     if errors:
         raise errors[0]
     return waivers
+
+
+def _bad_date_line(text: str) -> int:
+    """The line of the first unparseable date, for errors ruamel reports
+    without a position."""
+    for i, line in enumerate(text.splitlines(), 1):
+        m = re.match(r"^[\s-]*\w+:\s*['\"]?(\d{4}-\d{1,2}-\d{1,2})", line)
+        if m and _parse_date(m.group(1)) is None:
+            return i
+    return 1
 
 
 def _parse_date(value: Any) -> dt.date | None:
