@@ -1,0 +1,245 @@
+"""Check type ``fa_text.facts_agree``: a fact stated more than once in one
+file (the 决算 情况说明, its attached 自评报告, the 基础数据表) has one value.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from budgetlint.core.checks import Check, CheckContext, Operand, half_ulp
+from budgetlint.core.document import compact, grid
+from budgetlint.core.values import to_decimal
+from budgetlint.plugins.checks.fa_text_rates import statement_location
+from budgetlint.plugins.checks.fa_text_tables import statement_matches
+
+_SELECT = {"type": "object", "additionalProperties": False,
+           "properties": {"kind": {"type": "string"}, "topic": {"type": "string"},
+                          "subject": {"type": "string", "format": "regex"},
+                          "section": {"type": "string", "format": "regex"},
+                          "reference": {"type": "string", "format": "regex"}}}
+_SOURCE = {
+    "type": "object", "additionalProperties": False, "required": ["part_types"],
+    "properties": {
+        "part_types": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "statement": _SELECT,
+        "field": {"enum": ["amount", "budget", "actual", "change", "base", "count"]},
+        "row": {"type": "string", "format": "regex"},
+        "column": {"type": "string"},
+        "minus_column": {"type": "string"},
+        "label": {"type": "string"},
+    },
+}
+
+
+def _year(doc: dict[str, Any], part: dict[str, Any]) -> int | None:
+    y = part.get("year") or doc.get("meta", {}).get("fiscal_year")
+    try:
+        return int(y)
+    except (TypeError, ValueError):
+        return None
+
+
+def _signed_change(st: dict[str, Any]) -> Decimal | None:
+    if "change" not in st:
+        return Decimal(0) if st.get("direction") == "持平" else None
+    v = Decimal(st["change"]["value"])
+    return -v if st.get("direction") == "减少" else v
+
+
+class FactsAgree(Check):
+    """The same fact stated in two places of one file has the same value.
+
+    What it checks
+        Each entry of ``facts`` lists ``sources``; every source yields at most
+        one value per part of the listed ``part_types``:
+
+        * a narrative statement (``statement`` selector as in
+          fa_text.table_match, plus ``reference`` regex on “与上年相比/比年初
+          预算数”) and its ``field``: ``amount``, ``budget``, ``actual``,
+          ``count``, ``change`` (signed) or ``base`` (amount − signed change:
+          the last-year or budget figure the sentence implies);
+        * a table cell: the row whose label matches ``row`` and the column
+          whose header matches ``column`` (``{year}`` / ``{prev_year}`` are
+          the part's fiscal year and the year before); with
+          ``minus_column`` the difference of two columns.
+
+        Values are compared with the printed-rounding tolerance.  With three
+        or more values of which one disagrees, the finding is placed at the odd
+        one; otherwise at the first source, naming the other.
+
+    Why it matters
+        A 决算 and its attached 自评报告 / 基础数据表 are read together; the
+        same “三公”经费 change or 机关运行经费 budget printed twice with two
+        values means at least one is wrong.
+
+    Parameters
+        facts: list of ``{name, sources: [source…]}``.
+        tolerance: ``printed`` or an absolute amount.
+        whole_amounts_exact: a value printed without decimals (“11万元”, a
+            count, a 基础数据表 cell “82”) is taken as exact to the cent: prose
+            and free-form tables drop “.00”, they do not round to whole 万元,
+            so 11 and 12 disagree (default true).
+
+    Example
+        决算说明 “机关运行经费支出79.83万元，比年初预算数减少5.65万元” implies a
+        budget of 85.48; 基础数据表 公用经费 2024年预算数 82.48 → warning.
+    """
+
+    id: ClassVar[str] = "fa_text.facts_agree"
+    title: ClassVar[str] = "同一事实前后表述一致 (facts stated twice agree)"
+    part_types: ClassVar[tuple[str, ...]] = ("部门决算",)
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object", "additionalProperties": False, "required": ["facts"],
+        "properties": {
+            "facts": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "additionalProperties": False, "required": ["name", "sources"],
+                "properties": {"name": {"type": "string"},
+                               "sources": {"type": "array", "minItems": 2, "items": _SOURCE}}}},
+            "tolerance": {"oneOf": [{"const": "printed"}, {"type": "number", "minimum": 0}], "default": "printed"},
+            "whole_amounts_exact": {"type": "boolean", "default": True},
+        },
+    }
+
+    def run(self, ctx: CheckContext) -> None:
+        if "statements" not in ctx.doc:
+            ctx.not_evaluated("no narrative statements: the statements recognizer did not run")
+            return
+        year = _year(ctx.doc, ctx.part)
+        for fact in ctx.params["facts"]:
+            values: list[Operand] = []
+            for src in fact["sources"]:
+                values.extend(self._values(ctx, src, year))
+            if len(values) < 2:
+                continue
+            self._judge(ctx, fact["name"], values)
+
+    # ----------------------------------------------------------- sources
+    def _parts(self, ctx: CheckContext, types: list[str]) -> list[dict[str, Any]]:
+        return [p for p in ctx.doc.get("parts", []) if p.get("type") in types]
+
+    def _values(self, ctx: CheckContext, src: dict[str, Any], year: int | None) -> list[Operand]:
+        out: list[Operand] = []
+        for part in self._parts(ctx, src["part_types"]):
+            if _year(ctx.doc, part) not in (None, year):
+                continue
+            op = self._statement_value(ctx, part, src) if "statement" in src else self._table_value(ctx, part, src, year)
+            if op is not None:
+                out.append(op)
+        return out
+
+    def _statement_value(self, ctx: CheckContext, part: dict[str, Any], src: dict[str, Any]) -> Operand | None:
+        sel = src["statement"]
+        field = src.get("field", "amount")
+        for st in ctx.doc["statements"]:
+            if st.get("part") != part["id"] or not statement_matches(st, sel):
+                continue
+            if sel.get("reference") and not re.search(sel["reference"], st.get("reference") or ""):
+                continue
+            if field in ("change", "base"):
+                ch = _signed_change(st)
+                if ch is None:
+                    continue
+                if field == "change":
+                    value, dec = ch, st.get("change", {}).get("decimals", 2)
+                    text = st.get("direction_text", "") + st.get("change", {}).get("text", "")
+                else:
+                    if "amount" not in st:
+                        continue
+                    value = Decimal(st["amount"]["value"]) - ch
+                    dec = max(st["amount"]["decimals"], st.get("change", {}).get("decimals", 0))
+                    text = f"{st['amount']['text']}与增减额{st.get('change', {}).get('text', '')}推算的{value}"
+            elif field in st:
+                value, dec, text = Decimal(st[field]["value"]), st[field].get("decimals"), st[field]["text"]
+            else:
+                continue
+            loc = statement_location(ctx, st, part=part.get("type"))
+            label = f"{part.get('type')}第{loc.get('line')}行"
+            op = Operand(value, str(value), loc, label, dec)
+            op.shown = text  # type: ignore[attr-defined]
+            if field == "base":
+                # both printed amounts carry rounding
+                op.decimals = dec
+            return op
+        return None
+
+    def _table_value(self, ctx: CheckContext, part: dict[str, Any], src: dict[str, Any], year: int | None) -> Operand | None:
+        if not src.get("row") or not src.get("column"):
+            return None
+        fmt = {"year": year or "", "prev_year": (year - 1) if year else ""}
+        col_rx = re.compile(src["column"].format(**fmt))
+        minus_rx = re.compile(src["minus_column"].format(**fmt)) if src.get("minus_column") else None
+        row_rx = re.compile(src["row"])
+        for block in ctx.doc["blocks"][part["first_block"]: part["last_block"] + 1]:
+            if block["type"] != "table":
+                continue
+            g = grid(block)
+            cols: dict[str, int] = {}
+            for row in g:
+                texts = [compact(c["text"]) if c else "" for c in row]
+                for j, t in enumerate(texts):
+                    if t and col_rx.search(t):
+                        cols["a"] = j
+                    if t and minus_rx and minus_rx.search(t):
+                        cols["b"] = j
+                label = next((t for t in texts if t), "")
+                if "a" not in cols or not row_rx.search(label):
+                    continue
+                cell = row[cols["a"]]
+                a = to_decimal(cell.get("value")) if cell and cell.get("value") else None
+                if a is None:
+                    return None
+                dec = cell["value"].get("decimals", 0)
+                loc = ctx.cell_location(block, cell, row_label=label, column=src["column"].format(**fmt),
+                                        part=part.get("type"))
+                if minus_rx is not None:
+                    other = row[cols["b"]] if "b" in cols else None
+                    b = to_decimal(other.get("value")) if other and other.get("value") else None
+                    if b is None:
+                        return None
+                    dec = max(dec, other["value"].get("decimals", 0))
+                    op = Operand(a - b, str(a - b), loc, f"{part.get('type')}第{loc.get('line')}行", dec)
+                    op.shown = f"{cell['text']}−{other['text']}={a - b}"  # type: ignore[attr-defined]
+                    return op
+                op = Operand(a, cell["text"], loc, f"{part.get('type')}第{loc.get('line')}行", dec)
+                op.shown = cell["text"]  # type: ignore[attr-defined]
+                return op
+        return None
+
+    # ----------------------------------------------------------- judging
+    def _tol(self, ctx: CheckContext, a: Operand, b: Operand) -> Decimal:
+        explicit = ctx.params.get("tolerance", "printed")
+        if explicit not in (None, "printed"):
+            return Decimal(str(explicit))
+        return self._half(ctx, a) + self._half(ctx, b)
+
+    def _half(self, ctx: CheckContext, op: Operand) -> Decimal:
+        d = op.decimals if op.decimals is not None else 0
+        if d == 0 and ctx.params.get("whole_amounts_exact", True):
+            d = 2
+        return half_ulp(op.text, d)
+
+    def _judge(self, ctx: CheckContext, name: str, values: list[Operand]) -> None:
+        def agree(a: Operand, b: Operand) -> bool:
+            return abs(a.value - b.value) <= self._tol(ctx, a, b)
+
+        if all(agree(values[0], v) for v in values[1:]):
+            ctx.counted(len(values) - 1)
+            return
+        odd, ref = None, values[0]
+        if len(values) >= 3:
+            for i, v in enumerate(values):
+                rest = values[:i] + values[i + 1:]
+                if all(agree(rest[0], r) for r in rest[1:]) and not agree(v, rest[0]):
+                    odd, ref = v, rest[0]
+                    break
+        if odd is None:
+            odd = next(v for v in values[1:] if not agree(values[0], v))
+            ref, odd = odd, values[0]
+        others = "、".join(f"{v.label}为{getattr(v, 'shown', v.text)}" for v in values if v is not odd)
+        ctx.compare(dict(odd.location), ref.value, odd, operands=[ref], tolerance=self._tol(ctx, odd, ref),
+                    fact=name, here=odd.label, stated=getattr(odd, "shown", odd.text), others=others)
+
+
+def register(registry) -> None:
+    registry.add_check(FactsAgree)
