@@ -224,6 +224,20 @@ class _RawPack:
     rules: list[tuple[Any, Path, Path | None]]  # (rule node, file, cases file)
 
 
+def _rule_id_at(node: Any, path: list[Any]) -> str | None:
+    """The rule an error path inside a pack file points into (``rules.3…`` or
+    ``overrides.<id>…``), so the message names it."""
+    if len(path) >= 2 and path[0] == "overrides":
+        return str(path[1])
+    if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
+        try:
+            rid = node["rules"][path[1]].get("id")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            rid = None
+        return str(rid) if rid else f"rules[{path[1]}] (no id)"
+    return None
+
+
 def _pack_file(ref: Path) -> Path:
     return ref / PACK_FILE if ref.is_dir() else ref
 
@@ -242,7 +256,7 @@ def _read_pack(ref: Path) -> _RawPack:
     try:
         jsonschema.Draft202012Validator(rulepack_schema()).validate(plain(node))
     except jsonschema.ValidationError as exc:
-        raise _schema_error(node, pfile, exc, None, []) from exc
+        raise _schema_error(node, pfile, exc, _rule_id_at(node, list(exc.absolute_path)), []) from exc
     rules: list[tuple[Any, Path, Path | None]] = []
     for i, rnode in enumerate(node.get("rules") or []):
         rules.append((rnode, pfile, None))
