@@ -489,6 +489,32 @@ def _named_values(table: dict[str, Any], named: dict[str, Any]) -> None:
                 _add_named(named, f"{role}.{row['name']}.{col}", cell, table, row["label"], col)
 
 
+def _index(blocks: list[dict[str, Any]], bid: str | None) -> int:
+    return next((i for i, b in enumerate(blocks) if b["id"] == bid), len(blocks))
+
+
+def _toc(blocks: list[dict[str, Any]], start: int, stop: int, skip: set[str]) -> list[dict[str, Any]]:
+    """Table-of-contents entries naming one of the nine tables, before the
+    first table: headings/paragraphs or cells of a TOC table."""
+    out = []
+    for b in blocks[start:stop]:
+        if b["id"] in skip:
+            continue
+        if b["type"] == "table":
+            items = [(c["text"], c.get("loc", {})) for r in b["rows"] for c in r[:1] if c.get("text")]
+        else:
+            items = [(b.get("text", ""), b.get("loc", {}))]
+        for text, loc in items:
+            t = re.sub(r"[.…·\s]*\d*$", "", compact(text))
+            t, _ = _strip_numbering(t)
+            if not t.endswith("表"):
+                continue
+            tdef = role_for_title(t)
+            if tdef:
+                out.append({"title": t, "role": tdef["role"], "loc": loc})
+    return out
+
+
 def recognize_part(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
     """Find and parse the nine tables of one 部门决算 part."""
     blocks = doc["blocks"]
@@ -535,9 +561,11 @@ def recognize_part(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
         t["explanation"] = expl
         if t["role"]:
             _named_values(t, named)
+    toc = _toc(blocks, start, min([_index(blocks, t["block"] or t.get("caption_block")) for t in tables] or [end]), attached)
     templates = [t["template"] for t in tables if t["template"]]
     template = max(set(templates), key=templates.count) if templates else None
-    return {"part": part["id"], "template": template, "tables": tables, "named_values": named}
+    return {"part": part["id"], "template": template, "tables": tables, "toc": toc,
+            "named_values": named}
 
 
 def recognize_final_accounts(doc: dict[str, Any]) -> None:
