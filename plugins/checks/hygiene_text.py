@@ -1,0 +1,268 @@
+"""Hygiene check types for published prose: section numbering, paragraphs
+pasted twice, glossary terms that no longer name a table row."""
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from budgetlint.core.checks import Check, CheckContext
+from budgetlint.core.document import compact, iter_blocks
+
+_CN = "零一二三四五六七八九十"
+
+
+def cn_token(n: int) -> str:
+    """3 → 三, 12 → 十二 (for the expected numbering in messages)."""
+    if n <= 10:
+        return _CN[n]
+    if n < 20:
+        return "十" + (_CN[n - 10] if n > 10 else "")
+    return _CN[n // 10] + "十" + (_CN[n % 10] if n % 10 else "")
+
+
+class Numbering(Check):
+    """Section numbering that skips a number or starts again.
+
+    What it checks
+        The numbered headings and paragraphs of a part (``一、`` ``（一）`` …,
+        styles chosen by ``styles``) are read in order as a tree: an item of
+        a higher level (or a heading with a lower ``level``, or a block whose
+        text matches ``reset_pattern`` such as “第三部分”) opens a new list
+        below it.  Within one list each number must be the previous plus one;
+        a jump (六 → 九) is a skip, a smaller or equal number (六 → 一) is a
+        restart.
+
+    Why it matters
+        Broken numbering is the visible trace of sections deleted, pasted from
+        another report or pasted twice; readers cannot cite “第八部分”.
+
+    Parameters
+        styles: numbering styles to follow (``cn`` 一、, ``cn_paren`` （一）,
+            ``arabic`` 1.、, ``arabic_paren`` (1)).
+        reset_pattern: regex; a block matching it starts all lists afresh
+            (part titles, 第X部分, 附件).
+        max_findings: stop after this many findings per part.
+
+    Example
+        “六、部门整体支出绩效情况” followed by “一、工作成效” and later
+        “九、存在的问题” → one restart and one skip.
+    """
+
+    id: ClassVar[str] = "hygiene.numbering"
+    title: ClassVar[str] = "章节序号跳号或重复 (section numbering skips or restarts)"
+    part_types: ClassVar[tuple[str, ...]] = ("部门决算", "部门整体支出绩效自评报告", "项目支出绩效自评报告")
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            "styles": {"type": "array", "items": {"enum": ["cn", "cn_paren", "arabic", "arabic_paren"]},
+                       "default": ["cn", "cn_paren"]},
+            "reset_pattern": {"type": "string", "format": "regex", "default": "^第.{1,3}部分|^附件|^附表"},
+            "max_findings": {"type": "integer", "minimum": 1, "default": 10},
+        },
+    }
+
+    def run(self, ctx: CheckContext) -> None:
+        styles = ctx.params["styles"]
+        levels = {"cn": 2, "cn_paren": 3, "arabic": 4, "arabic_paren": 5}
+        reset = re.compile(ctx.params["reset_pattern"])
+        last: dict[int, tuple[int, dict[str, Any]]] = {}
+        n = 0
+        for block in iter_blocks(ctx.doc, ctx.part):
+            if block["type"] == "table":
+                continue
+            text = compact(block.get("text", ""))
+            if reset.search(text) or _is_toc(text):
+                last.clear()
+                continue
+            num = block.get("numbering")
+            if not num or num["style"] not in styles:
+                continue
+            level = levels[num["style"]]
+            for deeper in [k for k in last if k > level]:
+                del last[deeper]
+            prev = last.get(level)
+            value = num["value"]
+            last[level] = (value, block)
+            if prev is None:
+                ctx.counted()
+                continue
+            pv, pblock = prev
+            if value == pv + 1:
+                ctx.counted()
+                continue
+            kind = "skip" if value > pv + 1 else "restart"
+            expected = num["token"].replace(str(value), str(pv + 1)) if num["style"].startswith("arabic") \
+                else re.sub(f"[{_CN}]+", cn_token(pv + 1), num["token"], count=1)
+            ctx.report(ctx.block_location(block, snippet=block["text"][:40]), expected=expected, actual=num["token"],
+                       kind=kind, previous=pblock["text"][:30], previous_line=pblock.get("loc", {}).get("line"),
+                       problem={"skip": "跳号", "restart": "重新编号"}[kind] if ctx.lang == "zh" else kind)
+            n += 1
+            if n >= ctx.params["max_findings"]:
+                return
+
+
+def _is_toc(text: str) -> bool:
+    return text in ("目录", "目 录")
+
+
+class RepeatedParagraph(Check):
+    """Paragraphs pasted twice, or pasted fragments that break off mid-word.
+
+    What it checks
+        Within a part: a paragraph of at least ``min_chars`` characters whose
+        text (ignoring spaces) appears again later is a duplicate; two
+        paragraphs that share an opening of at least ``min_prefix``
+        characters and then diverge in the middle of a clause (no
+        punctuation at the point where they part) are a garbled paste.
+
+    Why it matters
+        Copy-paste accidents leave the same point twice or a sentence cut off
+        and continued with text from elsewhere; the report reads as unedited.
+
+    Parameters
+        min_chars: shortest paragraph considered for duplication.
+        min_prefix: shortest shared opening for a garbled paste.
+        ignore_pattern: regex; paragraphs it matches are boilerplate that
+            legitimately repeats (table notes “注：本表…”).
+        max_findings: stop after this many findings per part.
+
+    Example
+        “二是全面绩效责任约束作用不强……需进一步强化；” printed twice in one
+        自评报告 → a duplicate.
+    """
+
+    id: ClassVar[str] = "hygiene.repeated_paragraph"
+    title: ClassVar[str] = "段落重复或拼接错乱 (paragraphs pasted twice or garbled)"
+    part_types: ClassVar[tuple[str, ...]] = ("部门决算", "部门整体支出绩效自评报告", "项目支出绩效自评报告")
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            "min_chars": {"type": "integer", "minimum": 5, "default": 20},
+            "min_prefix": {"type": "integer", "minimum": 5, "default": 20},
+            "ignore_pattern": {"type": "string", "format": "regex", "default": ""},
+            "max_findings": {"type": "integer", "minimum": 1, "default": 10},
+        },
+    }
+
+    def run(self, ctx: CheckContext) -> None:
+        ignore = re.compile(ctx.params["ignore_pattern"]) if ctx.params["ignore_pattern"] else None
+        seen: dict[str, dict[str, Any]] = {}
+        paras: list[tuple[str, dict[str, Any]]] = []
+        n = 0
+        for block in iter_blocks(ctx.doc, ctx.part):
+            if block["type"] != "paragraph":
+                continue
+            text = compact(block["text"])
+            if len(text) < min(ctx.params["min_chars"], ctx.params["min_prefix"]):
+                continue
+            if ignore and ignore.search(text):
+                continue
+            ctx.counted()
+            first = seen.get(text)
+            if first is not None and len(text) >= ctx.params["min_chars"]:
+                ctx.report(ctx.block_location(block, snippet=block["text"][:40]), kind="duplicate",
+                           actual=block["text"][:40], first_line=first.get("loc", {}).get("line") or "—",
+                           excerpt=block["text"][:30], problem="重复粘贴" if ctx.lang == "zh" else "pasted twice")
+                n += 1
+            else:
+                seen.setdefault(text, block)
+                for other_text, other in paras:
+                    k = _common_prefix(text, other_text)
+                    if k < ctx.params["min_prefix"] or k in (len(text), len(other_text)):
+                        continue
+                    if re.match(r"[,。;:!?、)）”]", text[k - 1]) or re.match(r"[,。;:!?、)）”]", other_text[k - 1]):
+                        continue
+                    ctx.report(ctx.block_location(block, snippet=block["text"][:40]), kind="garbled",
+                               actual=text[max(0, k - 8): k + 8], first_line=other.get("loc", {}).get("line") or "—",
+                               excerpt=text[max(0, k - 12): k] + "|" + text[k: k + 8],
+                               problem="拼接错乱" if ctx.lang == "zh" else "garbled paste")
+                    n += 1
+                    break
+            paras.append((text, block))
+            if n >= ctx.params["max_findings"]:
+                return
+
+
+def _common_prefix(a: str, b: str) -> int:
+    k = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        k += 1
+    return k
+
+
+class GlossaryTerms(Check):
+    """Glossary (名词解释) terms that no longer name anything in the tables.
+
+    What it checks
+        Each term the 名词解释 defines (recognizer ``statements``,
+        ``doc["glossary"]``) must occur, ignoring quotes and spaces and after
+        ``aliases``, in some table cell or title of the same part.  Terms in
+        ``ignore`` (general notions such as 机关运行经费 that no table row
+        carries) are skipped.
+
+    Why it matters
+        The glossary is copied from last year's template; when the tables
+        follow a newer template (使用非财政拨款结余 replaced
+        用事业基金弥补收支差额) the glossary explains a row the reader cannot find.
+
+    Parameters
+        aliases: map from a term to other spellings that count as present.
+        ignore: terms not expected in any table.
+        strip: regex removed from a term before matching (e.g. a trailing 支出).
+
+    Example
+        名词解释 “五、用事业基金弥补收支差额” while 公开01表 has the row
+        “使用非财政拨款结余” → finding.
+    """
+
+    id: ClassVar[str] = "hygiene.glossary_terms"
+    title: ClassVar[str] = "名词解释与表格项目不符 (glossary terms missing from the tables)"
+    part_types: ClassVar[tuple[str, ...]] = ("部门决算",)
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            "aliases": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                        "default": {}},
+            "ignore": {"type": "array", "items": {"type": "string"}, "default": []},
+            "strip": {"type": "string", "format": "regex", "default": ""},
+        },
+    }
+
+    def run(self, ctx: CheckContext) -> None:
+        if "glossary" not in ctx.doc:
+            ctx.not_evaluated("no glossary: the statements recognizer did not run")
+            return
+        terms = [g for g in ctx.doc["glossary"] if g.get("part") == ctx.part.get("id")]
+        if not terms:
+            return
+        corpus = []
+        for block in iter_blocks(ctx.doc, ctx.part):
+            if block["type"] == "table":
+                corpus.append(compact(block.get("title", "")))
+                corpus.extend(compact(c.get("text", "")) for row in block["rows"] for c in row)
+        if not corpus:
+            ctx.not_evaluated("no tables in this part to compare the glossary with")
+            return
+        text = "\n".join(corpus)
+        strip = re.compile(ctx.params["strip"]) if ctx.params["strip"] else None
+        ignore = {compact(t) for t in ctx.params["ignore"]}
+        for g in terms:
+            term = compact(g["term"])
+            if term in ignore:
+                continue
+            key = strip.sub("", term) if strip else term
+            names = [key, *(compact(a) for a in ctx.params["aliases"].get(term, []))]
+            ctx.counted()
+            if any(n and n in text for n in names):
+                continue
+            block = next((b for b in ctx.doc["blocks"] if b["id"] == g["block"]), None)
+            loc = ctx.block_location(block, snippet=g["term"]) if block else dict(g.get("loc", {}))
+            ctx.report(loc, actual=g["term"], term=g["term"])
+
+
+def register(registry) -> None:
+    registry.add_check(Numbering)
+    registry.add_check(RepeatedParagraph)
+    registry.add_check(GlossaryTerms)
