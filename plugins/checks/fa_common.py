@@ -124,8 +124,8 @@ def _decimals(text: str) -> int:
 
 
 def fmt_sum(operands: list[Operand]) -> str:
-    """The addends as printed, zeros left out so long sums stay readable."""
-    shown = [op for op in operands if op.value != 0] or operands[:1]
+    """The addends as printed; in long sums zeros are left out to stay readable."""
+    shown = ([op for op in operands if op.value != 0] or operands[:1]) if len(operands) > 4 else operands
     return " + ".join(op.text or "0" for op in shown) if shown else "0"
 
 

@@ -551,7 +551,7 @@ def recognize_part(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
                        "loc": loc, "title_loc": s["first"].get("loc") if s["title"] else None,
                        "columns": [], "rows": [], "notes": [t for t in s["texts"] if _NOTE.match(compact(t))],
                        "_explain_texts": s["texts"]})
-    tables.sort(key=lambda t: (t["loc"].get("line") or 0, t["block"] or ""))
+    tables.sort(key=lambda t: _index(blocks, t["block"] or t.get("caption_block")))
     named: dict[str, Any] = {}
     for t in tables:
         texts = t.pop("_explain_texts")
