@@ -202,10 +202,11 @@ def _docx_table(d: Any, table: dict[str, Any]) -> None:
                for dr in range(rs) for dc in range(cs)} - set(merges)
     for (r, c), (rs, cs) in merges.items():
         t.cell(r, c).merge(t.cell(r + rs - 1, c + cs - 1))
+    cells = t._cells  # one lookup of the whole grid; table.cell() re-walks the table each call
     for r, row in enumerate(g):
         for c, text in enumerate(row):
             if text and (r, c) not in covered:
-                t.cell(r, c).text = text
+                cells[r * len(row) + c].text = text
 
 
 # -------------------------------------------------------------------- XLSX
