@@ -130,18 +130,36 @@ def _init_worker(rules: str | None, lang: str, options: dict[str, Any], host_kwa
     _WORKER = Checker(rules=rules, lang=lang, options=options, host_kwargs=host_kwargs)
 
 
+def _init_forked(checker: Checker) -> None:
+    """Forked worker: reuse the parent's Checker (plugin host and rule packs
+    already loaded, shared copy-on-write) instead of loading them again."""
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER = checker
+
+
 def _work(path: str) -> dict[str, Any]:
     assert _WORKER is not None, "worker initializer did not run"
     return check_path(_WORKER, path)
 
 
-def _mp_context():
+def _pool(checker: Checker, workers: int):
+    """A process pool.  fork is cheapest (workers inherit the loaded rule
+    packs) but unsafe once other threads run, so it is used only while this
+    process has a single thread — the progress bar starts after the workers
+    exist.  Otherwise forkserver (the 3.14 default on POSIX) or spawn, whose
+    workers build their own Checker."""
     import multiprocessing as mp
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
 
-    # fork is cheapest but unsafe once threads run (the progress bar has one);
-    # forkserver starts clean children and is the 3.14 default on POSIX.
     methods = mp.get_all_start_methods()
-    return mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "fork" in methods and threading.active_count() == 1 and not os.environ.get("BUDGETLINT_NO_FORK"):
+        return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
+                                   initializer=_init_forked, initargs=(checker,))
+    ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                               initargs=(checker.rules_ref, checker.lang, checker.options, checker._host_kwargs))
 
 
 class _Progress:
@@ -150,6 +168,7 @@ class _Progress:
     def __init__(self, enabled: bool, total: int) -> None:
         self.bar = None
         self.errors = 0
+        self.started = False
         if not enabled or total == 0:
             return
         from rich.console import Console
@@ -161,19 +180,24 @@ class _Progress:
         self.task = self.bar.add_task("check", total=total, errors="")
 
     def __enter__(self) -> _Progress:
-        if self.bar:
-            self.bar.start()
         return self
+
+    def begin(self) -> None:
+        """Start drawing (and its refresh thread) — after any fork."""
+        if self.bar and not self.started:
+            self.bar.start()
+            self.started = True
 
     def advance(self, result: dict[str, Any]) -> None:
         if not self.bar:
             return
+        self.begin()
         if result.get("document", {}).get("status") == "error":
             self.errors += 1
         self.bar.update(self.task, advance=1, errors=f"无法读取 unreadable: {self.errors}" if self.errors else "")
 
     def __exit__(self, *exc: Any) -> None:
-        if self.bar:
+        if self.bar and self.started:
             self.bar.stop()
 
 
@@ -189,10 +213,12 @@ def check_files(checker: Checker, files: list[str], *, jobs: int | None = None,
     results: list[dict[str, Any] | None] = [None] * len(files)
     with _Progress(show, len(files)) as bar:
         if jobs == 1 or len(files) <= 1:
+            bar.begin()
             for i, f in enumerate(files):
                 results[i] = _fatal_check(check_path(checker, f))
                 bar.advance(results[i])
         else:
+            checker.validate_rules()  # load the packs once, before forking, so workers share them
             _run_pool(checker, files, min(jobs, len(files)), results, bar)
     return results  # type: ignore[return-value]
 
@@ -211,20 +237,19 @@ def _run_pool(checker: Checker, files: list[str], jobs: int, results: list[dict[
     """Run the pool; if a worker process dies (a crash in a native parser),
     redo the unfinished files, and when a round makes no progress isolate
     each file in its own worker so only the culprit is reported."""
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    initargs = (checker.rules_ref, checker.lang, checker.options, checker._host_kwargs)
     pending = list(range(len(files)))
     isolate = False
     while pending:
         groups = [[i] for i in pending] if isolate else [pending]
         broken: list[int] = []
         for group in groups:
-            pool = ProcessPoolExecutor(max_workers=1 if isolate else jobs, mp_context=_mp_context(),
-                                       initializer=_init_worker, initargs=initargs)
+            pool = _pool(checker, 1 if isolate else jobs)
             try:
                 futures = {pool.submit(_work, files[i]): i for i in group}
+                bar.begin()
                 for fut in as_completed(futures):
                     i = futures[fut]
                     try:
