@@ -107,8 +107,9 @@ class TableMatch(Check):
                 f = st[m["field"]]
                 text_op = Operand(Decimal(f["value"]), f["value"], statement_location(ctx, st), "情况说明",
                                   f.get("decimals"))
-                table_loc = {"line": cell.get("loc", {}).get("line"), "table": cell.get("table"),
-                             "row": cell.get("row"), "column": cell.get("column"), "block": cell.get("block")}
+                table_loc = {k: v for k, v in (("line", cell.get("loc", {}).get("line")), ("table", cell.get("table")),
+                                               ("row", cell.get("row")), ("column", cell.get("column")),
+                                               ("block", cell.get("block"))) if v is not None}
                 table_op = Operand(Decimal(cell["value"]), cell.get("text", cell["value"]), table_loc,
                                    m.get("label") or key, 99 if cell.get("exact") else cell.get("decimals"))
                 if text_op.value == table_op.value:
