@@ -121,8 +121,7 @@ class DeductionStandard(Check):
         it is a scoring error the reviewer will find.
 
     Parameters
-        blank_reasons: unused by this check's logic beyond symmetry; texts
-            counted as an empty standard.
+        blank_reasons: texts that count as no standard printed (无, /).
 
     Example
         扣分标准 “90%以上得满分，80%-89%之间得3分”, actual 85%, 得分 5 (分值 5)
