@@ -148,6 +148,7 @@ class Outcome:
 
     findings: list[dict[str, Any]] = field(default_factory=list)
     not_evaluated: list[str] = field(default_factory=list)
+    not_applicable: list[str] = field(default_factory=list)
     checked: int = 0  # how many comparisons/items were evaluated
 
 
@@ -200,6 +201,12 @@ class CheckContext:
     # -------------------------------------------------------------- results
     def not_evaluated(self, reason: str) -> None:
         self.outcome.not_evaluated.append(reason)
+
+    def not_applicable(self, reason: str) -> None:
+        """The rule does not concern this part (e.g. the form has no 扣分标准
+        column, the scorecard prints no 二级 weights).  Unlike
+        :meth:`not_evaluated` this is not a gap in the check."""
+        self.outcome.not_applicable.append(reason)
 
     def counted(self, n: int = 1) -> None:
         """Record that ``n`` items were actually evaluated (a rule that

@@ -172,6 +172,8 @@ class Checker:
             status = "failed" if any(f["severity"] != "info" for f in out.findings) else "passed"
         elif out.not_evaluated:
             status, worst = "not_evaluated", None
+        elif out.not_applicable and out.checked == 0:
+            status, worst = "not_applicable", None
         elif out.checked == 0:
             status, worst = "not_evaluated", None
             out.not_evaluated.append("nothing to evaluate in this part (规则在本部分未找到可检查的内容)")
@@ -182,6 +184,8 @@ class Checker:
                       "status": status, "findings": len(out.findings), "checked": out.checked}
         if out.not_evaluated:
             evaluation["reasons"] = out.not_evaluated
+        elif status == "not_applicable":
+            evaluation["reasons"] = out.not_applicable
         if worst:
             evaluation["worst"] = worst
         return {"evaluation": evaluation, "findings": out.findings}
@@ -222,6 +226,6 @@ def summarize(documents: list[dict[str, Any]], findings: list[dict[str, Any]],
         "by_severity": {k: sev.get(k, 0) for k in ("error", "warning", "info")},
         "waived": sum(1 for f in findings if f.get("waived")),
         "rules_evaluated": len(evaluations),
-        "by_status": {k: status.get(k, 0) for k in ("passed", "failed", "not_evaluated")},
+        "by_status": {k: status.get(k, 0) for k in ("passed", "failed", "not_evaluated", "not_applicable")},
         "not_evaluated": status.get("not_evaluated", 0),
     }
