@@ -48,7 +48,7 @@ def compliance_matrix(report: dict[str, Any]) -> dict[str, Any]:
             open_ = [f for f in fs if not f.get("waived")]
             if doc in unreadable:
                 cell: dict[str, Any] = {"status": "not_evaluated"}
-            elif not es:
+            elif not es or all(e["status"] == "not_applicable" for e in es):
                 cell = {"status": "not_applicable"}
             elif open_:
                 cell = {"status": "fail", "findings": len(open_)}

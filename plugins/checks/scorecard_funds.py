@@ -142,6 +142,9 @@ class FundsScore(Check):
             w, s = dec(ft.get("分值")), dec(ft.get("得分"))
             printed, computed = _rate(ft)
             rate = computed if computed is not None else printed
+            if w is None and s is None:
+                ctx.not_applicable("the funds block is not scored on this form")
+                continue
             if w is None or s is None or rate is None:
                 ctx.not_evaluated("funds block without 分值, 得分 or 执行率")
                 continue

@@ -137,7 +137,7 @@ class DeductionStandard(Check):
     def run(self, ctx: CheckContext) -> None:
         for card in cards(ctx):
             if not card.get("has_deduction_column"):
-                ctx.not_evaluated("the form has no 扣分标准 column")
+                ctx.not_applicable("the form has no 扣分标准 column")
                 continue
             for l1, l2, item in items(card):
                 std = item.get("扣分标准")

@@ -49,6 +49,7 @@ class WeightSum(Check):
 
     def run(self, ctx: CheckContext) -> None:
         tol = explicit_tolerance(ctx) or Decimal(0)
+        declared = 0
         for card in cards(ctx):
             for l1 in card["indicators"]:
                 nodes = [l1] if ctx.params["level"] == 1 else l1["children"]
@@ -56,6 +57,7 @@ class WeightSum(Check):
                     w = dec(node.get("weight"))
                     if w is None:
                         continue
+                    declared += 1
                     its = level1_items(node) if ctx.params["level"] == 1 else node["children"]
                     if not its or any(i.get("分值") is None for i in its):
                         ctx.not_evaluated(f"items of {node['name']} without 分值")
@@ -69,6 +71,8 @@ class WeightSum(Check):
                                             indicator=node["name"], field="分值"),
                                    expected=w, actual=total, indicator=node["name"], parent=l1["name"],
                                    n_items=len(its), items=" + ".join(fmt(dec(i["分值"])) for i in its))
+        if not declared:
+            ctx.not_applicable(f"the form prints no {'一级' if ctx.params['level'] == 1 else '二级'} weights")
 
 
 class WeightScheme(Check):
@@ -226,7 +230,7 @@ class DoubleScoring(Check):
         for card in cards(ctx):
             fw = dec(funds_total(card).get("分值"))
             if not fw:
-                ctx.not_evaluated("the funds block scores nothing")
+                ctx.not_applicable("the funds block scores nothing")
                 continue
             ctx.counted()
             for l1, l2, item in items(card):
