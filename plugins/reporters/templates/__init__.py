@@ -1,0 +1,1 @@
+"""Templates and static assets of the HTML report (data only)."""
