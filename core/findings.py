@@ -102,6 +102,19 @@ def fingerprint(finding: dict[str, Any]) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
+def basis_text(basis: list[dict[str, Any]]) -> str:
+    """A rule's citations as one line: 《文件》（文号） 条款；…"""
+    out = []
+    for b in basis or []:
+        t = b.get("document", "")
+        if b.get("number"):
+            t += f"（{b['number']}）"
+        if b.get("article"):
+            t += " " + str(b["article"])
+        out.append(t)
+    return "；".join(out)
+
+
 def human_location(loc: dict[str, Any], lang: str = "zh") -> str:
     """One-line place for text output: 第283行 · 公开05表 … · 行 20199 · 列 项目支出."""
     bits: list[str] = []

@@ -7,7 +7,7 @@ import json
 from itertools import groupby
 from typing import Any
 
-from budgetlint.core.findings import human_location
+from budgetlint.core.findings import basis_text, human_location
 
 _SEV_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 _COLOR = {"error": "red", "warning": "yellow", "info": "cyan"}
@@ -15,18 +15,6 @@ _COLOR = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 def render_json(report: dict[str, Any], options: dict[str, Any] | None = None) -> str:
     return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
-
-
-def _basis_text(basis: list[dict[str, Any]]) -> str:
-    out = []
-    for b in basis or []:
-        t = b.get("document", "")
-        if b.get("number"):
-            t += f"（{b['number']}）"
-        if b.get("article"):
-            t += " " + b["article"]
-        out.append(t)
-    return "；".join(out)
 
 
 def _fmt(v: Any) -> str:
@@ -80,7 +68,7 @@ def render_text(report: dict[str, Any], options: dict[str, Any] | None = None) -
                     e, a = f.get("expected"), f.get("actual")
                     lines.append(("      应为 " if lang == "zh" else "      expected ") + _fmt(e) +
                                  ("，实为 " if lang == "zh" else ", found ") + _fmt(a))
-                basis = _basis_text(f.get("basis", []))
+                basis = basis_text(f.get("basis", []))
                 if basis:
                     lines.append(("      依据：" if lang == "zh" else "      basis: ") + basis)
         if show_skipped:

@@ -40,7 +40,7 @@ LABELS = {
 
 
 def _basis(basis: list[dict[str, Any]]) -> str:
-    from budgetlint.plugins.reporters.sarif import basis_text
+    from budgetlint.core.findings import basis_text
 
     return basis_text(basis)
 

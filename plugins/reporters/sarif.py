@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from budgetlint.core.findings import basis_text
+
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 INFO_URI = "https://pypi.org/project/budgetlint/"
@@ -25,18 +27,6 @@ def artifact_uri(path: str) -> str:
     if p.is_absolute():
         return p.as_uri()
     return quote(path.replace("\\", "/"), safe="/-_.~")
-
-
-def basis_text(basis: list[dict[str, Any]]) -> str:
-    out = []
-    for b in basis or []:
-        t = b.get("document", "")
-        if b.get("number"):
-            t += f"（{b['number']}）"
-        if b.get("article"):
-            t += " " + str(b["article"])
-        out.append(t)
-    return "；".join(out)
 
 
 def _rule_descriptor(rid: str, meta: dict[str, Any]) -> dict[str, Any]:

@@ -58,7 +58,7 @@ def render_xlsx(report: dict[str, Any], options: dict[str, Any] | None = None) -
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from budgetlint.plugins.reporters.sarif import basis_text
+    from budgetlint.core.findings import basis_text
 
     lang = (options or {}).get("lang", "zh")
     h = HEAD.get(lang, HEAD["zh"])
