@@ -56,6 +56,10 @@ def make_finding(ctx: CheckContext, *, location: dict[str, Any], expected: Any, 
             values[k] = number_json(v)
     templates = {**rule.message, **(message or {})}
     lang = ctx.lang if ctx.lang in templates else "zh"
+    if "where" not in values:
+        from budgetlint.core.checks import place
+
+        values["where"] = place(location, lang)
     text = render_message(templates.get(lang) or templates.get("zh") or rule.title or rule.id, values)
     if kind == "rounding":
         text = ROUNDING_PREFIX.get(ctx.lang, ROUNDING_PREFIX["zh"]) + text

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from budgetlint.core.checks import Check, CheckContext, Operand
+from budgetlint.core.checks import Check, CheckContext, Operand, place
 from budgetlint.core.document import compact
 from budgetlint.plugins.checks.fa_common import (
     EXACT_ZERO_SCHEMA, STRICT_SCHEMA, TOLERANCE_SCHEMA, cell_location, compare_relation, compare_sum, final_accounts,
@@ -372,6 +372,12 @@ class FaCrossTable(Check):
                 missing.append(pair["a"]["table"] if not a_tabs else pair["b"]["table"])
                 continue
             a, b = a_tabs[0], b_tabs[0]
+            # a column this template does not print is not a column of zeros
+            absent = [f"{t['role']}.{pair[s]['column']}" for s, t in (("a", a), ("b", b))
+                      if t.get("columns") and pair[s]["column"] not in {c["role"] for c in t["columns"]}]
+            if absent:
+                missing.extend(absent)
+                continue
             match = pair.get("match", "code")
             levels = pair.get("levels", ["类", "款", "项"])
             a_rows = [r for r in a["rows"] if not pair["a"].get("side") or r.get("side") == pair["a"]["side"]]
@@ -394,9 +400,18 @@ class FaCrossTable(Check):
                 compare_relation(ctx, aop.location, pair.get("relation", "eq"), aop, [bop],
                                  table=a.get("title") or a["role"], other=b.get("title") or b["role"],
                                  other_code=b.get("code") or "", row=row_name(ra), column=pair["a"]["column"],
-                                 other_column=pair["b"]["column"], other_line=bop.location.get("line"))
+                                 other_label=_with_code(b.get("title") or b["role"], b.get("code"), ctx.lang),
+                                 other_column=pair["b"]["column"], other_line=bop.location.get("line"),
+                                 other_where=place(bop.location, ctx.lang))
         if missing and not ctx.outcome.checked:
             ctx.not_evaluated("table(s) not found or empty: " + "、".join(dict.fromkeys(missing)))
+
+
+def _with_code(title: str, code: str | None, lang: str) -> str:
+    """“支出决算表（公开03表）”; just the title when the table prints no code."""
+    if not code:
+        return title
+    return f"{title}（{code}）" if lang == "zh" else f"{title} ({code})"
 
 
 def register(registry) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from budgetlint.core.checks import Check, CheckContext
+from budgetlint.core.checks import Check, CheckContext, place
 from budgetlint.plugins.checks.fa_common import final_accounts, table_location
 
 PART_TYPES = ("部门决算",)
@@ -110,7 +110,7 @@ class FaTableCodes(Check):
                     first = seen[t["code"]]
                     ctx.report(table_location(ctx, t), expected="唯一编号", actual=t["code"], code=t["code"],
                                title=t.get("title") or t["role"], other=first.get("title") or first["role"],
-                               other_line=first["loc"].get("line"))
+                               other_line=first["loc"].get("line"), other_where=place(first["loc"], ctx.lang))
                 else:
                     seen[t["code"]] = t
                     ctx.counted()

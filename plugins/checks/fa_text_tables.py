@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from budgetlint.core.checks import Check, CheckContext, Operand
+from budgetlint.core.checks import Check, CheckContext, Operand, place
 from budgetlint.plugins.checks.fa_text_rates import pick, statement_location
 
 _TOLERANCE = {"oneOf": [{"const": "printed"}, {"type": "number", "minimum": 0}], "default": "printed"}
@@ -118,6 +118,7 @@ class TableMatch(Check):
                 ctx.compare(text_op.location, table_op.value, text_op, operands=[table_op],
                             subject=st.get("subject", ""), field=m["field"], text_value=f["text"],
                             table=cell.get("table", ""), table_line=cell.get("loc", {}).get("line"),
+                            table_where=place(cell.get("loc"), ctx.lang),
                             name=m.get("label") or key, note=self._corroborate(ctx, st, m, f))
 
     def _corroborate(self, ctx: CheckContext, st: dict[str, Any], m: dict[str, Any], f: dict[str, Any]) -> str:
@@ -131,7 +132,7 @@ class TableMatch(Check):
                 continue
             if statement_matches(other, sel) and Decimal(other[m["field"]]["value"]) == Decimal(f["value"]):
                 part = next((p for p in ctx.doc.get("parts", []) if p["id"] == other.get("part")), {})
-                where = f"{part.get('type', '')}第{other.get('loc', {}).get('line')}行"
+                where = f"{part.get('type', '')}{place(other.get('loc'), ctx.lang)}"
                 return text.format(where=where, value=f["text"])
         return ""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from budgetlint.core.checks import Check, CheckContext
+from budgetlint.core.checks import Check, CheckContext, place
 from budgetlint.core.document import compact, iter_blocks
 
 _CN = "零一二三四五六七八九十"
@@ -95,6 +95,7 @@ class Numbering(Check):
                 else re.sub(f"[{_CN}]+", cn_token(pv + 1), num["token"], count=1)
             ctx.report(ctx.block_location(block, snippet=block["text"][:40]), expected=expected, actual=num["token"],
                        kind=kind, previous=pblock["text"][:30], previous_line=pblock.get("loc", {}).get("line"),
+                       previous_where=place(pblock.get("loc"), ctx.lang),
                        problem={"skip": "跳号", "restart": "重新编号"}[kind] if ctx.lang == "zh" else kind)
             n += 1
             if n >= ctx.params["max_findings"]:
@@ -162,6 +163,7 @@ class RepeatedParagraph(Check):
             if first is not None and len(text) >= ctx.params["min_chars"]:
                 ctx.report(ctx.block_location(block, snippet=block["text"][:40]), kind="duplicate",
                            actual=block["text"][:40], first_line=first.get("loc", {}).get("line") or "—",
+                           first_where=place(first.get("loc"), ctx.lang),
                            excerpt=block["text"][:30], problem="重复粘贴" if ctx.lang == "zh" else "pasted twice")
                 n += 1
             else:
@@ -174,6 +176,7 @@ class RepeatedParagraph(Check):
                         continue
                     ctx.report(ctx.block_location(block, snippet=block["text"][:40]), kind="garbled",
                                actual=text[max(0, k - 8): k + 8], first_line=other.get("loc", {}).get("line") or "—",
+                               first_where=place(other.get("loc"), ctx.lang),
                                excerpt=text[max(0, k - 12): k] + "|" + text[k: k + 8],
                                problem="拼接错乱" if ctx.lang == "zh" else "garbled paste")
                     n += 1

@@ -325,6 +325,9 @@ def _parse_two_sided(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[
         sides.append((side, lo, line_col, roles))
     rows_out: list[dict[str, Any]] = []
     aliases = cfg["row_aliases"]
+    # a numbered line under 年初/年末结转和结余 (一、一般公共预算财政拨款) is
+    # its breakdown when it names one of the funds, not a new top-level line
+    sub_labels = {compact(x) for x in cfg.get("subrow_labels", [])}
     for side, label_col, line_col, roles in sides:
         parent = None
         used: set[str] = set()
@@ -348,7 +351,7 @@ def _parse_two_sided(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[
             if key in cfg["subrow_parents"]:
                 parent = key
                 name = key
-            elif key == "总计" or numbered:
+            elif key == "总计" or (numbered and not (parent and key in sub_labels)):
                 parent = None
                 name = key
             elif parent and key:

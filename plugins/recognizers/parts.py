@@ -19,6 +19,8 @@ TABLE_CODE = re.compile(r"((?:公开|财决批复|财决|部门|收支)?\s*\d{1,
 CODE_STRICT = re.compile(r"^(公开|财决批复|财决)\s*(\d{1,2}(?:-\d)?)\s*表$")
 UNIT = re.compile(r"(?:金额)?单位[:：]\s*(万元|元|千元|亿元)")
 UNIT_PAREN = re.compile(r"[（(](万元|元|千元|亿元)[)）]")
+DEPT_TITLE = re.compile(r"^(.{2,40}?(?:委员会|办公室|研究室|政府|局|委|中心|院|厅|所|站|馆|队))"
+                        r"20\d{2}年度?(?:部门|单位)?(?:决算|预算)")
 DEPT = re.compile(r"^(?:部门|编制单位|单位名称|部门名称|预算部门名称|填报单位)[:：]\s*(.+)$")
 ATTACHMENT_LABEL = re.compile(r"附件\s*[\d一二三四五六七八九十]*(?:[-－—]\d+)?[:：]?")
 NOTE = re.compile(r"^(注|说明|备注|附注)\s*[:：]?")
@@ -277,6 +279,16 @@ def _fill_meta(doc: dict[str, Any]) -> None:
             if m:
                 dept = m.group(1)
                 break
+    if not dept:
+        # a title that names the unit before the year: 上海市普陀区财政局2024年度部门决算
+        for p in doc["parts"]:
+            m = DEPT_TITLE.match(compact(p.get("title") or ""))
+            if m:
+                dept = m.group(1)
+                break
+    for b in blocks[:400] if not dept else []:
+        if b["type"] in ("paragraph", "heading"):
+            continue
         elif b["type"] == "table" and b.get("department"):
             dept = b["department"]
             break
