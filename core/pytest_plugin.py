@@ -40,6 +40,21 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             items.extend(coll.collect())
 
 
+@pytest.fixture
+def budgetlint_host():
+    """Factory fixture: a plugin host with only the plugins under test.
+
+    ``budgetlint_host("budgetlint.plugins.loaders", "budgetlint.plugins.recognizers", my_plugin)``
+    registers exactly those (module paths or objects), without entry points,
+    so a plugin's tests do not depend on what else is installed."""
+    from budgetlint.core.plugins import PluginHost
+
+    def make(*plugins: Any) -> PluginHost:
+        return PluginHost(entry_points=False, plugins=plugins)
+
+    return make
+
+
 class RuleCasesFile(pytest.File):
     def collect(self):  # type: ignore[override]
         from budgetlint.core.testing import load_cases
