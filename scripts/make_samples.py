@@ -16,7 +16,18 @@ Output is deterministic (fixed zip timestamps and document metadata): run
 ``make samples`` and ``git diff`` shows nothing unless this script or the
 seeds changed.
 
+PDF versions of seeds 002 and 004 (``samples/<seed>.pdf``) are the whole
+seed — headings, paragraphs and every table with merged header cells —
+rendered to DOCX (wide tables on landscape pages) and printed to PDF by
+LibreOffice headless, the way a clerk's office exports its report.  The PDF
+dates and document ID are fixed afterwards (same-length byte replacement, so
+the xref table stays valid); the bytes still depend on the LibreOffice
+version and the CJK font installed, so ``tests/test_seed_pdfs.py`` compares
+findings, not bytes.  Without ``soffice`` the PDFs are skipped with a
+message and the committed ones stay.
+
     python scripts/make_samples.py [OUTDIR]
+    python scripts/make_samples.py --no-pdf [OUTDIR]
 """
 from __future__ import annotations
 
@@ -24,7 +35,10 @@ import datetime as dt
 import html
 import io
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +51,10 @@ SEED_004 = "samples/004_4b65da696dc0427c.txt"
 DOCX_NAME = "002_final_accounts_2024.docx"
 XLSX_NAME = "004_scorecards_2020.xlsx"
 HTML_NAME = "000_report_2020.html"
+PDF_SEEDS = {SEED_002: "002_5ce8aee0cc10826a.pdf", SEED_004: "004_4b65da696dc0427c.pdf"}
+PDF_TITLES = {SEED_002: "2024年度中共株洲市委政策研究室部门决算（seed 002 全文样例）",
+              SEED_004: "2020年度中共株洲市石峰区委办公室部门决算（seed 004 全文样例）"}
+CJK_FONT = "WenQuanYi Zen Hei"
 FIXED_TIME = dt.datetime(2025, 1, 1, 0, 0, 0)
 ZIP_TIME = (2025, 1, 1, 0, 0, 0)
 
@@ -209,6 +227,269 @@ def _docx_table(d: Any, table: dict[str, Any]) -> None:
                 cells[r * len(row) + c].text = text
 
 
+# ------------------------------------------------- full DOCX for the PDFs
+
+A4 = (21.0, 29.7)  # cm
+MARGIN_CM = 1.8
+TABLE_PT = 8.0
+_PAD = 4.0  # cell margins, in half-width characters
+_PROSE_LEN = 60
+
+
+def _cjk_width(text: str) -> int:
+    """Printed width in half-width units: a CJK character is two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _is_scorecard(table: dict[str, Any]) -> bool:
+    return any(c["text"] in ("一级指标", "二级指标", "三级指标") for row in table["rows"] for c in row)
+
+
+def _merges_for(table: dict[str, Any]) -> Merges:
+    """Scorecards are laid out with their label columns spanning their
+    group (as in the XLSX sample); other tables merge header cells only."""
+    return plan_merges(table, label_cols=(0, 1, 2)) if _is_scorecard(table) else plan_merges(table)
+
+
+def column_weights(table: dict[str, Any], merges: Merges) -> tuple[list[float], list[float]]:
+    """(needed, wanted) width per column in half-width characters.  Needed:
+    the longest amount or code, which must not wrap.  Wanted: the longest
+    single-column text, clamped so a 科目名称 column does not take the whole
+    page and a long header label wraps instead of widening its column."""
+    g = text_grid(table)
+    spanned = {pos for pos, (_, cs) in merges.items() if cs > 1}
+    header = table.get("header_rows", 0)
+    need = [2.0] * table["n_cols"]
+    want = [4.0] * table["n_cols"]
+    for r, row in enumerate(g):
+        for c, text in enumerate(row):
+            if not text or (r, c) in spanned:
+                continue
+            w = float(_cjk_width(text))
+            if _is_number(text) or re.fullmatch(r"\d+", text):
+                need[c] = max(need[c], w * 1.15)
+            w = min(-(-w // 2), 12.0) if r < header else min(w, 24.0)  # a header label may wrap once
+            want[c] = max(want[c], w)
+    need = [n + _PAD for n in need]
+    return need, [max(w + _PAD, n) for w, n in zip(want, need)]
+
+
+def fit_widths(need: list[float], want: list[float], avail: float) -> list[float]:
+    """Column widths filling ``avail`` (half-width characters): all wanted
+    widths scaled when they fit; otherwise amounts keep their needed width
+    and the text columns share what is left."""
+    if sum(want) <= avail or sum(need) >= avail:
+        base = want if sum(want) <= avail else need
+        return [w * avail / sum(base) for w in base]
+    slack = [w - n for w, n in zip(want, need)]
+    spare = avail - sum(need)
+    return [n + spare * s / sum(slack) for n, s in zip(need, slack)]
+
+
+def _half_width_cm() -> float:
+    return TABLE_PT / 2 * 2.54 / 72
+
+
+def _prose(b: dict[str, Any]) -> bool:
+    return b["type"] == "paragraph" and len(b["text"]) >= _PROSE_LEN
+
+
+def orientations(blocks: list[dict[str, Any]]) -> list[bool]:
+    """Landscape flag per block.  A run of blocks between two prose
+    paragraphs (captions, units, the tables, their notes) is landscape when
+    one of its tables does not fit the portrait text width, so a table and
+    its captions share a page orientation and prose stays portrait."""
+    portrait_width = A4[0] - 2 * MARGIN_CM
+    flags = [False] * len(blocks)
+    start = 0
+    for i in range(len(blocks) + 1):
+        if i < len(blocks) and not _prose(blocks[i]):
+            continue
+        run = range(start, i)
+        wide = any(blocks[k]["type"] == "table"
+                   and sum(column_weights(blocks[k], _merges_for(blocks[k]))[1]) * _half_width_cm() > portrait_width
+                   for k in run)
+        for k in run:
+            flags[k] = wide
+        start = i + 1
+    return flags
+
+
+def _set_fonts(style: Any, size: float, bold: bool | None = None) -> None:
+    """One CJK font for every script, so LibreOffice substitutes nothing."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, RGBColor
+
+    style.font.name = CJK_FONT
+    style.font.size = Pt(size)
+    style.font.italic = False
+    style.font.color.rgb = RGBColor(0, 0, 0)
+    if bold is not None:
+        style.font.bold = bold
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.append(fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), CJK_FONT)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)
+
+
+def _page(section: Any, landscape: bool) -> None:
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm
+
+    w, h = (A4[1], A4[0]) if landscape else A4
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(w), Cm(h)
+    section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Cm(MARGIN_CM)
+
+
+def make_full_docx(blocks: list[dict[str, Any]], title: str) -> bytes:
+    """Every block of a seed as a clerk's Word file: headings, paragraphs
+    and ruled tables with merged header cells, wide tables on landscape
+    pages (orientations())."""
+    from docx import Document
+    from docx.enum.section import WD_SECTION
+    from docx.shared import Pt
+
+    d = Document()
+    cp = d.core_properties
+    cp.author = cp.last_modified_by = "budgetlint scripts/make_samples.py"
+    cp.created = cp.modified = cp.last_printed = FIXED_TIME
+    cp.revision = 1
+    cp.title = title
+    normal = d.styles["Normal"]
+    _set_fonts(normal, 10.5)
+    normal.paragraph_format.space_after = Pt(4)
+    for level, size in ((1, 16), (2, 14), (3, 12), (4, 11), (5, 11), (6, 11)):
+        _set_fonts(d.styles[f"Heading {level}"], size, bold=True)
+    cell_style = d.styles.add_style("表格文字", 1)  # WD_STYLE_TYPE.PARAGRAPH
+    cell_style.base_style = normal
+    _set_fonts(cell_style, TABLE_PT)
+    cell_style.paragraph_format.space_after = Pt(0)
+
+    flags = orientations(blocks)
+    _page(d.sections[0], flags[0] if flags else False)
+    current = flags[0] if flags else False
+    for b, landscape in zip(blocks, flags):
+        if landscape != current:
+            _page(d.add_section(WD_SECTION.NEW_PAGE), landscape)
+            current = landscape
+        if b["type"] == "heading":
+            d.add_heading(b["text"], level=min(max(b.get("level", 1), 1), 6))
+        elif b["type"] == "paragraph":
+            d.add_paragraph(b["text"])
+        elif b["type"] == "table":
+            _full_docx_table(d, b, cell_style)
+    buf = io.BytesIO()
+    d.save(buf)
+    return _normalise_zip(buf.getvalue())
+
+
+def _full_docx_table(d: Any, table: dict[str, Any], cell_style: Any) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Emu
+
+    g = text_grid(table)
+    merges = _merges_for(table)
+    section = d.sections[-1]
+    avail = section.page_width - section.left_margin - section.right_margin
+    unit = Cm(_half_width_cm())
+    widths = [Emu(int(w * unit)) for w in fit_widths(*column_weights(table, merges), avail / unit)]
+    t = d.add_table(rows=len(g), cols=len(g[0]))
+    t.style = "Table Grid"
+    t.autofit = False
+    for c, col in enumerate(t.columns):
+        col.width = widths[c]
+    covered = {(r + dr, c + dc) for (r, c), (rs, cs) in merges.items()
+               for dr in range(rs) for dc in range(cs)} - set(merges)
+    cells = t._cells
+    n_c = len(g[0])
+    for r in range(len(g)):
+        for c in range(n_c):
+            cells[r * n_c + c].width = widths[c]
+    for (r, c), (rs, cs) in merges.items():
+        t.cell(r, c).merge(t.cell(r + rs - 1, c + cs - 1))
+    cells = t._cells
+    for r, row in enumerate(g):
+        for c, text in enumerate(row):
+            if (r, c) in covered:
+                continue
+            para = cells[r * n_c + c].paragraphs[0]
+            para.style = cell_style
+            if text:
+                para.add_run(text)
+    for r in range(min(table.get("header_rows", 0), len(g))):
+        trpr = t.rows[r]._tr.get_or_add_trPr()
+        trpr.append(trpr.makeelement(qn("w:tblHeader"), {}))  # header repeated on each page
+
+
+# --------------------------------------------------------------------- PDF
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def docx_to_pdf(docx: bytes, name: str, exe: str) -> bytes:
+    """Print a DOCX to PDF with LibreOffice headless in a private profile
+    (no clash with a running LibreOffice or another build)."""
+    with tempfile.TemporaryDirectory(prefix="budgetlint-lo-") as tmp:
+        src = Path(tmp) / f"{name}.docx"
+        src.write_bytes(docx)
+        profile = (Path(tmp) / "profile").as_uri()
+        cmd = [exe, "--headless", "--norestore", "--nolockcheck", f"-env:UserInstallation={profile}",
+               "--convert-to", "pdf:writer_pdf_Export", "--outdir", tmp, str(src)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        out = Path(tmp) / f"{name}.pdf"
+        if proc.returncode != 0 or not out.exists():
+            raise RuntimeError(f"LibreOffice could not convert {name}.docx: {proc.stderr.strip() or proc.stdout.strip()}")
+        return normalise_pdf(out.read_bytes(), docx)
+
+
+def normalise_pdf(pdf: bytes, seed: bytes) -> bytes:
+    """Fixed creation/modification dates, document ID and LibreOffice's
+    ``/DocChecksum``.  Every replacement keeps the byte length, so the xref
+    offsets stay right."""
+    import hashlib
+
+    fixed = b"D:" + FIXED_TIME.strftime("%Y%m%d%H%M%S").encode()
+
+    def date(m: re.Match[bytes]) -> bytes:
+        tz = re.sub(rb"\d", b"0", m.group(2)[len(fixed):])  # Z' or +hh'mm' → zero offset, same length
+        return m.group(1) + fixed + tz + b")"
+
+    pdf = re.sub(rb"(/(?:CreationDate|ModDate)\s*\()(D:[^)]*)\)", date, pdf)
+    digest = hashlib.sha256(seed).hexdigest().upper().encode() * 2
+
+    def ident(m: re.Match[bytes]) -> bytes:
+        return re.sub(rb"[0-9A-Fa-f]+", lambda h: digest[:len(h.group(0))], m.group(0))
+
+    pdf = re.sub(rb"/ID\s*\[\s*<[0-9A-Fa-f]+>\s*<[0-9A-Fa-f]+>\s*\]", ident, pdf)
+    return re.sub(rb"/DocChecksum\s*/[0-9A-Fa-f]+", lambda m: m.group(0)[:-32] + digest[:32]
+                  if len(m.group(0).split(b"/")[-1]) == 32 else m.group(0), pdf)
+
+
+def build_pdfs(outdir: Path) -> list[str]:
+    """Write the PDF versions of seeds 002 and 004; without LibreOffice say
+    so and keep the committed files."""
+    exe = soffice()
+    if exe is None:
+        print("skipped PDFs: LibreOffice (soffice) not found; the committed samples/*.pdf stay "
+              "(install libreoffice-writer-nogui and fonts-wqy-zenhei to regenerate them)")
+        return []
+    written = []
+    for seed, name in PDF_SEEDS.items():
+        docx = make_full_docx(text_document(seed)["blocks"], PDF_TITLES[seed])
+        data = docx_to_pdf(docx, Path(name).stem, exe)
+        (outdir / name).write_bytes(data)
+        written.append(name)
+        print(f"wrote {outdir / name} ({len(data)} bytes)")
+    return written
+
+
 # -------------------------------------------------------------------- XLSX
 
 def make_xlsx(sheets: list[tuple[str, list[dict[str, Any]]]]) -> bytes:
@@ -363,11 +644,18 @@ def build_all() -> dict[str, bytes]:
 
 
 def main(argv: list[str]) -> int:
-    outdir = Path(argv[1]) if len(argv) > 1 else ROOT / "samples"
+    args = [a for a in argv[1:] if a != "--no-pdf"]
+    outdir = Path(args[0]) if args else ROOT / "samples"
     outdir.mkdir(parents=True, exist_ok=True)
     for name, data in build_all().items():
         (outdir / name).write_bytes(data)
         print(f"wrote {outdir / name} ({len(data)} bytes)")
+    if "--no-pdf" not in argv:
+        try:
+            build_pdfs(outdir)
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            print(f"PDFs not regenerated: {exc}", file=sys.stderr)
+            return 1
     return 0
 
 
