@@ -9,7 +9,7 @@ is not.
 """
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
 from budgetlint.core.checks import Check, CheckContext, Operand, half_ulp
@@ -79,6 +79,25 @@ def rounds_to(expected: Decimal, printed: dict[str, Any]) -> bool:
     return expected.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) == Decimal(printed["value"])
 
 
+def truncation_note(ctx: CheckContext, expected: Decimal, printed: dict[str, Any]) -> str:
+    """The rule's ``truncation`` text when the printed percentage is the true
+    one cut off (not rounded) at its printed decimals — 95.457% printed
+    “95.45%”: a rounding-level slip of the writer's calculator, not a wrong
+    figure.  Empty otherwise (and when the rule gives no such text)."""
+    text = pick(ctx.params.get("truncation"), ctx.lang)
+    if not text:
+        return ""
+    places = printed.get("decimals") or 0
+    cut = expected.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+    return text if cut == Decimal(printed["value"]) and cut != expected else ""
+
+
+def truncation_tolerance(tol: Decimal, note: str, expected: Decimal, printed: Decimal) -> Decimal:
+    """Widen the tolerance to the difference when the value was truncated, so
+    ``ctx.compare`` records a 尾数差异 (info) instead of a mismatch."""
+    return max(tol, abs(printed - shown(expected))) if note else tol
+
+
 def pick(text: dict[str, str] | None, lang: str) -> str:
     if not text:
         return ""
@@ -119,6 +138,9 @@ class ChangeRate(Check):
         mode: ``rate`` or ``direction``.
         tolerance: ``printed`` (interval from printed decimals) or a number of
             percentage points.
+        truncation: ``{zh, en}`` note added (as ``{note}``) when the printed
+            percentage is the true one truncated at its decimals; such a
+            difference is then a 尾数差异 (info), not a mismatch.
         hints: ``{wrong_base: {zh, en}}`` — text appended to the message when
             the printed rate equals change / current amount.
 
@@ -138,6 +160,7 @@ class ChangeRate(Check):
             "tolerance": _TOLERANCE,
             "hints": {"type": "object", "properties": {"wrong_base": _TEXT}, "additionalProperties": False,
                       "default": {}},
+            "truncation": _TEXT,
         },
     }
 
@@ -185,8 +208,10 @@ class ChangeRate(Check):
             ctx.counted()
             return
         ops = [operand(ctx, st, "amount", "本年数"), operand(ctx, st, "change", "增减额")]
+        note = truncation_note(ctx, expected, st["rate"])
+        tol = truncation_tolerance(tol, note, expected, rate)
         ctx.compare(statement_location(ctx, st), shown(expected), operand(ctx, st, "rate", "增减率"), operands=ops,
-                    tolerance=tol, subject=st.get("subject", ""), current=st["amount"]["value"],
+                    tolerance=tol, note=note, subject=st.get("subject", ""), current=st["amount"]["value"],
                     change=st["change"]["text"], direction=st.get("direction_text", ""), previous=previous,
                     rate=st["rate"]["text"], reference=st.get("reference", ""), hint=hint)
 
@@ -209,6 +234,9 @@ class Completion(Check):
     Parameters
         mode: ``rate`` or ``zero_budget``.
         tolerance: ``printed`` or a number of percentage points.
+        truncation: ``{zh, en}`` note added (as ``{note}``) when the printed
+            percentage is the true one truncated at its decimals; such a
+            difference is then a 尾数差异 (info), not a mismatch.
 
     Example
         “年初预算为0万元，支出决算为5万元，完成年初预算的100%” → zero budget.
@@ -220,7 +248,8 @@ class Completion(Check):
     part_types: ClassVar[tuple[str, ...]] = ("部门决算",)
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object", "additionalProperties": False,
-        "properties": {"mode": {"enum": ["rate", "zero_budget"], "default": "rate"}, "tolerance": _TOLERANCE},
+        "properties": {"mode": {"enum": ["rate", "zero_budget"], "default": "rate"}, "tolerance": _TOLERANCE,
+                       "truncation": _TEXT},
     }
 
     def run(self, ctx: CheckContext) -> None:
@@ -250,7 +279,9 @@ class Completion(Check):
             if rounds_to(expected, st["completion"]):
                 ctx.counted()
                 continue
-            ctx.compare(loc, shown(expected), operand(ctx, st, "completion", "完成率"),
+            note = truncation_note(ctx, expected, st["completion"])
+            tol = truncation_tolerance(tol, note, expected, comp)
+            ctx.compare(loc, shown(expected), operand(ctx, st, "completion", "完成率"), note=note,
                         operands=[operand(ctx, st, "budget", "预算数"), operand(ctx, st, "actual", "决算数")],
                         tolerance=tol, subject=st.get("subject", ""), budget=st["budget"]["text"],
                         actual_amount=st["actual"]["text"], completion=st["completion"]["text"])
@@ -273,6 +304,9 @@ class Share(Check):
 
     Parameters
         tolerance: ``printed`` or a number of percentage points.
+        truncation: ``{zh, en}`` note added (as ``{note}``) when the printed
+            percentage is the true one truncated at its decimals; such a
+            difference is then a 尾数差异 (info), not a mismatch.
 
     Example
         “人员经费348.48万元，占基本支出的91.3%” with 基本支出381.78万元 → 91.28%: fine.
@@ -283,7 +317,8 @@ class Share(Check):
     pure_arithmetic: ClassVar[bool] = True
     part_types: ClassVar[tuple[str, ...]] = ("部门决算",)
     params_schema: ClassVar[dict[str, Any]] = {
-        "type": "object", "additionalProperties": False, "properties": {"tolerance": _TOLERANCE},
+        "type": "object", "additionalProperties": False,
+        "properties": {"tolerance": _TOLERANCE, "truncation": _TEXT},
     }
 
     def run(self, ctx: CheckContext) -> None:
@@ -304,7 +339,9 @@ class Share(Check):
                 continue
             total_op = Operand(total, st["total"]["value"], statement_location(ctx, st), "分母",
                                st["total"].get("decimals"))
-            ctx.compare(statement_location(ctx, st), shown(expected), operand(ctx, st, "share", "占比"),
+            note = truncation_note(ctx, expected, st["share"])
+            tol = truncation_tolerance(tol, note, expected, share)
+            ctx.compare(statement_location(ctx, st), shown(expected), operand(ctx, st, "share", "占比"), note=note,
                         operands=[operand(ctx, st, "amount", "金额"), total_op], tolerance=tol,
                         subject=st.get("subject", ""), amount=st["amount"]["text"], total=st["total"]["text"],
                         denominator=st.get("denominator") or st["total"].get("subject", ""),

@@ -30,7 +30,8 @@ class Numbering(Check):
         text matches ``reset_pattern`` such as “第三部分”) opens a new list
         below it.  Within one list each number must be the previous plus one;
         a jump (六 → 九) is a skip, a smaller or equal number (六 → 一) is a
-        restart.
+        restart.  A missing item printed inline after the previous one’s full
+        stop (“…规则。（八）负责…”) is not a skip.
 
     Why it matters
         Broken numbering is the visible trace of sections deleted, pasted from
@@ -93,6 +94,11 @@ class Numbering(Check):
             kind = "skip" if value > pv + 1 else "restart"
             expected = num["token"].replace(str(value), str(pv + 1)) if num["style"].startswith("arabic") \
                 else re.sub(f"[{_CN}]+", cn_token(pv + 1), num["token"], count=1)
+            if kind == "skip" and value == pv + 2 and _inline_item(pblock.get("text", ""), expected):
+                # the missing item is there, run on after a full stop of the
+                # previous one (“…财务规则。（八）负责…”): a layout slip, not a gap
+                ctx.counted()
+                continue
             ctx.report(ctx.block_location(block, snippet=block["text"][:40]), expected=expected, actual=num["token"],
                        kind=kind, previous=pblock["text"][:30], previous_line=pblock.get("loc", {}).get("line"),
                        previous_where=place(pblock.get("loc"), ctx.lang),
@@ -100,6 +106,18 @@ class Numbering(Check):
             n += 1
             if n >= ctx.params["max_findings"]:
                 return
+
+
+# a sentence that opens with a unit's name (possibly spelt differently from
+# meta.department): “说明：上海市…局本年度没有…”
+_UNIT_LEAD = re.compile(r"^(?:(?:注|说明)[:：])?.{2,30}?(?:委员会|办公室|研究室|政府|局|委|中心|院|厅|所|站|馆|队)"
+                        r"(?:20\d{2}年度?|本年度)?")
+
+
+def _inline_item(text: str, token: str) -> bool:
+    """Does ``token`` (（八）/ 八、/ 8.) start a new item inside ``text``,
+    right after the end of a sentence?"""
+    return bool(re.search(r"[。；;！？!?]\s*" + re.escape(token), text))
 
 
 def _is_toc(text: str) -> bool:
@@ -114,7 +132,10 @@ class RepeatedParagraph(Check):
         text (ignoring spaces) appears again later is a duplicate; two
         paragraphs that share an opening of at least ``min_prefix``
         characters and then diverge in the middle of a clause (no
-        punctuation at the point where they part) are a garbled paste.
+        punctuation at the point where they part) are a garbled paste.  The
+        unit's own name (``meta.department``, or any unit name opening the
+        sentence, with its year) does not count towards the shared opening:
+        template sentences all start with it.
 
     Why it matters
         Copy-paste accidents leave the same point twice or a sentence cut off
@@ -149,6 +170,7 @@ class RepeatedParagraph(Check):
         ignore = re.compile(ctx.params["ignore_pattern"]) if ctx.params["ignore_pattern"] else None
         seen: dict[str, dict[str, Any]] = {}
         paras: list[tuple[str, dict[str, Any]]] = []
+        dept = compact(ctx.doc.get("meta", {}).get("department") or "")
         n = 0
         for block in iter_blocks(ctx.doc, ctx.part):
             if block["type"] != "paragraph":
@@ -171,6 +193,12 @@ class RepeatedParagraph(Check):
                 for other_text, other in paras:
                     k = _common_prefix(text, other_text)
                     if k < ctx.params["min_prefix"] or k in (len(text), len(other_text)):
+                        continue
+                    # the unit's own name opens many sentences of a template
+                    # (“上海市…局2024年度收入支出总计…”): it is not shared content
+                    lead = _UNIT_LEAD.match(text[:k])
+                    own = max(text[:k].count(dept) * len(dept) if dept else 0, lead.end() if lead else 0)
+                    if k - own < ctx.params["min_prefix"]:
                         continue
                     if re.match(r"[,。;:!?、)）”]", text[k - 1]) or re.match(r"[,。;:!?、)）”]", other_text[k - 1]):
                         continue
