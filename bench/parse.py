@@ -1,7 +1,8 @@
-"""Parse benchmark: every supported file in samples/ (or the given paths),
-N rounds, documents per second and MB/s per format and overall.
+"""Parse benchmark: every supported file in samples/ and tests/fixtures/pdf/
+(or the given paths), N rounds, documents per second and MB/s per format and
+overall, and pages per second for paged formats (PDF).
 
-    .venv/bin/python bench/parse.py                 # samples/, 5 rounds, with recognizers
+    .venv/bin/python bench/parse.py                 # samples/ + PDF fixtures, 5 rounds, with recognizers
     .venv/bin/python bench/parse.py -n 20 --no-recognize samples/ other/
 
 Speed is measured here, never asserted in tests (the machine is shared).
@@ -20,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("paths", nargs="*", default=[str(REPO / "samples")])
+    ap.add_argument("paths", nargs="*", default=[str(REPO / "samples"), str(REPO / "tests" / "fixtures" / "pdf")])
     ap.add_argument("-n", "--rounds", type=int, default=5, help="rounds over all files (default 5)")
     ap.add_argument("--no-recognize", action="store_true", help="time the loaders only")
     ap.add_argument("--warmup", type=int, default=1, help="untimed rounds first (imports, caches)")
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     fmt_of: dict[str, str] = {}
+    pages_of: dict[str, int] = {}
     sizes = {f: Path(f).stat().st_size for f in files}
     failed: dict[str, str] = {}
     for _ in range(max(args.warmup, 1)):
@@ -49,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 doc = load_document(f, host, recognize=not args.no_recognize)
                 fmt_of[f] = doc["source"]["format"]
+                if doc["source"].get("pages"):
+                    pages_of[f] = int(doc["source"]["pages"])
             except BudgetlintError as exc:
                 failed[f] = str(exc)
     ok = [f for f in files if f not in failed]
@@ -68,15 +72,22 @@ def main(argv: list[str] | None = None) -> int:
     what = "load only" if args.no_recognize else "load + recognizers"
     print(f"budgetlint parse benchmark — {len(ok)} file(s), {args.rounds} round(s), {what}; "
           f"startup {startup:.2f}s")
-    print(f"{'format':<10} {'files':>5} {'MB':>8} {'docs/s':>9} {'MB/s':>8} {'median ms/doc':>14}")
+    print(f"{'format':<10} {'files':>5} {'MB':>8} {'docs/s':>9} {'MB/s':>8} {'median ms/doc':>14}"
+          f" {'pages':>6} {'pages/s':>8}")
     rows = [(fmt, fs) for fmt, fs in sorted(groups.items())] + [("overall", ok)]
     for fmt, fs in rows:
         total_time = sum(sum(per_file[f]) for f in fs)
         docs = len(fs) * args.rounds
         mb = sum(sizes[f] for f in fs) / 1e6
         med = statistics.median(t for f in fs for t in per_file[f]) * 1000
+        paged = [f for f in fs if f in pages_of]
+        pages = sum(pages_of[f] for f in paged)
+        page_time = sum(sum(per_file[f]) for f in paged)
+        page_cols = f" {pages:>6} {pages * args.rounds / page_time:>8.1f}" if paged else f" {'':>6} {'':>8}"
         print(f"{fmt:<10} {len(fs):>5} {mb:>8.3f} {docs / total_time:>9.1f} {mb * args.rounds / total_time:>8.2f}"
-              f" {med:>14.1f}")
+              f" {med:>14.1f}{page_cols}")
+    if pages_of:
+        print("pages/s counts only the paged files (PDF) of the row")
     slowest = max(ok, key=lambda f: statistics.median(per_file[f]))
     print(f"slowest: {Path(slowest).name} ({statistics.median(per_file[slowest]) * 1000:.0f} ms median)")
     return 0
