@@ -167,3 +167,15 @@ def test_committed_pdf_has_fixed_dates_and_id(seed):
     seed_text = next(k for k, v in ms.PDF_SEEDS.items() if v.startswith(seed[:3]))
     docx = ms.make_full_docx(ms.text_document(seed_text)["blocks"], ms.PDF_TITLES[seed_text])
     assert ms.normalise_pdf(stamped, docx) == data
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_pdf_document_and_report_follow_the_schemas(seed):
+    """Tables continued over pages carry ``loc.pages``; both the canonical
+    document and the findings report must allow it."""
+    from budgetlint.core.loading import load_document
+    from budgetlint.core.schemas import validate_document
+
+    doc = load_document(ROOT / "samples" / f"{seed}.pdf", make_host())
+    assert any(len(b["loc"].get("pages", [])) > 1 for b in doc["blocks"] if b["type"] == "table")
+    assert validate_document(doc) == []
