@@ -144,7 +144,7 @@ class _TextParser:
             if _is_pipe_line(line):
                 i = self._pipe_table(i)
                 self.last_para = None
-            elif _is_tab_line(line) and self._tab_region_worthy(i):
+            elif _is_tab_line(line):  # even a lone tab line (a TOC entry) is a one-row table, not a heading
                 i = self._tab_region(i)
                 self.last_para = None
             else:
@@ -232,11 +232,6 @@ class _TextParser:
         return i
 
     # ------------------------------------------------------------ tab rows
-    def _tab_region_worthy(self, i: int) -> bool:
-        """A lone line with a tab inside prose (e.g. a TOC entry) still forms
-        a one-row table; that keeps it out of the heading detector."""
-        return True
-
     def _region_end(self, i: int) -> int:
         """Index after the last line of the tab region starting at ``i``: tab
         lines, blank lines between them (page breaks), ``<p>`` continuations
