@@ -125,6 +125,39 @@ class Operand:
         return half_ulp(self.text, self.decimals)
 
 
+_PLACE = {
+    "zh": {"line": "第{}行", "page": "第{}页", "paragraph": "第{}段", "table": "表格{}", "row": "第{}行",
+           "sheet": "工作表{}", "path": "{}"},
+    "en": {"line": "line {}", "page": "page {}", "paragraph": "paragraph {}", "table": "table {}", "row": "row {}",
+           "sheet": "sheet {}", "path": "{}"},
+}
+
+
+def place(location: dict[str, Any] | None, lang: str = "zh") -> str:
+    """A human place for a location in any input format — 第12行 (text),
+    第3页 (PDF), 第5段 / 表格2第3行 (DOCX), 工作表X!B4 (XLSX) — so a message
+    can say where the other figure is without assuming line numbers
+    (``{where}`` / ``{other_where}`` in rule messages)."""
+    loc = location or {}
+    words = _PLACE.get(lang, _PLACE["zh"])
+    if loc.get("line") is not None:
+        return words["line"].format(loc["line"])
+    if loc.get("page") is not None:
+        return words["page"].format(loc["page"])
+    if loc.get("paragraph") is not None:
+        return words["paragraph"].format(int(loc["paragraph"]) + 1)
+    if isinstance(loc.get("table"), int):
+        text = words["table"].format(loc["table"] + 1)
+        if loc.get("row") is not None and isinstance(loc.get("row"), int):
+            text += ("" if lang == "zh" else " ") + words["row"].format(loc["row"] + 1)
+        return text
+    if loc.get("sheet") is not None:
+        return words["sheet"].format(loc["sheet"]) + (f"!{loc['cell_ref']}" if loc.get("cell_ref") else "")
+    if loc.get("path"):
+        return words["path"].format(loc["path"])
+    return "—"
+
+
 def number_json(value: Decimal | None) -> float | int | None:
     """JSON number for expected/actual (the report is for display; the
     comparison itself was done in Decimal)."""
