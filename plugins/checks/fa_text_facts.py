@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from budgetlint.core.checks import Check, CheckContext, Operand, half_ulp
+from budgetlint.core.checks import Check, CheckContext, Operand, half_ulp, place
 from budgetlint.core.document import compact, grid
 from budgetlint.core.values import to_decimal
 from budgetlint.plugins.checks.fa_text_rates import statement_location
@@ -154,7 +154,7 @@ class FactsAgree(Check):
             else:
                 continue
             loc = statement_location(ctx, st, part=part.get("type"))
-            label = f"{part.get('type')}第{loc.get('line')}行"
+            label = f"{part.get('type')}{place(loc, ctx.lang)}"
             op = Operand(value, str(value), loc, label, dec)
             op.shown = text  # type: ignore[attr-defined]
             if field == "base":
@@ -198,10 +198,10 @@ class FactsAgree(Check):
                     if b is None:
                         return None
                     dec = max(dec, other["value"].get("decimals", 0))
-                    op = Operand(a - b, str(a - b), loc, f"{part.get('type')}第{loc.get('line')}行", dec)
+                    op = Operand(a - b, str(a - b), loc, f"{part.get('type')}{place(loc, ctx.lang)}", dec)
                     op.shown = f"{cell['text']}−{other['text']}={a - b}"  # type: ignore[attr-defined]
                     return op
-                op = Operand(a, cell["text"], loc, f"{part.get('type')}第{loc.get('line')}行", dec)
+                op = Operand(a, cell["text"], loc, f"{part.get('type')}{place(loc, ctx.lang)}", dec)
                 op.shown = cell["text"]  # type: ignore[attr-defined]
                 return op
         return None
