@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from budgetlint.core.checks import Check, CheckContext
+from budgetlint.core.checks import Check, CheckContext, place
 from budgetlint.plugins.checks.scorecard_common import (
     PART_TYPES, TOLERANCE_SCHEMA, cards, dec, explicit_tolerance, fmt, funds_total, item_label, items,
     level1_items, location, weight_sum)
@@ -238,6 +238,7 @@ class DoubleScoring(Check):
                 if any(rx.search("".join(name.split())) for rx in rxs):
                     ctx.report(location(ctx, card, item["loc"], indicator=name, field="分值"),
                                expected=0, actual=dec(item.get("分值")), indicator=name, funds_weight=fmt(fw),
+                               funds_where=place((funds_total(card).get("分值") or {}).get("loc"), ctx.lang),
                                funds_line=(funds_total(card).get("分值") or {}).get("loc", {}).get("line"))
 
 
