@@ -41,30 +41,26 @@ FORMAT_KEYS = {
     "section",
 }
 
-# Rules whose message (and operand labels) still assume line numbers; their
-# findings are compared without the message until the check uses
-# ``core.checks.place()`` — test_pdf_messages_name_real_places says which.
-MESSAGE_ASSUMES_LINES: dict[str, str] = {
-    "fa-text-facts-agree": "plugins/checks/fa_text_facts.py builds labels as f'…第{loc.get(\"line\")}行' "
-                           "→ “部门决算第None行” for a PDF",
-    "scorecard-execution-rate-scored-twice": "rules/national/…scored-twice.yaml says （第{funds_line}行）, "
-                                             "scorecard_weights.py passes the line only → “（第行）” for a PDF",
-}
+# Rules whose message (and operand labels) still assume line numbers, as
+# rule_id → reason; their findings are compared without the wording.  Empty
+# since fa-text-facts-agree and scorecard-execution-rate-scored-twice use
+# core.checks.place(); test_pdf_messages_name_real_places keeps it so.
+MESSAGE_ASSUMES_LINES: dict[str, str] = {}
 
 
 def _human(loc: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, str(v)) for k, v in loc.items() if k not in FORMAT_KEYS))
 
 
-# A message names the place of another operand the way the format does
-# (“第341行” / “第11页”).
+# A message or operand label names the place of a figure the way the format
+# does (“第341行” / “第11页”).
 _PLACE = re.compile(r"第\d+(行|页)")
 
 
 def finding_key(f: dict[str, Any]) -> tuple[Any, ...]:
     """Everything a clerk reads in a finding except where it points."""
     wording = f["rule_id"] not in MESSAGE_ASSUMES_LINES
-    operands = tuple((str(o.get("value")), o.get("text"), o.get("label") if wording else None)
+    operands = tuple((str(o.get("value")), o.get("text"), _PLACE.sub("第…处", o.get("label") or "") if wording else None)
                      for o in f.get("operands") or [])
     message = _PLACE.sub("第…处", f.get("message") or "") if wording else None
     return (f["rule_id"], f["severity"], f.get("kind"), _human(f.get("location", {})),
@@ -134,13 +130,13 @@ def test_pdf_evaluates_the_same_rules(seed):
 _NO_PLACE = re.compile(r"第None[行页]|第[行页]|None行")
 
 
-@pytest.mark.xfail(strict=True, reason="; ".join(MESSAGE_ASSUMES_LINES.values()))
-@pytest.mark.parametrize("seed", ["002_5ce8aee0cc10826a"])
+@pytest.mark.parametrize("seed", SEEDS)
 def test_pdf_messages_name_real_places(seed):
     """A message that points at another figure must say where it is in the
-    PDF (第11页), not 第None行.  Strict xfail: when the checks are fixed this
-    passes, and MESSAGE_ASSUMES_LINES must be emptied."""
+    PDF (第11页), not 第None行 or 第行 (both seen before the checks used
+    core.checks.place())."""
     _, pdf = _pair(seed)
+    assert any(re.search(r"第\d+页", f["message"]) for f in pdf["findings"])
     bad = [(f["rule_id"], f["message"]) for f in pdf["findings"]
            if _NO_PLACE.search(f["message"]) or any(_NO_PLACE.search(o.get("label") or "") for o in f.get("operands") or [])]
     assert not bad, bad
