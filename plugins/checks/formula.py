@@ -29,8 +29,8 @@ class Formula(Check):
     Parameters
         expression: the comparison to evaluate (required).
         tolerance: ``printed`` (default: half a unit of the last printed decimal of
-            every value used, summed) or an absolute number; ``within`` in the
-            expression wins over it.
+            every value used, summed; whole numbers count as exact) or an
+            absolute number; ``within`` in the expression wins over it.
         missing: what to do when a name is not in the document: ``not_evaluated``
             (default) or ``zero`` (treat as 0).
 
@@ -76,7 +76,8 @@ class Formula(Check):
         elif ctx.params.get("tolerance", "printed") != "printed":
             tol = Decimal(str(ctx.params["tolerance"]))
         else:
-            tol = sum((half_ulp(None, r.decimals) for r in ev.used), Decimal(0))
+            # whole numbers (counts, "12万元" in prose) are taken as exact, not as ±0.5
+            tol = sum((half_ulp(None, r.decimals) for r in ev.used if r.decimals > 0), Decimal(0))
         operands = [Operand(r.value, str(r.value), r.loc, r.name, r.decimals) for r in ev.used]
         ctx.counted()
         if compare(rule["op"], left, right, tol):

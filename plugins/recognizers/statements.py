@@ -23,6 +23,9 @@ kinds: ``amount``, ``share`` (amount, share, denominator, total),
 
 ``doc["glossary"]`` lists the terms a 名词解释 section defines
 (``{"term", "part", "block", "loc"}``).
+
+Named values (``doc["named_values"]``) for ``formula`` rules:
+``说明.<subject>.<field>`` — see :func:`publish_named_values`.
 """
 from __future__ import annotations
 
@@ -245,6 +248,38 @@ def recognize_statements(doc: dict[str, Any]) -> None:
                 statements.append(st)
     doc["statements"] = statements
     doc["glossary"] = glossary
+    publish_named_values(doc, statements)
+
+
+_NAMED_FIELDS = ("amount", "budget", "actual", "completion", "share", "total", "change", "rate", "count")
+
+
+def publish_named_values(doc: dict[str, Any], statements: list[dict[str, Any]]) -> None:
+    """Expose what the narrative states as named values for ``formula`` rules:
+    ``说明.<subject>.<field>`` (field: amount, budget, actual, completion,
+    share, total, change, rate, count), e.g. ``说明.政府采购货物支出.amount``,
+    ``说明.公务用车保有量.count``, ``说明.机关运行经费支出.amount``.  The first
+    statement of a subject in each part wins; values carry their part, so a
+    rule checking the 部门决算 part does not see the attached 自评报告's."""
+    named = doc.setdefault("named_values", {})
+    for st in statements:
+        subject = re.sub(r"\s+", "", st.get("subject") or "")
+        if not subject:
+            continue
+        for field in _NAMED_FIELDS:
+            q = st.get(field)
+            if not isinstance(q, dict) or q.get("value") is None:
+                continue
+            key = f"说明.{subject}.{field}"
+            existing = named.get(key)
+            if existing is not None and existing.get("part") == st["part"]:
+                continue
+            if existing is not None:  # the same subject in another part: keep one per part
+                key = f"{key}@{st['part']}"
+                if key in named:
+                    continue
+            named[key] = {"value": q["value"], "decimals": q.get("decimals", decimals_of(str(q["value"]))),
+                          "loc": st.get("loc", {}), "part": st["part"]}
 
 
 def register(registry) -> None:
