@@ -480,6 +480,10 @@ def build_pdfs(outdir: Path) -> list[str]:
         print("skipped PDFs: LibreOffice (soffice) not found; the committed samples/*.pdf stay "
               "(install libreoffice-writer-nogui and fonts-wqy-zenhei to regenerate them)")
         return []
+    fc_list = shutil.which("fc-list")
+    if fc_list and CJK_FONT not in subprocess.run([fc_list, ":", "family"], capture_output=True, text=True).stdout:
+        print(f"warning: font {CJK_FONT!r} not installed (fonts-wqy-zenhei); LibreOffice substitutes another "
+              "font, so the PDFs will differ from the committed ones", file=sys.stderr)
     written = []
     for seed, name in PDF_SEEDS.items():
         docx = make_full_docx(text_document(seed)["blocks"], PDF_TITLES[seed])
