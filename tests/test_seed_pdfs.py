@@ -32,13 +32,6 @@ FORMAT_KEYS = {
     "line", "end_line",            # text
     "page", "pages", "bbox",       # PDF
     "block",                       # block ids count blocks, and a PDF joins/splits some paragraphs differently
-    # The nearest heading above the finding.  PDF headings are found by
-    # numbering and font size, text headings also by Markdown '#': seed 002's
-    # "#### 2. 2024年度部门整体支出绩效自评表" prints as "2.2024年度…" (the loader
-    # drops the PDF's space after "2.", then "2.2024" is no list number) and
-    # ends in 表, so the PDF reads it as a paragraph and the scorecard findings
-    # below it name the previous heading.
-    "section",
 }
 
 # Rules whose message (and operand labels) still assume line numbers, as
@@ -49,7 +42,8 @@ MESSAGE_ASSUMES_LINES: dict[str, str] = {}
 
 
 def _human(loc: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted((k, str(v)) for k, v in loc.items() if k not in FORMAT_KEYS))
+    # whitespace is layout ("(一) 财政…" in the text export, "(一)财政…" in the PDF)
+    return tuple(sorted((k, re.sub(r"\s+", "", str(v))) for k, v in loc.items() if k not in FORMAT_KEYS))
 
 
 # A message or operand label names the place of a figure the way the format

@@ -86,7 +86,10 @@ def _chars_text(chars: list[Char]) -> str:
             continue
         if prev is not None and not prev.ch.isspace() and out and out[-1] != " ":
             gap = c.x0 - prev.x1
-            if gap > 0.3 * max(c.size, 1.0) and _ASCII_WORD.match(c.ch) and _ASCII_WORD.match(prev.ch):
+            # also after ASCII punctuation: "2. 2024年度…" must not become "2.2024年度…"
+            after_punct = prev.ch in ".,;:)" and gap > 0.15 * max(c.size, 1.0)
+            if _ASCII_WORD.match(c.ch) and (after_punct or (
+                    gap > 0.3 * max(c.size, 1.0) and _ASCII_WORD.match(prev.ch))):
                 out.append(" ")
         out.append(c.ch)
         prev = c
