@@ -271,20 +271,34 @@ class Completion(Check):
                 continue
             if budget == 0:
                 continue
-            h_b = half_ulp(st["budget"]["value"], st["budget"].get("decimals"))
-            h_a = half_ulp(st["actual"]["value"], st["actual"].get("decimals"))
-            expected = actual / budget * HUNDRED
-            lo, hi = ratio_interval(actual, h_a, budget, h_b)
-            tol = percent_tolerance(ctx, expected, lo, hi, st["completion"])
-            if rounds_to(expected, st["completion"]):
-                ctx.counted()
+            judged = _percentage(ctx, st, "actual", "budget", "completion")
+            if judged is None:
                 continue
-            note = truncation_note(ctx, expected, st["completion"])
-            tol = truncation_tolerance(tol, note, expected, comp)
+            expected, tol, note = judged
             ctx.compare(loc, shown(expected), operand(ctx, st, "completion", "完成率"), note=note,
                         operands=[operand(ctx, st, "budget", "预算数"), operand(ctx, st, "actual", "决算数")],
                         tolerance=tol, subject=st.get("subject", ""), budget=st["budget"]["text"],
                         actual_amount=st["actual"]["text"], completion=st["completion"]["text"])
+
+
+def _percentage(ctx: CheckContext, st: dict[str, Any], num_key: str, den_key: str,
+                pct_key: str) -> tuple[Decimal, Decimal, str] | None:
+    """The percentage a statement should print (num ÷ den × 100), the
+    tolerance to judge the printed one by (the ratio's rounding interval,
+    widened when the text truncated instead of rounding) and the truncation
+    note.  None — counted as fine — when the printed value is an exact
+    rounding of the true one."""
+    num, den, pct = dec(st.get(num_key)), dec(st.get(den_key)), dec(st.get(pct_key))
+    h_n = half_ulp(st[num_key]["value"], st[num_key].get("decimals"))
+    h_d = half_ulp(st[den_key]["value"], st[den_key].get("decimals"))
+    expected = num / den * HUNDRED
+    lo, hi = ratio_interval(num, h_n, den, h_d)
+    tol = percent_tolerance(ctx, expected, lo, hi, st[pct_key])
+    if rounds_to(expected, st[pct_key]):
+        ctx.counted()
+        return None
+    note = truncation_note(ctx, expected, st[pct_key])
+    return expected, truncation_tolerance(tol, note, expected, pct), note
 
 
 class Share(Check):
@@ -329,18 +343,12 @@ class Share(Check):
             total, amount, share = dec(st.get("total")), dec(st.get("amount")), dec(st.get("share"))
             if total is None or amount is None or share is None or total == 0:
                 continue
-            h_t = half_ulp(st["total"]["value"], st["total"].get("decimals"))
-            h_a = half_ulp(st["amount"]["value"], st["amount"].get("decimals"))
-            expected = amount / total * HUNDRED
-            lo, hi = ratio_interval(amount, h_a, total, h_t)
-            tol = percent_tolerance(ctx, expected, lo, hi, st["share"])
-            if rounds_to(expected, st["share"]):
-                ctx.counted()
+            judged = _percentage(ctx, st, "amount", "total", "share")
+            if judged is None:
                 continue
+            expected, tol, note = judged
             total_op = Operand(total, st["total"]["value"], statement_location(ctx, st), "分母",
                                st["total"].get("decimals"))
-            note = truncation_note(ctx, expected, st["share"])
-            tol = truncation_tolerance(tol, note, expected, share)
             ctx.compare(statement_location(ctx, st), shown(expected), operand(ctx, st, "share", "占比"), note=note,
                         operands=[operand(ctx, st, "amount", "金额"), total_op], tolerance=tol,
                         subject=st.get("subject", ""), amount=st["amount"]["text"], total=st["total"]["text"],
