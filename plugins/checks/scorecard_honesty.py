@@ -51,6 +51,7 @@ class Honesty(Check):
 
     def run(self, ctx: CheckContext) -> None:
         cond = ctx.params["condition"]
+        uncomparable: list[str] = []
         for card in cards(ctx):
             for l1, l2, item in items(card):
                 w, s = dec(item.get("分值")), dec(item.get("得分"))
@@ -63,6 +64,7 @@ class Honesty(Check):
                           "actual_text": item["实际完成值"]["text"]}
                 if cond == "missed_full_marks":
                     if met is None:
+                        uncomparable.append(name)
                         continue
                     ctx.counted()
                     if not met and s >= w:
@@ -75,6 +77,9 @@ class Honesty(Check):
                         ctx.report(location(ctx, card, item["偏差原因分析"]["loc"] if item["偏差原因分析"]["text"]
                                             else item["得分"]["loc"], indicator=name, field="偏差原因分析"),
                                    expected=w, actual=s, **common)
+        if cond == "missed_full_marks" and uncomparable and ctx.outcome.checked == 0:
+            ctx.not_evaluated(f"no 年度指标值 could be compared with its 实际完成值 ({len(uncomparable)} "
+                              f"qualitative or unparseable target(s), e.g. {uncomparable[0]})")
 
 
 _NUM = r"(\d+(?:\.\d+)?)"
@@ -206,11 +211,13 @@ class TargetRatio(Check):
 
     def run(self, ctx: CheckContext) -> None:
         ratio_min = Decimal(str(ctx.params["min_ratio"]))
+        minimum_targets = 0
         for card in cards(ctx):
             for l1, l2, item in items(card):
                 tv = (item.get("年度指标值") or {}).get("value") or {}
                 if tv.get("comparator") not in (">=", ">") or tv.get("unit") == "%":
                     continue
+                minimum_targets += 1
                 met, t, a = compare_target(item)
                 w, s = dec(item.get("分值")), dec(item.get("得分"))
                 if met is None or not t or w is None or s is None:
@@ -222,6 +229,8 @@ class TargetRatio(Check):
                                expected=f"<{fmt(t * ratio_min)}", actual=a, indicator=name,
                                target=item["年度指标值"]["text"], actual_text=item["实际完成值"]["text"],
                                ratio=fmt((a / t).quantize(Decimal("0.1"))))
+        if not minimum_targets:
+            ctx.not_applicable("no indicator states a numeric minimum target (≥ N 篇/件/次)")
 
 
 class RequiredFields(Check):
