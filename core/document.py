@@ -68,10 +68,8 @@ def parse_numbering(text: str) -> dict[str, Any] | None:
         if not m:
             continue
         token = m.group(1)
-        if style == "cn" and not re.match(rf"^[{_CN_NUM}]+\s*、", t) and style == "cn":
-            # "一," or "一." only count when short; "一般" must not match
-            if len(token) > 3:
-                continue
+        if style == "cn" and len(token) > 3 and not re.match(rf"^[{_CN_NUM}]+\s*、", t):
+            continue  # "一," / "一." count only as short tokens
         if style == "circled":
             value = _CIRCLED.index(token) + 1
         else:
