@@ -19,7 +19,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from budgetlint.core.errors import BudgetlintError, InputError
+from budgetlint.core.errors import BudgetlintError
 
 if TYPE_CHECKING:
     from budgetlint.core.engine import Checker
@@ -36,7 +36,7 @@ _WORKER: Checker | None = None
 
 # ------------------------------------------------------------------ one file
 def check_path(checker: Checker, path: str) -> dict[str, Any]:
-    """Check one file and attach a source excerpt to each finding.
+    """:meth:`Checker.check_file` made safe for a worker process.
 
     Same code path in-process and in a worker, so ``--jobs`` never changes
     the result.  An unreadable file, or a crash inside a loader/recognizer,
@@ -44,14 +44,7 @@ def check_path(checker: Checker, path: str) -> dict[str, Any]:
     a rule-pack or usage error (which would break every file) is returned as
     ``fatal`` and re-raised by the parent."""
     try:
-        try:
-            doc = checker.load(path)
-        except InputError as exc:
-            return {"document": {"path": str(path), "status": "error", "error": str(exc)},
-                    "findings": [], "evaluations": []}
-        result = checker.check_document(doc)
-        add_context(doc, result["findings"])
-        return result
+        return checker.check_file(path)
     except BudgetlintError as exc:
         return {"fatal": (type(exc), str(exc))}
     except Exception as exc:  # a bug must not lose the other files; name it in one line

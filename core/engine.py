@@ -122,12 +122,16 @@ class Checker:
     def check_file(self, path: str | Path) -> dict[str, Any]:
         """Check one file; an unreadable file gives a document entry with
         ``status: error`` and its one-line reason, never an exception."""
+        from budgetlint.core.batch import add_context
+
         try:
             doc = self.load(path)
         except InputError as exc:
             return {"document": {"path": str(path), "status": "error", "error": str(exc)},
                     "findings": [], "evaluations": []}
-        return self.check_document(doc)
+        result = self.check_document(doc)
+        add_context(doc, result["findings"])  # while the document is still in memory
+        return result
 
     def check_document(self, doc: dict[str, Any]) -> dict[str, Any]:
         meta = doc.get("meta", {})
@@ -189,12 +193,6 @@ class Checker:
         if worst:
             evaluation["worst"] = worst
         return {"evaluation": evaluation, "findings": out.findings}
-
-    def run(self, paths: list[str | Path], *, results: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        """Check files/directories sequentially and build the report."""
-        files, missing = walk(paths, self.host.registry.supported_extensions())
-        results = results if results is not None else [self.check_file(f) for f in files]
-        return self.build_report(results, missing)
 
     def build_report(self, results: list[dict[str, Any]], missing: list[str] = ()) -> dict[str, Any]:
         documents = [r["document"] for r in results]
