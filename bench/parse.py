@@ -1,4 +1,4 @@
-"""Parse benchmark: every supported file in samples/ and tests/fixtures/pdf/
+"""Parse benchmark: every supported file in samples/ , tests/fixtures/pdf/ and ../shared/real-pdfs/
 (or the given paths), N rounds, documents per second and MB/s per format and
 overall, and pages per second for paged formats (PDF).
 
@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("paths", nargs="*", default=[str(REPO / "samples"), str(REPO / "tests" / "fixtures" / "pdf")])
+    ap.add_argument("paths", nargs="*", default=[str(REPO / "samples"), str(REPO / "tests" / "fixtures" / "pdf"), str(REPO.parent / "shared" / "real-pdfs")])
     ap.add_argument("-n", "--rounds", type=int, default=5, help="rounds over all files (default 5)")
     ap.add_argument("--no-recognize", action="store_true", help="time the loaders only")
     ap.add_argument("--warmup", type=int, default=1, help="untimed rounds first (imports, caches)")

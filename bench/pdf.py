@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT = sorted((REPO / "tests" / "fixtures" / "pdf").glob("shanghai-*.pdf"))
+DEFAULT = sorted((REPO.parent / "shared" / "real-pdfs").glob("shanghai-*.pdf"))  # read in place, never copied
 
 
 def main(argv: list[str] | None = None) -> int:

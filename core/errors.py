@@ -71,3 +71,9 @@ class FormulaError(RulePackError):
 
 class WaiverError(BudgetlintError):
     """A waiver file is malformed."""
+
+
+class SharedInputMissing(InputError):
+    """A rule case or test reads third-party real documents from ``../shared/``
+    (never copied into this repository) and that folder is absent here: the
+    case is skipped with this reason, not failed."""

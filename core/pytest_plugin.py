@@ -78,8 +78,13 @@ class RuleCaseItem(pytest.Item):
     def runtest(self) -> None:
         from budgetlint.core.testing import run_case
 
+        from budgetlint.core.errors import SharedInputMissing
+
         roots = [Path(str(self.config.rootpath))]
-        result = run_case(self.case, roots=roots)
+        try:
+            result = run_case(self.case, roots=roots)
+        except SharedInputMissing as exc:
+            pytest.skip(str(exc))
         if not result.ok:
             raise RuleCaseError(result.report(self.case))
 

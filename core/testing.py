@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from budgetlint.core.engine import Checker, section_map
-from budgetlint.core.errors import BudgetlintError, RulePackError
+from budgetlint.core.errors import BudgetlintError, RulePackError, SharedInputMissing
 from budgetlint.core.loading import load_document, run_recognizers
 from budgetlint.core.plugins import PluginHost
 from budgetlint.core.rulepack import PACK_FILE, TEST_SUFFIX, RulePack, plain, read_yaml, rule_applies
@@ -191,7 +192,33 @@ class CaseResult:
         return "\n".join(lines)
 
 
+SHARED_PREFIX = "shared/"
+
+
+def shared_dir(*anchors: Path) -> Path | None:
+    """The folder of third-party real documents (``shared/`` beside the
+    repository): ``$BUDGETLINT_SHARED`` or ``../shared`` of any anchor or its
+    parents. They are read there at test time, never copied into the repo."""
+    env = os.environ.get("BUDGETLINT_SHARED")
+    if env:
+        return Path(env) if Path(env).is_dir() else None
+    for anchor in (*anchors, Path(__file__).resolve().parents[1], Path.cwd()):
+        for d in [anchor, *anchor.parents]:
+            cand = d.parent / "shared"
+            if (cand / "real-pdfs").is_dir() or (cand / "seeds").is_dir():
+                return cand
+    return None
+
+
 def _resolve_input_file(ref: str, cases_file: Path, roots: list[Path]) -> Path:
+    if ref.startswith(SHARED_PREFIX):
+        base = shared_dir(cases_file.resolve().parent, *[r.resolve() for r in roots])
+        cand = base / ref[len(SHARED_PREFIX):] if base else None
+        if cand is None or not cand.exists():
+            raise SharedInputMissing(f"real document {ref!r} is not available here", culprit=str(cases_file),
+                                     fix="place the third-party documents in ../shared/ (or set "
+                                         "BUDGETLINT_SHARED); they are never copied into the repository")
+        return cand
     for base in [cases_file.parent, *roots, Path.cwd()]:
         cand = (base / ref)
         if cand.exists():
