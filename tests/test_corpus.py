@@ -83,3 +83,47 @@ def test_no_regression(labels_file: Path, scores: dict[str, Any]) -> None:
                                                    f"{pin['false_alarms']}:\n{alarms}")
     if s.found > pin["found"] or s.false_alarms < pin["false_alarms"]:
         print(f"{name} improved ({s.found}/{s.labelled}, {s.false_alarms} false alarms); {REPIN}")
+
+
+def test_labels_hold_short_descriptions_only() -> None:
+    """Labels describe in our own words; a long ``what`` is a sign of a passage copied from a third-party document."""
+    kinds = recall.load_kinds(CORPUS)
+    for lf in LABEL_FILES:
+        for lb in recall.parse_labels(lf, kinds)["labels"]:
+            assert len(lb.what) <= 100, f"{lf.name}: description at {lb.place()} is {len(lb.what)} characters"
+
+
+def test_unknown_kind_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "kinds.yaml").write_text("share: {zh: 占比, rules: [fa-text-share]}\n", encoding="utf-8")
+    bad = tmp_path / "x.labels.yaml"
+    bad.write_text("source: samples/x.txt\ndefects:\n  - {line: 3, kind: shares, what: 占比}\n", encoding="utf-8")
+    with pytest.raises(recall.LabelError, match=r"x\.labels\.yaml: defects\[1\]: unknown kind 'shares'"):
+        recall.parse_labels(bad, recall.load_kinds(tmp_path))
+
+
+class _FixedChecker:
+    """Returns the given findings for any file: exercises the scoring arithmetic alone."""
+
+    def __init__(self, findings: list[dict[str, Any]]) -> None:
+        self.findings = findings
+
+    def check_file(self, path: Path) -> dict[str, Any]:
+        return {"document": {"path": str(path), "status": "checked"}, "findings": self.findings}
+
+
+def test_scoring_counts_found_false_alarms_accepted_and_info() -> None:
+    kinds = recall.load_kinds(CORPUS)
+    spec = {"source": "samples/x.txt", "labels": [
+        recall.Label(("growth-rate",), (), (10, 10), None, "增长率分母错", False),
+        recall.Label(("share",), (), (30, 30), None, "占比错", False),
+        recall.Label((), ("hygiene-glossary-terms",), (50, 50), None, "模板条目", True)]}
+    findings = [
+        {"rule_id": "fa-text-change-rate", "severity": "error", "location": {"line": 11}},   # finds defect 1
+        {"rule_id": "hygiene-glossary-terms", "severity": "warning", "location": {"line": 50}},  # accepted
+        {"rule_id": "hygiene-section-numbering", "severity": "warning", "location": {"line": 30}},  # false alarm
+        {"rule_id": "fa-side-sum", "severity": "info", "location": {"line": 70}},  # info, never an alarm
+    ]
+    s = recall.score_document(_FixedChecker(findings), "x", spec, Path("x.txt"), kinds)
+    assert (s.labelled, s.found, s.false_alarms, s.info, s.accepted_seen) == (2, 1, 1, 1, 1)
+    assert s.missed == [{"place": "第30行", "kind": "share", "what": "占比错"}]
+    assert s.alarms[0]["rule"] == "hygiene-section-numbering"
