@@ -79,6 +79,7 @@ class DocScore:
     false_alarms: int = 0
     info: int = 0
     accepted_seen: int = 0
+    unkinded: set[str] = field(default_factory=set)   # rules that fired but belong to no kind
     missed: list[dict[str, Any]] = field(default_factory=list)
     alarms: list[dict[str, Any]] = field(default_factory=list)
 
@@ -180,6 +181,9 @@ def score_document(checker: Any, name: str, spec: dict[str, Any], path: Path,
     accepted = [lb for lb in spec["labels"] if lb.accepted]
     s.labelled = len(defects)
     findings = result["findings"]
+    all_patterns = [p for ps in kinds.values() for p in ps]
+    s.unkinded = {f["rule_id"] for f in findings
+                  if not any(fnmatch.fnmatchcase(f["rule_id"], p) for p in all_patterns)}
     for lb in defects:
         if any(matches(lb, f, kinds) for f in findings):
             s.found += 1
@@ -248,6 +252,10 @@ def render_text(scores: list[DocScore], details: bool) -> str:
     recall = f"{t['recall']:.0%}" if t["recall"] is not None else "–"
     rows.append(f"{'TOTAL (' + str(t['documents']) + ' documents, ' + str(t['skipped']) + ' skipped)':<52} "
                 f"{str(t['found']) + '/' + str(t['labelled']):>15} {t['false_alarms']:>13} {t['info']:>6}")
+    unkinded = sorted({r for s in scores for r in s.unkinded})
+    if unkinded:
+        rows.append(f"rules in no kind (their findings can only be false alarms): {', '.join(unkinded)} "
+                    "— add them to tests/corpus/kinds.yaml")
     rows.append(f"recall {recall}; false alarms per document {t['false_alarms_per_document']} "
                 "(goal: recall ≥ 90 %, ≤ 1 false alarm per document)")
     return "\n".join(rows)
@@ -277,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({"documents": [s.__dict__ for s in scores], "total": totals(scores)},
+        docs = [s.__dict__ | {"unkinded": sorted(s.unkinded)} for s in scores]
+        print(json.dumps({"documents": docs, "total": totals(scores)},
                          ensure_ascii=False, indent=1))
     else:
         print(render_text(scores, args.details))
