@@ -47,9 +47,13 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="budgetlint", prog_name="budgetlint")
-def main() -> None:
+@click.option("--no-cache", is_flag=True,
+              help="Do not read or write compiled rule packs in the cache dir (BUDGETLINT_CACHE_DIR).")
+def main(no_cache: bool = False) -> None:
     """budgetlint — 预决算公开与绩效自评合规检查 (compliance checker for Chinese
     public-sector budget documents)."""
+    if no_cache:
+        os.environ["BUDGETLINT_NO_CACHE"] = "1"  # also reaches worker processes
 
 
 def _checker(rules: str | None = None, lang: str = "zh"):
