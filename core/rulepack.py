@@ -26,22 +26,20 @@ broken pack is parsed again and explained with its line.
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import json
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jsonschema
-
 from budgetlint.core.errors import RulePackError
 
 if TYPE_CHECKING:
+    import jsonschema
+
     from budgetlint.core.plugins import Registry
 
 PACK_FILE = "pack.yaml"
@@ -237,6 +235,8 @@ def _sub_schema(name: str) -> dict[str, Any]:
 
 def _schema_error(node: Any, path: Path, error: jsonschema.ValidationError, rule_id: str | None,
                   prefix: list[Any]) -> RulePackError:
+    import jsonschema
+
     best = jsonschema.exceptions.best_match([error]) if error.context else error
     where_path = list(best.absolute_path)
     line = line_at_path(node, where_path)
@@ -351,11 +351,19 @@ def _rule_id_at(node: Any, path: list[Any]) -> str | None:
     return None
 
 
+def _close_matches(word: str, candidates: list[str], n: int = 1) -> list[str]:
+    import difflib  # only when explaining an error
+
+    return difflib.get_close_matches(word, candidates, n=n)
+
+
 def _pack_file(ref: Path) -> Path:
     return ref / PACK_FILE if ref.is_dir() else ref
 
 
 def _read_pack(ref: Path) -> _RawPack:
+    import jsonschema
+
     pfile = _pack_file(ref)
     if not pfile.exists():
         raise RulePackError("rule pack not found", culprit=str(ref),
@@ -485,6 +493,8 @@ class PackCache:
         f = self._file(key)
         if f is None:
             return
+        import tempfile
+
         try:
             f.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=f.parent, prefix=".tmp-", delete=False) as fh:
@@ -508,6 +518,44 @@ class PackCache:
         entries.sort(key=lambda e: e.stat().st_mtime)
         for old in entries[:-keep]:
             old.unlink(missing_ok=True)
+
+
+_VALID_SCHEMAS: set[str] | None = None
+_SCHEMAS_FILE = "valid-params-schemas.txt"
+
+
+def _schema_digest(schema: Any) -> str:
+    return hashlib.sha256(json.dumps(["2020-12", schema], sort_keys=True, default=str).encode()).hexdigest()
+
+
+def known_valid_schema(schema: Any) -> bool:
+    """Was this exact parameter schema already checked against the JSON Schema
+    2020-12 meta-schema (in this process or, via the cache dir, before)?"""
+    global _VALID_SCHEMAS
+    if _VALID_SCHEMAS is None:
+        _VALID_SCHEMAS = set()
+        d = cache_dir()
+        if d is not None:
+            try:
+                _VALID_SCHEMAS.update((d / _SCHEMAS_FILE).read_text(encoding="ascii").split())
+            except (OSError, UnicodeDecodeError):
+                pass
+    return _schema_digest(schema) in _VALID_SCHEMAS
+
+
+def remember_valid_schema(schema: Any) -> None:
+    digest = _schema_digest(schema)
+    if _VALID_SCHEMAS is not None:
+        _VALID_SCHEMAS.add(digest)
+    d = cache_dir()
+    if d is None:
+        return
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        with (d / _SCHEMAS_FILE).open("a", encoding="ascii") as fh:  # one short line: appends do not interleave
+            fh.write(digest + "\n")
+    except OSError:
+        pass
 
 
 @dataclass
@@ -562,7 +610,7 @@ class PackLoader:
         if ref in self.builtins():
             return self.builtins()[ref].resolve()
         names = list(self.builtins())
-        close = difflib.get_close_matches(ref, names, n=1)
+        close = _close_matches(ref, names, n=1)
         raise RulePackError(f"unknown rule pack {ref!r}", culprit=str(relative_to) if relative_to else ref,
                             fix=(f"did you mean {close[0]!r}? " if close else "") + "built-in packs: " + ", ".join(sorted(names)))
 
@@ -647,7 +695,7 @@ class PackLoader:
         for rid, onode in (node.get("overrides") or {}).items():
             rid = str(rid)
             if rid not in rules:
-                close = difflib.get_close_matches(rid, list(rules), n=1)
+                close = _close_matches(rid, list(rules), n=1)
                 raise RulePackError(
                     f"overrides rule {rid!r}, which the parent pack does not define", culprit=str(raw.path),
                     where=str(line_of(node["overrides"], rid)),
@@ -678,7 +726,7 @@ class PackLoader:
     def _check_cls(self, check_id: str, node: Any, file: Path, rule_id: str) -> type:
         cls = self.registry.checks.get(check_id)
         if cls is None:
-            close = difflib.get_close_matches(check_id, list(self.registry.checks), n=1)
+            close = _close_matches(check_id, list(self.registry.checks), n=1)
             raise RulePackError(f"rule {rule_id}: unknown check type {check_id!r}", culprit=str(file),
                                 where=str(line_of(node, "check")),
                                 fix=(f"did you mean {close[0]!r}? " if close else "") +
@@ -687,6 +735,8 @@ class PackLoader:
 
     def _validate_params(self, cls: type, params: dict[str, Any], node: Any, file: Path, rule_id: str,
                          params_line: int) -> dict[str, Any]:
+        import jsonschema
+
         validator = jsonschema.Draft202012Validator(cls.params_schema)
         errors = sorted(validator.iter_errors(params), key=lambda e: e.path)
         if errors:
@@ -719,6 +769,8 @@ class PackLoader:
         return _with_defaults(cls.params_schema, params)
 
     def _make_rule(self, node: Any, file: Path, cases: Path | None) -> Rule:
+        import jsonschema
+
         data = plain(node)
         rid = str(data.get("id", "?"))
         try:
@@ -747,6 +799,8 @@ class PackLoader:
         return rule
 
     def _apply_override(self, rule: Rule, onode: Any, file: Path, line: int) -> None:
+        import jsonschema
+
         data = plain(onode) or {}
         try:
             jsonschema.Draft202012Validator(_sub_schema("override")).validate(data)
