@@ -289,16 +289,23 @@ class Manifest:
         self.files.update(other.files)
         self.folders.update(other.folders)
 
-    def fresh(self) -> bool:
+    def fresh(self, seen: dict[str, Any] | None = None) -> bool:
+        """Do the files still hold what they held?  ``seen`` memoises hashes
+        and listings for one loader (one command, one rule case), so the
+        national files shared by every pack's chain are read once."""
+        seen = {} if seen is None else seen
         for key, listing in self.folders.items():
-            if _relist(key) != listing:
+            if key not in seen:
+                seen[key] = _relist(key)
+            if seen[key] != listing:
                 return False
         for name, digest in self.files.items():
-            try:
-                data = Path(name).read_bytes()
-            except OSError:
-                return False
-            if hashlib.sha256(data).hexdigest() != digest:
+            if name not in seen:
+                try:
+                    seen[name] = hashlib.sha256(Path(name).read_bytes()).hexdigest()
+                except OSError:
+                    seen[name] = None
+            if seen[name] != digest:
                 return False
         return True
 
@@ -309,13 +316,19 @@ def _rule_files(pfile: Path, patterns: list[str]) -> list[tuple[Path, Path | Non
     folder = pfile.parent
     out: list[tuple[Path, Path | None]] = []
     seen: set[Path] = set()
+    names: dict[Path, set[str]] = {}  # one listing per folder instead of a stat per cases file
     for pattern in patterns:
         for rfile in sorted(folder.glob(pattern)):
             if rfile.name == PACK_FILE or rfile.name.endswith(TEST_SUFFIX) or rfile == pfile or rfile in seen:
                 continue
             seen.add(rfile)
+            if rfile.parent not in names:
+                try:
+                    names[rfile.parent] = set(os.listdir(rfile.parent))
+                except OSError:
+                    names[rfile.parent] = set()
             cases = rfile.with_name(rfile.name[:-5] + TEST_SUFFIX)
-            out.append((rfile, cases if cases.exists() else None))
+            out.append((rfile, cases if cases.name in names[rfile.parent] else None))
     return out
 
 
@@ -457,6 +470,7 @@ class PackCache:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self._fingerprint: str | None = None
+        self.seen: dict[str, Any] = {}  # file -> hash, folder key -> listing, as read by this loader
 
     @property
     def fingerprint(self) -> str:
@@ -473,7 +487,7 @@ class PackCache:
 
     def get(self, key: str) -> Any:
         hit = _RESOLVED.get(key)
-        if hit is not None and hit.manifest is not None and hit.manifest.fresh():
+        if hit is not None and hit.manifest is not None and hit.manifest.fresh(self.seen):
             return hit
         f = self._file(key)
         if f is None or not f.is_file():
@@ -481,7 +495,7 @@ class PackCache:
         try:
             with f.open("rb") as fh:
                 entry = pickle.load(fh)
-            if entry.get("key") != key or not entry["value"].manifest.fresh():
+            if entry.get("key") != key or not entry["value"].manifest.fresh(self.seen):
                 return None
         except Exception:  # a corrupt or foreign cache file is never an error
             return None
