@@ -103,9 +103,14 @@ def parse(file: Path, fmt: str, no_recognize: bool) -> None:
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
 @click.option("--cache", "use_cache", is_flag=True,
               help="Reuse the results of documents already checked with the same content, code and packs.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: worker processes here (--jobs); dask: a Dask cluster (pip install 'budgetlint[dask]').")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler (tcp://HOST:8786) for --executor dask; default: a local cluster of --jobs workers.")
 def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, lang: str, show_skipped: bool,
           output: Path | None, jobs: int | None, waivers: Path | None, baseline: Path | None,
-          progress: bool | None, use_cache: bool = False) -> None:
+          progress: bool | None, use_cache: bool = False, executor: str = "local",
+          scheduler: str | None = None) -> None:
     """Check files and folders against the rule packs."""
     from budgetlint.core.batch import run_batch
     from budgetlint.core.reporting import write_report
@@ -116,14 +121,18 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
                          fix="use one of " + ", ".join(sorted(checker.host.registry.reporters)))
     checker.validate_rules()
     cache = _result_cache(checker) if use_cache else None
+    if scheduler and executor != "dask":
+        raise UsageError("--scheduler is for the Dask executor", culprit="--scheduler", fix="add --executor dask")
+    run = {"executor": executor, "scheduler": scheduler} if executor == "dask" else {}
     if fmt == "jsonl" and not waivers and not baseline:  # streamed: flat memory whatever the batch size
         from budgetlint.core.stream import exit_code_of
 
-        summary = _stream(checker, [str(p) for p in paths], output, jobs=jobs, progress=progress, cache=cache)
+        summary = _stream(checker, [str(p) for p in paths], output, jobs=jobs, progress=progress, cache=cache,
+                          **run)
         sys.exit(exit_code_of(summary, fail_on))
     report = run_batch(checker, [str(p) for p in paths], jobs=jobs, progress=progress,
                        waivers=str(waivers) if waivers else None, baseline=str(baseline) if baseline else None,
-                       **({"cache": cache} if cache is not None else {}))
+                       **({"cache": cache} if cache is not None else {}), **run)
     options = {"lang": lang, "show_skipped": show_skipped, "fail_on": fail_on,
                "color": output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")}
     write_report(checker.host, report, fmt, output, options)

@@ -591,6 +591,23 @@ class PackLoader:
         self._builtins: dict[str, Path] | None = None
         self._builtins_manifest: Manifest | None = None
         self.store = PackCache(registry)
+        self.aliases: dict[str, Path] = {}
+
+    def bundle(self) -> dict[str, Any]:
+        """Everything this loader resolved, to seed a loader in another
+        process or on another machine (see :meth:`seed`): the packs are then
+        shipped once per worker instead of parsed or sent per document."""
+        aliases = {str(k[0]): k[0] for k in self._cache}
+        if self._builtins is not None:
+            aliases.update({name: path.resolve() for name, path in self._builtins.items()})
+            aliases.update({str(path.resolve()): path.resolve() for path in self._builtins.values()})
+        return {"cache": dict(self._cache), "builtins": self._builtins, "aliases": {**aliases, **self.aliases}}
+
+    def seed(self, bundle: dict[str, Any]) -> None:
+        self._cache.update(bundle["cache"])
+        if bundle["builtins"] is not None:
+            self._builtins = dict(bundle["builtins"])
+        self.aliases.update(bundle["aliases"])
 
     # ------------------------------------------------------------ catalogue
     def builtins(self) -> dict[str, Path]:
@@ -614,6 +631,8 @@ class PackLoader:
         return self._builtins
 
     def locate(self, ref: str, relative_to: Path | None = None) -> Path:
+        if ref in self.aliases:  # a loader seeded elsewhere (a Dask worker) knows the packs by the sender's paths
+            return self.aliases[ref]
         p = Path(ref)
         if relative_to is not None and not p.is_absolute():
             cand = (relative_to.parent / p)

@@ -178,10 +178,12 @@ class ResultCache:
 # ------------------------------------------------------------------ checking
 
 def check_to_store(checker: Checker, files: list[str], *, jobs: int | None = None, progress: bool | None = None,
-                   cache: ResultCache | None = None) -> ResultStore:
+                   cache: ResultCache | None = None, executor: str | None = None,
+                   scheduler: str | None = None) -> ResultStore:
     """Check ``files`` into a :class:`ResultStore` (same results as
     :func:`budgetlint.core.batch.check_files`, same order), keeping at most
-    ``WINDOW_PER_JOB × jobs`` results in memory."""
+    ``WINDOW_PER_JOB × jobs`` results in memory.  ``executor="dask"`` runs
+    them on a Dask cluster (:mod:`budgetlint.executor.dask`)."""
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
@@ -202,6 +204,17 @@ def check_to_store(checker: Checker, files: list[str], *, jobs: int | None = Non
             todo.append(i)
     show = sys.stderr.isatty() if progress is None else progress
     window = _Window(store, todo, cache, files)
+    if executor == "dask":
+        from budgetlint.executor.dask import check_on_dask
+
+        with _Progress(show, len(todo)) as bar:
+            if todo:
+                check_on_dask(checker, files, store, todo, scheduler=scheduler, workers=jobs, bar=bar, cache=cache)
+        return store
+    if executor not in (None, "local"):
+        from budgetlint.core.errors import UsageError
+
+        raise UsageError(f"unknown executor {executor!r}", culprit="--executor", fix="use local or dask")
     with _Progress(show, len(todo)) as bar:
         if jobs == 1 or len(todo) <= 1:
             bar.begin()
@@ -310,13 +323,15 @@ def report_results(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def stream_jsonl(checker: Checker, paths: list[str], out: IO[str], *, jobs: int | None = None,
-                 progress: bool | None = None, cache: ResultCache | None = None) -> dict[str, Any]:
+                 progress: bool | None = None, cache: ResultCache | None = None, executor: str | None = None,
+                 scheduler: str | None = None) -> dict[str, Any]:
     """Check ``paths`` and write the JSONL report to ``out``; return the
     summary line's ``summary`` (for the exit code)."""
     from budgetlint.core.engine import walk
 
     files, missing = walk(paths, checker.host.registry.supported_extensions())
-    store = check_to_store(checker, files, jobs=jobs, progress=progress, cache=cache)
+    store = check_to_store(checker, files, jobs=jobs, progress=progress, cache=cache, executor=executor,
+                           scheduler=scheduler)
     try:
         def results() -> Iterator[dict[str, Any]]:
             yield from store
