@@ -78,17 +78,19 @@ def _hwm(pid: int) -> int:
         return 0
 
 
-def run(folder: Path, jobs: int, fmt: str = "json", cache: bool = False) -> tuple[float, int, int, int]:
+def run(folder: Path, jobs: int, fmt: str = "json", cache: bool = False,
+        dask: bool = False) -> tuple[float, int, int, int]:
     """Seconds, parent peak RSS, worker peak RSS (KiB; 0 with --jobs 1, which
     checks in-process) and finding count of one batch in a fresh process.
     ``json``: the report built in memory (the API, as before); ``jsonl``: the
     CLI's streamed report.  Peak RSS (VmHWM) is polled from /proc by this
     process, so the checking process keeps a single thread (and may fork its
     workers)."""
-    out = folder.parent / f"report-{folder.name}-j{jobs}.{fmt}"
+    out = folder.parent / f"report-{folder.name}-{'dask' if dask else 'j'}{jobs}.{fmt}"
     if fmt == "jsonl":
         cmd = [str(Path(sys.executable).with_name("budgetlint")), "check", str(folder), "--format", "jsonl",
-               "--jobs", str(jobs), "--no-progress", "-o", str(out), *(["--cache"] if cache else [])]
+               "--jobs", str(jobs), "--no-progress", "-o", str(out), *(["--cache"] if cache else []),
+               *(["--executor", "dask"] if dask else [])]
     else:
         cmd = [sys.executable, "-c", _RUNNER, str(folder), str(jobs), str(out)]
     start = time.perf_counter()
@@ -124,6 +126,8 @@ def main() -> None:
                     help="generate a varied corpus with planted errors (bench/corpus.py) instead of plain copies")
     ap.add_argument("--cache", action="store_true",
                     help="jsonl only: run once more with --cache after changing one document, and time it")
+    ap.add_argument("--dask", action="store_true",
+                    help="jsonl only: also run on a local Dask cluster of the last --jobs workers (budgetlint[dask])")
     args = ap.parse_args()
     sizes = args.copies or [500]
     jobs_list = args.jobs or [1, 2]
@@ -152,6 +156,13 @@ def main() -> None:
             same = all((Path(tmp) / f"report-{folder.name}-j{j}.{args.format}").read_bytes() == r1.read_bytes()
                        for j in jobs_list)
             print(f"docs={n:5d} reports identical across job counts: {same}")
+            if args.dask and args.format == "jsonl":
+                jobs = jobs_list[-1]
+                secs, parent, workers, found = run(folder, jobs, "jsonl", dask=True)
+                same = (Path(tmp) / f"report-{folder.name}-dask{jobs}.jsonl").read_bytes() == r1.read_bytes()
+                print(f"docs={n:5d} dask {jobs} local workers  {secs:7.2f}s  {n / secs:7.1f} docs/s  "
+                      f"vs --jobs {jobs}: {(n / secs) / rate:4.2f}×  peak RSS parent {parent / 1024:6.1f} MiB  "
+                      f"findings {found}  same report: {same}")
             if args.cache and args.format == "jsonl":
                 jobs = jobs_list[-1]
                 secs, parent, _, found = run(folder, jobs, "jsonl", cache=True)
