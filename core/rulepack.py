@@ -120,6 +120,39 @@ def read_yaml(path: Path) -> Any:
     return _parse_yaml(text, path)
 
 
+def load_data_yaml(path: Path) -> Any:
+    """Plain data (dict/list/str/number) of a YAML data file shipped with a
+    plugin (a recognizer's vocabulary), kept in the cache dir by the file's
+    SHA-256 so a run whose files did not change needs neither the YAML parser
+    nor its import.  Not for rule packs or cases: no line numbers."""
+    data = _read_bytes(Path(path))
+    digest = hashlib.sha256(data).hexdigest()
+    d = cache_dir()
+    f = d / "data" / f"{digest[:40]}.pickle" if d is not None else None
+    if f is not None and f.is_file():
+        try:
+            with f.open("rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # corrupt: parse again
+            pass
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RulePackError(f"cannot read data file: {exc}", culprit=str(path), fix="save it as UTF-8 text") from exc
+    value = plain(_parse_yaml(text, Path(path)))
+    if f is not None:
+        import tempfile
+
+        try:
+            f.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=f.parent, prefix=".tmp-", delete=False) as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(fh.name, f)
+        except OSError:
+            pass
+    return value
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()

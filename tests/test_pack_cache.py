@@ -155,3 +155,22 @@ def test_no_cache_writes_nothing_and_gives_the_same_report(cache: Path, tmp_path
 
     assert stable(off.stdout) == stable(cold.stdout) == stable(warm.stdout)
     assert '"findings"' in off.stdout
+
+
+def test_data_files_are_cached_by_content(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A recognizer's YAML vocabulary: the same plain data as the YAML parser
+    gives, parsed once, and a changed file is parsed again."""
+    from ruamel.yaml import YAML
+
+    src = ROOT / "plugins" / "recognizers" / "scorecard_vocabulary.yaml"
+    vocab = tmp_path / "vocab.yaml"
+    shutil.copy(src, vocab)
+    parsed = _fresh_process_state(monkeypatch)
+    expected = YAML(typ="safe").load(src.read_text(encoding="utf-8"))
+    assert rulepack.load_data_yaml(vocab) == expected
+    assert parsed == [vocab]
+    assert rulepack.load_data_yaml(vocab) == expected
+    assert parsed == [vocab]  # second read from the cache dir
+    vocab.write_text(vocab.read_text(encoding="utf-8") + "\nextra_key: 1\n", encoding="utf-8")
+    assert rulepack.load_data_yaml(vocab)["extra_key"] == 1
+    assert parsed == [vocab, vocab]
