@@ -126,13 +126,15 @@ def main() -> None:
                     help="generate a varied corpus with planted errors (bench/corpus.py) instead of plain copies")
     ap.add_argument("--cache", action="store_true",
                     help="jsonl only: run once more with --cache after changing one document, and time it")
+    ap.add_argument("--lines", type=int, help="with --corpus: keep only the first N lines of each document")
     ap.add_argument("--dask", action="store_true",
                     help="jsonl only: also run on a local Dask cluster of the last --jobs workers (budgetlint[dask])")
     args = ap.parse_args()
     sizes = args.copies or [500]
     jobs_list = args.jobs or [1, 2]
     print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}  format: {args.format}  "
-          f"corpus: {'generated (bench/corpus.py)' if args.corpus else 'seed copies'}")
+          f"corpus: {'generated (bench/corpus.py)' if args.corpus else 'seed copies'}"
+          f"{f', first {args.lines} lines of each' if args.lines else ''}")
     with tempfile.TemporaryDirectory(prefix="budgetlint-bench-") as tmp:
         os.environ["BUDGETLINT_CACHE_DIR"] = str(Path(tmp) / "cache")
         for n in sizes:
@@ -141,7 +143,7 @@ def main() -> None:
                 from corpus import generate
 
                 folder = Path(tmp) / f"corpus-{n}"
-                generate(folder, n)
+                generate(folder, n, max_lines=args.lines)
             else:
                 folder = make_batch(Path(tmp), n)
             base = None

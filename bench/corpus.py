@@ -57,7 +57,10 @@ def plant(lines: list[str], rng: random.Random, n: int) -> list[dict[str, object
     return planted
 
 
-def generate(out: Path, count: int, seed: int = 2024) -> list[Path]:
+def generate(out: Path, count: int, seed: int = 2024, max_lines: int | None = None) -> list[Path]:
+    """Write ``count`` documents under ``out`` (1,000 per sub-folder);
+    ``max_lines`` keeps only the head of each (cheap documents, to measure
+    the parent's memory at 10,000+ documents in minutes)."""
     rng = random.Random(seed)
     seeds = sorted((REPO / "samples").glob("00*.txt"))
     infos = [(p, p.read_text(encoding="utf-8"), *seed_info(p)) for p in seeds]
@@ -75,7 +78,7 @@ def generate(out: Path, count: int, seed: int = 2024) -> list[Path]:
                 new_year = min(max(year + rng.choice([-1, 0, 1]), span[0]), span[1])
                 if new_year != year:
                     text = text.replace(f"{year}年", f"{new_year}年").replace(f"{year - 1}年", f"{new_year - 1}年")
-            lines = text.split("\n")
+            lines = text.split("\n")[:max_lines]
             changes = plant(lines, rng, rng.choice([0, 1, 1, 2]))
             sub = out / f"{k // 1000:03d}"
             sub.mkdir(exist_ok=True)
@@ -92,8 +95,9 @@ def main() -> None:
     ap.add_argument("out", type=Path)
     ap.add_argument("--count", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=2024)
+    ap.add_argument("--lines", type=int, help="keep only the first N lines of each document")
     args = ap.parse_args()
-    files = generate(args.out, args.count, args.seed)
+    files = generate(args.out, args.count, args.seed, args.lines)
     print(f"{len(files)} documents in {args.out} (planted errors listed in {args.out / 'planted.jsonl'})")
 
 
