@@ -97,3 +97,13 @@ def test_corrupt_result_cache_entries_are_rebuilt(batch: Path, tmp_path: Path) -
     cache = ResultCache(checker, tmp_path / "cache")
     list(check_to_store(checker, files, jobs=1, progress=False, cache=cache))
     assert cache.hits == 1
+
+
+def test_jsonl_with_a_baseline_is_rendered_from_the_built_report(cli, tmp_path: Path) -> None:
+    seed = ROOT / "samples" / "004_4b65da696dc0427c.txt"
+    base = tmp_path / "base.json"
+    assert cli("check", seed, "--format", "json", "-o", base).returncode == 1
+    proc = cli("check", seed, "--format", "jsonl", "--baseline", base)
+    lines = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert [x["type"] for x in lines] == ["document", "summary"]  # every finding is known: none is new
+    assert lines[-1]["summary"]["findings"] == 0 and proc.returncode == 0
