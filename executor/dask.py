@@ -87,7 +87,7 @@ def check_on_dask(checker: Checker, files: list[str], store: ResultStore, todo: 
                 from exc
     else:
         cluster = distributed.LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                                           processes=True, dashboard_address=None)
+                                           processes=True, dashboard_address=":0")  # any free port: never clash
         client = distributed.Client(cluster)
     try:
         [packs] = client.scatter([config], broadcast=True, hash=True)  # a list: a dict would be scattered per key
