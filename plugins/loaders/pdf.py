@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from typing import Any
 
 from budgetlint.core.document import DocumentBuilder, make_cell, make_loc, new_document, parse_numbering
@@ -269,8 +270,9 @@ def _table_rows(grid: Any, page_no: int) -> list[list[dict[str, Any]]]:
     for reg in grid.regions:
         lines = _group_lines(reg.chars) if reg.chars else []
         text = "\n".join(_chars_text(ln) for ln in lines)
-        rowspan = sum(1 for s in row_starts if reg.r0 <= s <= reg.r1)
-        colspan = sum(1 for s in col_starts if reg.c0 <= s <= reg.c1)
+        # starts within [r0, r1] of the sorted, unique starts
+        rowspan = bisect_right(row_starts, reg.r1) - bisect_left(row_starts, reg.r0)
+        colspan = bisect_right(col_starts, reg.c1) - bisect_left(col_starts, reg.c0)
         loc = make_loc(page=page_no, bbox=_bbox(grid.xs[reg.c0], grid.ys[reg.r0], grid.xs[reg.c1 + 1], grid.ys[reg.r1 + 1]))
         cell = make_cell(text, loc, rowspan=rowspan, colspan=colspan)
         cell["col"] = col_index[reg.c0]
