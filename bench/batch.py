@@ -10,10 +10,13 @@ cores: run it when nothing else is busy, or the speed-up means nothing.
 
     .venv/bin/python bench/batch.py --copies 500            # goal: speed-up ≥ 1.7 on 2 cores
     .venv/bin/python bench/batch.py --copies 100 --copies 500 --jobs 1 --jobs 2
+    .venv/bin/python bench/batch.py --format jsonl --corpus --copies 10000 --jobs 2 --cache
+                                   # goal: parent peak RSS ≤ 300 MiB at 10,000 documents
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -67,54 +70,110 @@ def _descendants(root: int) -> list[int]:
     return out
 
 
-def run(folder: Path, jobs: int) -> tuple[float, int, int, int]:
+def _hwm(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM"))
+    except (OSError, StopIteration):
+        return 0
+
+
+def run(folder: Path, jobs: int, fmt: str = "json", cache: bool = False,
+        dask: bool = False) -> tuple[float, int, int, int]:
     """Seconds, parent peak RSS, worker peak RSS (KiB; 0 with --jobs 1, which
     checks in-process) and finding count of one batch in a fresh process.
-    Worker RSS is polled from /proc by this process, so the checking process
-    keeps a single thread (and may fork its workers)."""
-    out = folder.parent / f"report-{folder.name}-j{jobs}.json"
-    proc = subprocess.Popen([sys.executable, "-c", _RUNNER, str(folder), str(jobs), str(out)],
-                            stdout=subprocess.PIPE, text=True)
+    ``json``: the report built in memory (the API, as before); ``jsonl``: the
+    CLI's streamed report.  Peak RSS (VmHWM) is polled from /proc by this
+    process, so the checking process keeps a single thread (and may fork its
+    workers)."""
+    out = folder.parent / f"report-{folder.name}-{'dask' if dask else 'j'}{jobs}.{fmt}"
+    if fmt == "jsonl":
+        cmd = [str(Path(sys.executable).with_name("budgetlint")), "check", str(folder), "--format", "jsonl",
+               "--jobs", str(jobs), "--no-progress", "-o", str(out), *(["--cache"] if cache else []),
+               *(["--executor", "dask"] if dask else [])]
+    else:
+        cmd = [sys.executable, "-c", _RUNNER, str(folder), str(jobs), str(out)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     peak: dict[int, int] = {}
+    parent = 0
     while proc.poll() is None:
+        parent = max(parent, _hwm(proc.pid))
         for pid in _descendants(proc.pid):
-            try:
-                with open(f"/proc/{pid}/status") as fh:
-                    hwm = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM"))
-                peak[pid] = max(peak.get(pid, 0), hwm)
-            except (OSError, StopIteration):
-                pass
+            peak[pid] = max(peak.get(pid, 0), _hwm(pid))
         time.sleep(0.2)
+    secs = time.perf_counter() - start
     stdout = proc.stdout.read() if proc.stdout else ""
+    if fmt == "jsonl":
+        if proc.returncode not in (0, 1, 3):
+            raise SystemExit(f"benchmark run failed (exit {proc.returncode})")
+        with out.open(encoding="utf-8") as fh:
+            *_, last = fh
+        return secs, parent, max(peak.values(), default=0), json.loads(last)["summary"]["findings"]
     if proc.returncode:
         raise SystemExit(f"benchmark run failed (exit {proc.returncode})")
-    secs, me, n = stdout.split()
-    return float(secs), int(me), max(peak.values(), default=0), int(n)
+    secs_in, me, n = stdout.split()
+    return float(secs_in), int(me), max(peak.values(), default=0), int(n)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--copies", type=int, action="append", help="documents per batch (repeatable; default 500)")
     ap.add_argument("--jobs", type=int, action="append", help="job counts to compare (default 1 and 2)")
+    ap.add_argument("--format", choices=["json", "jsonl"], default="json",
+                    help="json: report built in memory (API); jsonl: the CLI's streamed report")
+    ap.add_argument("--corpus", action="store_true",
+                    help="generate a varied corpus with planted errors (bench/corpus.py) instead of plain copies")
+    ap.add_argument("--cache", action="store_true",
+                    help="jsonl only: run once more with --cache after changing one document, and time it")
+    ap.add_argument("--lines", type=int, help="with --corpus: keep only the first N lines of each document")
+    ap.add_argument("--dask", action="store_true",
+                    help="jsonl only: also run on a local Dask cluster of the last --jobs workers (budgetlint[dask])")
     args = ap.parse_args()
     sizes = args.copies or [500]
     jobs_list = args.jobs or [1, 2]
-    print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}")
+    print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}  format: {args.format}  "
+          f"corpus: {'generated (bench/corpus.py)' if args.corpus else 'seed copies'}"
+          f"{f', first {args.lines} lines of each' if args.lines else ''}")
     with tempfile.TemporaryDirectory(prefix="budgetlint-bench-") as tmp:
+        os.environ["BUDGETLINT_CACHE_DIR"] = str(Path(tmp) / "cache")
         for n in sizes:
-            folder = make_batch(Path(tmp), n)
+            if args.corpus:
+                sys.path.insert(0, str(Path(__file__).resolve().parent))
+                from corpus import generate
+
+                folder = Path(tmp) / f"corpus-{n}"
+                generate(folder, n, max_lines=args.lines)
+            else:
+                folder = make_batch(Path(tmp), n)
             base = None
             for jobs in jobs_list:
-                secs, parent, workers, found = run(folder, jobs)
+                secs, parent, workers, found = run(folder, jobs, args.format)
                 rate = n / secs
                 base = base or rate
                 print(f"docs={n:5d} jobs={jobs}  {secs:7.2f}s  {rate:7.1f} docs/s  speed-up {rate / base:4.2f}×  "
                       f"peak RSS parent {parent / 1024:6.1f} MiB, workers {workers / 1024:6.1f} MiB  "
                       f"findings {found}")
-            r1 = Path(tmp) / f"report-{folder.name}-j{jobs_list[0]}.json"
-            same = all((Path(tmp) / f"report-{folder.name}-j{j}.json").read_bytes() == r1.read_bytes()
+            r1 = Path(tmp) / f"report-{folder.name}-j{jobs_list[0]}.{args.format}"
+            same = all((Path(tmp) / f"report-{folder.name}-j{j}.{args.format}").read_bytes() == r1.read_bytes()
                        for j in jobs_list)
             print(f"docs={n:5d} reports identical across job counts: {same}")
+            if args.dask and args.format == "jsonl":
+                jobs = jobs_list[-1]
+                secs, parent, workers, found = run(folder, jobs, "jsonl", dask=True)
+                same = (Path(tmp) / f"report-{folder.name}-dask{jobs}.jsonl").read_bytes() == r1.read_bytes()
+                print(f"docs={n:5d} dask {jobs} local workers  {secs:7.2f}s  {n / secs:7.1f} docs/s  "
+                      f"vs --jobs {jobs}: {(n / secs) / rate:4.2f}×  peak RSS parent {parent / 1024:6.1f} MiB  "
+                      f"findings {found}  same report: {same}")
+            if args.cache and args.format == "jsonl":
+                jobs = jobs_list[-1]
+                secs, parent, _, found = run(folder, jobs, "jsonl", cache=True)
+                print(f"docs={n:5d} --cache, cold:               {secs:7.2f}s  parent {parent / 1024:6.1f} MiB")
+                one = next(p for p in sorted(folder.rglob("*.txt")))
+                one.write_text(one.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+                secs, parent, _, found2 = run(folder, jobs, "jsonl", cache=True)
+                print(f"docs={n:5d} --cache, one document changed: {secs:7.2f}s  parent {parent / 1024:6.1f} MiB  "
+                      f"findings {found2} (was {found})")
 
 
 if __name__ == "__main__":

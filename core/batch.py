@@ -270,7 +270,8 @@ def _run_pool(checker: Checker, files: list[str], jobs: int, results: list[dict[
 
 # ------------------------------------------------------------------ batch
 def run_batch(checker: Checker, paths: list[str], *, jobs: int | None = None, progress: bool | None = None,
-              waivers: str | None = None, baseline: str | None = None) -> dict[str, Any]:
+              waivers: str | None = None, baseline: str | None = None, cache: Any = None,
+              executor: str | None = None, scheduler: str | None = None) -> dict[str, Any]:
     """Walk ``paths``, check every file, build the report, then apply
     waivers, the compliance matrix and the baseline (in that order: a waiver
     for a finding already in the baseline is still used, and the matrix shows
@@ -282,7 +283,15 @@ def run_batch(checker: Checker, paths: list[str], *, jobs: int | None = None, pr
     waiver_list = load_waivers(waivers) if waivers else None
     known = load_baseline(baseline) if baseline else None
     files, missing = walk(paths, checker.host.registry.supported_extensions())
-    results = check_files(checker, files, jobs=jobs, progress=progress)
+    if cache is not None or executor:  # core/stream.py: result cache (core.stream.ResultCache), Dask executor
+        from budgetlint.core.stream import check_to_store
+
+        store = check_to_store(checker, files, jobs=jobs, progress=progress, cache=cache, executor=executor,
+                               scheduler=scheduler)
+        results = list(store)
+        store.close()
+    else:
+        results = check_files(checker, files, jobs=jobs, progress=progress)
     report = checker.build_report(results, missing)
     report["rules"] = rule_catalogue(checker, report)
     if waiver_list is not None:

@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import jsonschema
-
 from budgetlint.core.errors import PluginError
 from budgetlint.core.values import decimals_of, to_decimal
 
@@ -85,11 +83,17 @@ def validate_check_class(cls: Any, plugin: str = "") -> None:
     if not cls.id or not _CHECK_ID.match(cls.id):
         raise PluginError(f"has an invalid id {cls.id!r}", culprit=culprit,
                           fix="use a dotted lower-case id such as 'scorecard.weight_sum'")
-    try:
-        jsonschema.Draft202012Validator.check_schema(cls.params_schema)
-    except jsonschema.SchemaError as exc:
-        raise PluginError(f"params_schema is not a valid JSON Schema: {exc.message}", culprit=culprit,
-                          fix="fix the schema (JSON Schema 2020-12)") from exc
+    from budgetlint.core.rulepack import known_valid_schema, remember_valid_schema
+
+    if not known_valid_schema(cls.params_schema):  # checking against the meta-schema costs ~3 ms a check
+        import jsonschema
+
+        try:
+            jsonschema.Draft202012Validator.check_schema(cls.params_schema)
+        except jsonschema.SchemaError as exc:
+            raise PluginError(f"params_schema is not a valid JSON Schema: {exc.message}", culprit=culprit,
+                              fix="fix the schema (JSON Schema 2020-12)") from exc
+        remember_valid_schema(cls.params_schema)
     if cls.params_schema.get("type") != "object":
         raise PluginError("params_schema must describe an object", culprit=culprit,
                           fix='set "type": "object" at the top of params_schema')

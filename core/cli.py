@@ -47,9 +47,13 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="budgetlint", prog_name="budgetlint")
-def main() -> None:
+@click.option("--no-cache", is_flag=True,
+              help="Do not read or write compiled rule packs in the cache dir (BUDGETLINT_CACHE_DIR).")
+def main(no_cache: bool = False) -> None:
     """budgetlint — 预决算公开与绩效自评合规检查 (compliance checker for Chinese
     public-sector budget documents)."""
+    if no_cache:
+        os.environ["BUDGETLINT_NO_CACHE"] = "1"  # also reaches worker processes
 
 
 def _checker(rules: str | None = None, lang: str = "zh"):
@@ -88,7 +92,7 @@ def parse(file: Path, fmt: str, no_recognize: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--rules", "rules", metavar="PACK", help="Rule pack name or path for every document (default: picked per part).")
 @click.option("--format", "fmt", default="text", show_default=True,
-              help="Report format: text, json, sarif, junit, html, xlsx (see `budgetlint formats`).")
+              help="Report format: text, json, jsonl, sarif, junit, html, xlsx (see `budgetlint formats`).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error", show_default=True)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--show-skipped", is_flag=True, help="List rules that could not be evaluated.")
@@ -97,9 +101,16 @@ def parse(file: Path, fmt: str, no_recognize: bool) -> None:
 @click.option("--waivers", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Waiver file (YAML).")
 @click.option("--baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Previous JSON report: show only new findings.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
+@click.option("--cache", "use_cache", is_flag=True,
+              help="Reuse the results of documents already checked with the same content, code and packs.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: worker processes here (--jobs); dask: a Dask cluster (pip install 'budgetlint[dask]').")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler (tcp://HOST:8786) for --executor dask; default: a local cluster of --jobs workers.")
 def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, lang: str, show_skipped: bool,
           output: Path | None, jobs: int | None, waivers: Path | None, baseline: Path | None,
-          progress: bool | None) -> None:
+          progress: bool | None, use_cache: bool = False, executor: str = "local",
+          scheduler: str | None = None) -> None:
     """Check files and folders against the rule packs."""
     from budgetlint.core.batch import run_batch
     from budgetlint.core.reporting import write_report
@@ -109,12 +120,60 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
         raise UsageError(f"unknown report format {fmt!r}", culprit="--format",
                          fix="use one of " + ", ".join(sorted(checker.host.registry.reporters)))
     checker.validate_rules()
+    cache = _result_cache(checker) if use_cache else None
+    if scheduler and executor != "dask":
+        raise UsageError("--scheduler is for the Dask executor", culprit="--scheduler", fix="add --executor dask")
+    run = {"executor": executor, "scheduler": scheduler} if executor == "dask" else {}
+    if fmt == "jsonl" and not waivers and not baseline:  # streamed: flat memory whatever the batch size
+        from budgetlint.core.stream import exit_code_of
+
+        summary = _stream(checker, [str(p) for p in paths], output, jobs=jobs, progress=progress, cache=cache,
+                          **run)
+        sys.exit(exit_code_of(summary, fail_on))
     report = run_batch(checker, [str(p) for p in paths], jobs=jobs, progress=progress,
-                       waivers=str(waivers) if waivers else None, baseline=str(baseline) if baseline else None)
+                       waivers=str(waivers) if waivers else None, baseline=str(baseline) if baseline else None,
+                       **({"cache": cache} if cache is not None else {}), **run)
     options = {"lang": lang, "show_skipped": show_skipped, "fail_on": fail_on,
                "color": output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")}
     write_report(checker.host, report, fmt, output, options)
     sys.exit(exit_code(report, fail_on))
+
+
+def _result_cache(checker: Any) -> Any:
+    from budgetlint.core.rulepack import cache_dir
+    from budgetlint.core.stream import ResultCache
+
+    folder = cache_dir()
+    if folder is None:
+        raise UsageError("--cache needs a cache directory, but caching is off", culprit="--cache",
+                         fix="drop --no-cache / BUDGETLINT_NO_CACHE, or drop --cache")
+    return ResultCache(checker, folder)
+
+
+def _stream(checker: Any, paths: list[str], output: Path | None, **kw: Any) -> dict[str, Any]:
+    """Write the JSONL report to stdout, or to OUTPUT through a temporary
+    file renamed at the end (never half-written)."""
+    import tempfile
+
+    from budgetlint.core.stream import stream_jsonl
+
+    if output is None:
+        summary = stream_jsonl(checker, paths, sys.stdout, **kw)
+        sys.stdout.flush()
+        return summary
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=str(output.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            summary = stream_jsonl(checker, paths, fh, **kw)
+        os.replace(tmp, output)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return summary
 
 
 def exit_code(report: dict[str, Any], fail_on: str) -> int:

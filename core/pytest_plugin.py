@@ -21,6 +21,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="also collect rule cases (*.test.yaml) from this pack folder")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Rule cases build many throw-away packs: keep their compiled copies in a
+    session directory rather than the user's cache (unless one is set)."""
+    import os
+    import tempfile
+
+    if not os.environ.get("BUDGETLINT_CACHE_DIR"):
+        os.environ["BUDGETLINT_CACHE_DIR"] = tempfile.mkdtemp(prefix="budgetlint-test-cache-")
+        config._budgetlint_cache_dir = os.environ["BUDGETLINT_CACHE_DIR"]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import os
+    import shutil
+
+    folder = getattr(config, "_budgetlint_cache_dir", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        if os.environ.get("BUDGETLINT_CACHE_DIR") == folder:
+            del os.environ["BUDGETLINT_CACHE_DIR"]
+
+
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
     if file_path.name.endswith(TEST_SUFFIX):
         return RuleCasesFile.from_parent(parent, path=file_path)

@@ -13,22 +13,33 @@ and its ``<rule-id>.test.yaml`` cases), or a single YAML file.  A pack may
 Positions are kept (ruamel.yaml), so every error names ``file:line``, the rule
 id and what is expected.  Resolution records where each value came from, for
 ``budgetlint rules show``.
+
+Parsing ~250 YAML files with the position-keeping parser costs about a second,
+so resolved packs are reused (see :class:`PackCache`): within a process every
+loader shares one memo, and across processes a pickle in the user cache dir
+(``BUDGETLINT_CACHE_DIR``; off with ``BUDGETLINT_NO_CACHE=1`` or ``--no-cache``).
+Both are validated against a manifest — the SHA-256 of every file the pack and
+its ``extends`` chain read and the listing of every rule folder — so a changed,
+added or removed pack file is always picked up.  Errors are never cached: a
+broken pack is parsed again and explained with its line.
 """
 from __future__ import annotations
 
 import copy
-import difflib
+import hashlib
 import json
+import os
+import pickle
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jsonschema
-
 from budgetlint.core.errors import RulePackError
 
 if TYPE_CHECKING:
+    import jsonschema
+
     from budgetlint.core.plugins import Registry
 
 PACK_FILE = "pack.yaml"
@@ -80,6 +91,7 @@ class RulePack:
     select: dict[str, Any] = field(default_factory=dict)
     chain: list[str] = field(default_factory=list)  # this pack first, then its ancestors
     rules: dict[str, Rule] = field(default_factory=dict)
+    manifest: Manifest | None = field(default=None, repr=False, compare=False)  # files it was built from
 
     def enabled_rules(self) -> list[Rule]:
         return [r for r in self.rules.values() if r.enabled]
@@ -100,13 +112,83 @@ def _yaml():
 
 def read_yaml(path: Path) -> Any:
     """Read YAML keeping positions; syntax errors become one-line errors."""
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise RulePackError(f"cannot read rule file: {exc}", culprit=str(path),
                             fix="save it as UTF-8 text") from exc
+    return _parse_yaml(text, path)
+
+
+def load_data_yaml(path: Path) -> Any:
+    """Plain data (dict/list/str/number) of a YAML data file shipped with a
+    plugin (a recognizer's vocabulary), kept in the cache dir by the file's
+    SHA-256 so a run whose files did not change needs neither the YAML parser
+    nor its import.  Not for rule packs or cases: no line numbers."""
+    data = _read_bytes(Path(path))
+    digest = hashlib.sha256(data).hexdigest()
+    d = cache_dir()
+    f = d / "data" / f"{digest[:40]}.pickle" if d is not None else None
+    if f is not None and f.is_file():
+        try:
+            with f.open("rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # corrupt: parse again
+            pass
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RulePackError(f"cannot read data file: {exc}", culprit=str(path), fix="save it as UTF-8 text") from exc
+    value = plain(_parse_yaml(text, Path(path)))
+    if f is not None:
+        import tempfile
+
+        try:
+            f.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=f.parent, prefix=".tmp-", delete=False) as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(fh.name, f)
+        except OSError:
+            pass
+    return value
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise RulePackError(f"cannot read rule file: {exc}", culprit=str(path),
+                            fix="save it as UTF-8 text") from exc
+
+
+# (path, sha256 of the bytes) -> parsed node; shared read-only by every loader
+# of the process, so an unchanged file is parsed once however many packs or
+# rule cases reach it.
+_PARSED: dict[tuple[str, str], Any] = {}
+
+
+def _read_pack_yaml(path: Path, files: dict[str, str]) -> Any:
+    """``read_yaml`` for pack files: memoised by content, and the file's hash
+    recorded in ``files`` (the manifest of the pack being built)."""
+    data = _read_bytes(path)
+    digest = hashlib.sha256(data).hexdigest()
+    files[str(path)] = digest
+    key = (str(path), digest)
+    if key in _PARSED:
+        return _PARSED[key]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RulePackError(f"cannot read rule file: {exc}", culprit=str(path),
+                            fix="save it as UTF-8 text") from exc
+    node = _parse_yaml(text, path)
+    _PARSED[key] = node
+    return node
+
+
+def _parse_yaml(text: str, path: Path) -> Any:
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     try:
         return _yaml().load(text)
     except MarkedYAMLError as exc:
@@ -186,6 +268,8 @@ def _sub_schema(name: str) -> dict[str, Any]:
 
 def _schema_error(node: Any, path: Path, error: jsonschema.ValidationError, rule_id: str | None,
                   prefix: list[Any]) -> RulePackError:
+    import jsonschema
+
     best = jsonschema.exceptions.best_match([error]) if error.context else error
     where_path = list(best.absolute_path)
     line = line_at_path(node, where_path)
@@ -222,6 +306,81 @@ class _RawPack:
     path: Path
     node: Any
     rules: list[tuple[Any, Path, Path | None]]  # (rule node, file, cases file)
+    manifest: Manifest = field(default_factory=lambda: Manifest({}, {}))
+
+
+@dataclass
+class Manifest:
+    """What a resolved pack was built from: file → SHA-256, and rule folder →
+    the YAML/cases file names it held.  A cached pack is reused only while
+    every hash and listing still matches."""
+
+    files: dict[str, str]
+    folders: dict[str, tuple[str, ...]]  # JSON key (see _relist) -> what the folder held
+
+    def merge(self, other: Manifest) -> None:
+        self.files.update(other.files)
+        self.folders.update(other.folders)
+
+    def fresh(self, seen: dict[str, Any] | None = None) -> bool:
+        """Do the files still hold what they held?  ``seen`` memoises hashes
+        and listings for one loader (one command, one rule case), so the
+        national files shared by every pack's chain are read once."""
+        seen = {} if seen is None else seen
+        for key, listing in self.folders.items():
+            if key not in seen:
+                seen[key] = _relist(key)
+            if seen[key] != listing:
+                return False
+        for name, digest in self.files.items():
+            if name not in seen:
+                try:
+                    seen[name] = hashlib.sha256(Path(name).read_bytes()).hexdigest()
+                except OSError:
+                    seen[name] = None
+            if seen[name] != digest:
+                return False
+        return True
+
+
+def _rule_files(pfile: Path, patterns: list[str]) -> list[tuple[Path, Path | None]]:
+    """The rule files a pack file's folder contributes (``rule_files`` globs,
+    default ``*.yaml``), each with its cases file when there is one."""
+    folder = pfile.parent
+    out: list[tuple[Path, Path | None]] = []
+    seen: set[Path] = set()
+    names: dict[Path, set[str]] = {}  # one listing per folder instead of a stat per cases file
+    for pattern in patterns:
+        for rfile in sorted(folder.glob(pattern)):
+            if rfile.name == PACK_FILE or rfile.name.endswith(TEST_SUFFIX) or rfile == pfile or rfile in seen:
+                continue
+            seen.add(rfile)
+            if rfile.parent not in names:
+                try:
+                    names[rfile.parent] = set(os.listdir(rfile.parent))
+                except OSError:
+                    names[rfile.parent] = set()
+            cases = rfile.with_name(rfile.name[:-5] + TEST_SUFFIX)
+            out.append((rfile, cases if cases.name in names[rfile.parent] else None))
+    return out
+
+
+def _listing(found: list[tuple[Path, Path | None]]) -> tuple[str, ...]:
+    return tuple(f"{r}|{c or ''}" for r, c in found)
+
+
+def _relist(key: str) -> tuple[str, ...]:
+    """Recompute a manifest folder listing from its key: ``["rules", pack
+    file, patterns]`` (rule files and their cases) or ``["packs", folder]``
+    (pack folders under a built-in packs directory)."""
+    kind, where, *rest = json.loads(key)
+    if kind == "rules":
+        return _listing(_rule_files(Path(where), rest[0]))
+    return tuple(map(str, _pack_folders(Path(where))))
+
+
+def _pack_folders(d: Path) -> list[Path]:
+    return [d] if (d / PACK_FILE).exists() else sorted(p.parent for p in d.glob(f"*/{PACK_FILE}"))
 
 
 def _rule_id_at(node: Any, path: list[Any]) -> str | None:
@@ -238,16 +397,25 @@ def _rule_id_at(node: Any, path: list[Any]) -> str | None:
     return None
 
 
+def _close_matches(word: str, candidates: list[str], n: int = 1) -> list[str]:
+    import difflib  # only when explaining an error
+
+    return difflib.get_close_matches(word, candidates, n=n)
+
+
 def _pack_file(ref: Path) -> Path:
     return ref / PACK_FILE if ref.is_dir() else ref
 
 
 def _read_pack(ref: Path) -> _RawPack:
+    import jsonschema
+
     pfile = _pack_file(ref)
     if not pfile.exists():
         raise RulePackError("rule pack not found", culprit=str(ref),
                             fix="give a pack directory containing pack.yaml, a pack YAML file, or a built-in pack name")
-    node = read_yaml(pfile)
+    manifest = Manifest({}, {})
+    node = _read_pack_yaml(pfile, manifest.files)
     if node is None:
         node = {}
     if not isinstance(node, dict):
@@ -262,21 +430,188 @@ def _read_pack(ref: Path) -> _RawPack:
         rules.append((rnode, pfile, None))
     folder = pfile.parent
     if pfile.name == PACK_FILE or node.get("rule_files"):
-        patterns = node.get("rule_files") or ["*.yaml"]
-        seen: set[Path] = set()
-        for pattern in patterns:
-            for rfile in sorted(folder.glob(str(pattern))):
-                if rfile.name == PACK_FILE or rfile.name.endswith(TEST_SUFFIX) or rfile == pfile or rfile in seen:
-                    continue
-                seen.add(rfile)
-                rnode = read_yaml(rfile)
-                if not isinstance(rnode, dict):
-                    raise RulePackError("a rule file must hold one rule mapping", culprit=str(rfile), where="1",
-                                        fix="start with 'id:' and 'check:'")
-                cases = rfile.with_name(rfile.name[:-5] + TEST_SUFFIX)
-                rules.append((rnode, rfile, cases if cases.exists() else None))
+        patterns = [str(p) for p in node.get("rule_files") or ["*.yaml"]]
+        found = _rule_files(pfile, patterns)
+        manifest.folders[json.dumps(["rules", str(pfile), patterns], ensure_ascii=False)] = _listing(found)
+        for rfile, cases in found:
+            rnode = _read_pack_yaml(rfile, manifest.files)
+            if not isinstance(rnode, dict):
+                raise RulePackError("a rule file must hold one rule mapping", culprit=str(rfile), where="1",
+                                    fix="start with 'id:' and 'check:'")
+            rules.append((rnode, rfile, cases))
     name = str(node.get("name") or (folder.name if pfile.name == PACK_FILE else pfile.stem))
-    return _RawPack(name, pfile, node, rules)
+    return _RawPack(name, pfile, node, rules, manifest)
+
+
+# ----------------------------------------------------------------- cache
+
+CACHE_DIR_ENV = "BUDGETLINT_CACHE_DIR"
+NO_CACHE_ENV = "BUDGETLINT_NO_CACHE"
+_CACHE_FORMAT = 1
+
+# cache key -> resolved pack (with its manifest), shared by every PackLoader of
+# the process: the test suite creates one loader per rule case.
+_RESOLVED: dict[str, RulePack] = {}
+
+
+def cache_dir() -> Path | None:
+    """Where compiled packs are kept between runs, or None when caching is
+    off (``BUDGETLINT_NO_CACHE=1``, set by ``--no-cache``)."""
+    if os.environ.get(NO_CACHE_ENV, "") not in ("", "0"):
+        return None
+    env = os.environ.get(CACHE_DIR_ENV)
+    if env:
+        return Path(env)
+    try:
+        from platformdirs import user_cache_dir
+    except ImportError:  # platformdirs is a dependency; stay usable without it
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(base) / "budgetlint"
+    return Path(user_cache_dir("budgetlint", appauthor=False))
+
+
+def registry_fingerprint(registry: Registry) -> str:
+    """What a resolved pack depends on besides its files: the budgetlint
+    version, every registered check type (id, class, parameter schema) and the
+    source of the modules defining them, and of this module."""
+    import sys
+
+    from budgetlint.core import __version__
+
+    parts: list[Any] = [_CACHE_FORMAT, __version__]
+    modules = {__name__}
+    for cid, cls in sorted(registry.checks.items()):
+        parts.append([cid, cls.__module__, cls.__qualname__, getattr(cls, "params_schema", None),
+                      list(getattr(cls, "part_types", ()) or ()), bool(getattr(cls, "pure_arithmetic", False))])
+        modules.add(cls.__module__)
+    for name in sorted(modules):
+        source = getattr(sys.modules.get(name), "__file__", None)
+        try:
+            parts.append([name, hashlib.sha256(Path(source).read_bytes()).hexdigest() if source else None])
+        except OSError:
+            parts.append([name, None])
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class PackCache:
+    """Resolved packs kept in memory for the process and pickled on disk.
+
+    An entry is used only if its manifest is fresh (every file's SHA-256 and
+    every rule folder's listing unchanged); anything unreadable — a truncated
+    or foreign pickle, a permission problem — is ignored and rebuilt."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._fingerprint: str | None = None
+        self.seen: dict[str, Any] = {}  # file -> hash, folder key -> listing, as read by this loader
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = registry_fingerprint(self.registry)
+        return self._fingerprint
+
+    def key(self, *parts: Any) -> str:
+        return hashlib.sha256(json.dumps([self.fingerprint, *parts], ensure_ascii=False).encode()).hexdigest()
+
+    def _file(self, key: str) -> Path | None:
+        d = cache_dir()
+        return d / "packs" / f"{key[:40]}.pickle" if d is not None else None
+
+    def get(self, key: str) -> Any:
+        hit = _RESOLVED.get(key)
+        if hit is not None and hit.manifest is not None and hit.manifest.fresh(self.seen):
+            return hit
+        f = self._file(key)
+        if f is None or not f.is_file():
+            return None
+        try:
+            with f.open("rb") as fh:
+                entry = pickle.load(fh)
+            if entry.get("key") != key or not entry["value"].manifest.fresh(self.seen):
+                return None
+        except Exception:  # a corrupt or foreign cache file is never an error
+            return None
+        _RESOLVED[key] = entry["value"]
+        return entry["value"]
+
+    def put(self, key: str, value: Any) -> None:
+        _RESOLVED[key] = value
+        f = self._file(key)
+        if f is None:
+            return
+        import tempfile
+
+        try:
+            f.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=f.parent, prefix=".tmp-", delete=False) as fh:
+                pickle.dump({"key": key, "value": value}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(fh.name, f)
+            self._prune(f.parent)
+        except Exception:  # an unwritable cache only costs speed
+            try:
+                os.unlink(fh.name)  # type: ignore[possibly-undefined]
+            except Exception:
+                pass
+
+
+    @staticmethod
+    def _prune(folder: Path, keep: int = 256) -> None:
+        """Keep the cache bounded: every ``--rules`` path gets an entry, so
+        drop the least recently written ones beyond ``keep``."""
+        entries = list(folder.glob("*.pickle"))
+        if len(entries) <= keep:
+            return
+        entries.sort(key=lambda e: e.stat().st_mtime)
+        for old in entries[:-keep]:
+            old.unlink(missing_ok=True)
+
+
+_VALID_SCHEMAS: set[str] | None = None
+_SCHEMAS_FILE = "valid-params-schemas.txt"
+
+
+def _schema_digest(schema: Any) -> str:
+    return hashlib.sha256(json.dumps(["2020-12", schema], sort_keys=True, default=str).encode()).hexdigest()
+
+
+def known_valid_schema(schema: Any) -> bool:
+    """Was this exact parameter schema already checked against the JSON Schema
+    2020-12 meta-schema (in this process or, via the cache dir, before)?"""
+    global _VALID_SCHEMAS
+    if _VALID_SCHEMAS is None:
+        _VALID_SCHEMAS = set()
+        d = cache_dir()
+        if d is not None:
+            try:
+                _VALID_SCHEMAS.update((d / _SCHEMAS_FILE).read_text(encoding="ascii").split())
+            except (OSError, UnicodeDecodeError):
+                pass
+    return _schema_digest(schema) in _VALID_SCHEMAS
+
+
+def remember_valid_schema(schema: Any) -> None:
+    digest = _schema_digest(schema)
+    if _VALID_SCHEMAS is not None:
+        _VALID_SCHEMAS.add(digest)
+    d = cache_dir()
+    if d is None:
+        return
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        with (d / _SCHEMAS_FILE).open("a", encoding="ascii") as fh:  # one short line: appends do not interleave
+            fh.write(digest + "\n")
+    except OSError:
+        pass
+
+
+@dataclass
+class _Catalogue:
+    """Built-in pack name -> folder, with the manifest it was read from (the
+    ``pack.yaml`` files and the folder listings), cached like a pack."""
+
+    names: dict[str, Path]
+    manifest: Manifest
 
 
 class PackLoader:
@@ -287,20 +622,50 @@ class PackLoader:
         self.builtin_dirs = builtin_dirs
         self._cache: dict[tuple[Path, str | None], RulePack] = {}
         self._builtins: dict[str, Path] | None = None
+        self._builtins_manifest: Manifest | None = None
+        self.store = PackCache(registry)
+        self.aliases: dict[str, Path] = {}
+
+    def bundle(self) -> dict[str, Any]:
+        """Everything this loader resolved, to seed a loader in another
+        process or on another machine (see :meth:`seed`): the packs are then
+        shipped once per worker instead of parsed or sent per document."""
+        aliases = {str(k[0]): k[0] for k in self._cache}
+        if self._builtins is not None:
+            aliases.update({name: path.resolve() for name, path in self._builtins.items()})
+            aliases.update({str(path.resolve()): path.resolve() for path in self._builtins.values()})
+        return {"cache": dict(self._cache), "builtins": self._builtins, "aliases": {**aliases, **self.aliases}}
+
+    def seed(self, bundle: dict[str, Any]) -> None:
+        self._cache.update(bundle["cache"])
+        if bundle["builtins"] is not None:
+            self._builtins = dict(bundle["builtins"])
+        self.aliases.update(bundle["aliases"])
 
     # ------------------------------------------------------------ catalogue
     def builtins(self) -> dict[str, Path]:
         if self._builtins is None:
+            key = self.store.key("catalogue", [str(d) for d in self.builtin_dirs])
+            hit = self.store.get(key)
+            if isinstance(hit, _Catalogue):
+                self._builtins, self._builtins_manifest = dict(hit.names), hit.manifest
+                return self._builtins
             found: dict[str, Path] = {}
+            manifest = Manifest({}, {})
             for d in self.builtin_dirs:
-                candidates = [d] if (d / PACK_FILE).exists() else sorted(p.parent for p in d.glob(f"*/{PACK_FILE}"))
+                candidates = _pack_folders(d)
+                manifest.folders[json.dumps(["packs", str(d)], ensure_ascii=False)] = tuple(map(str, candidates))
                 for c in candidates:
                     raw = _read_pack(c)
+                    manifest.files[str(raw.path)] = raw.manifest.files[str(raw.path)]
                     found.setdefault(raw.name, c)
-            self._builtins = found
+            self.store.put(key, _Catalogue(found, manifest))
+            self._builtins, self._builtins_manifest = found, manifest
         return self._builtins
 
     def locate(self, ref: str, relative_to: Path | None = None) -> Path:
+        if ref in self.aliases:  # a loader seeded elsewhere (a Dask worker) knows the packs by the sender's paths
+            return self.aliases[ref]
         p = Path(ref)
         if relative_to is not None and not p.is_absolute():
             cand = (relative_to.parent / p)
@@ -311,7 +676,7 @@ class PackLoader:
         if ref in self.builtins():
             return self.builtins()[ref].resolve()
         names = list(self.builtins())
-        close = difflib.get_close_matches(ref, names, n=1)
+        close = _close_matches(ref, names, n=1)
         raise RulePackError(f"unknown rule pack {ref!r}", culprit=str(relative_to) if relative_to else ref,
                             fix=(f"did you mean {close[0]!r}? " if close else "") + "built-in packs: " + ", ".join(sorted(names)))
 
@@ -350,16 +715,23 @@ class PackLoader:
     def load(self, ref: str, *, default_for: dict[str, Any] | None = None,
              _stack: tuple[Path, ...] = (), _relative_to: Path | None = None) -> RulePack:
         path = self.locate(ref, _relative_to)
-        default_name = self.select_builtin(default_for) if default_for is not None and not _stack else None
-        key = (path, default_name)
-        if key in self._cache and not _stack:
-            return self._cache[key]
+        # the result depends on default_for only through the pack it selects
+        default_name = self.select_builtin(default_for) if default_for is not None else None
         if path in _stack:
             cycle = " -> ".join(str(p) for p in (*_stack, path))
             raise RulePackError(f"'extends' forms a cycle: {cycle}", culprit=str(_pack_file(path)),
                                 fix="remove one of the extends links")
+        key = (path, default_name)
+        if key in self._cache:
+            return self._cache[key]
+        store_key = self.store.key("pack", str(path), default_name)
+        hit = self.store.get(store_key)
+        if isinstance(hit, RulePack):
+            self._cache[key] = hit
+            return hit
         raw = _read_pack(path)
         node = raw.node
+        manifest = Manifest(dict(raw.manifest.files), dict(raw.manifest.folders))
         parent: RulePack | None = None
         ext = node.get("extends")
         if ext:
@@ -369,6 +741,9 @@ class PackLoader:
                     parent_name = self.select_builtin({})
                 else:
                     parent_name = self.select_builtin(default_for)
+                # which pack is the default depends on every built-in pack's select
+                if self._builtins_manifest is not None:
+                    manifest.merge(self._builtins_manifest)
                 parent = self.load(parent_name, _stack=(*_stack, path))
             else:
                 try:
@@ -386,7 +761,7 @@ class PackLoader:
         for rid, onode in (node.get("overrides") or {}).items():
             rid = str(rid)
             if rid not in rules:
-                close = difflib.get_close_matches(rid, list(rules), n=1)
+                close = _close_matches(rid, list(rules), n=1)
                 raise RulePackError(
                     f"overrides rule {rid!r}, which the parent pack does not define", culprit=str(raw.path),
                     where=str(line_of(node["overrides"], rid)),
@@ -405,17 +780,19 @@ class PackLoader:
                 raise RulePackError(f"rule id {rule.id!r} defined twice", culprit=str(rfile),
                                     where=str(line_of(rnode)), fix="rule ids must be unique in a pack")
             rules[rule.id] = rule
+        if parent is not None and parent.manifest is not None:
+            manifest.merge(parent.manifest)
         pack = RulePack(name=raw.name, path=str(raw.path), title=str(node.get("title") or ""),
                         select=plain(node.get("select") or {}),
-                        chain=[raw.name, *(parent.chain if parent else [])], rules=rules)
-        if not _stack:
-            self._cache[key] = pack
+                        chain=[raw.name, *(parent.chain if parent else [])], rules=rules, manifest=manifest)
+        self._cache[key] = pack
+        self.store.put(store_key, pack)
         return pack
 
     def _check_cls(self, check_id: str, node: Any, file: Path, rule_id: str) -> type:
         cls = self.registry.checks.get(check_id)
         if cls is None:
-            close = difflib.get_close_matches(check_id, list(self.registry.checks), n=1)
+            close = _close_matches(check_id, list(self.registry.checks), n=1)
             raise RulePackError(f"rule {rule_id}: unknown check type {check_id!r}", culprit=str(file),
                                 where=str(line_of(node, "check")),
                                 fix=(f"did you mean {close[0]!r}? " if close else "") +
@@ -424,6 +801,8 @@ class PackLoader:
 
     def _validate_params(self, cls: type, params: dict[str, Any], node: Any, file: Path, rule_id: str,
                          params_line: int) -> dict[str, Any]:
+        import jsonschema
+
         validator = jsonschema.Draft202012Validator(cls.params_schema)
         errors = sorted(validator.iter_errors(params), key=lambda e: e.path)
         if errors:
@@ -456,6 +835,8 @@ class PackLoader:
         return _with_defaults(cls.params_schema, params)
 
     def _make_rule(self, node: Any, file: Path, cases: Path | None) -> Rule:
+        import jsonschema
+
         data = plain(node)
         rid = str(data.get("id", "?"))
         try:
@@ -484,6 +865,8 @@ class PackLoader:
         return rule
 
     def _apply_override(self, rule: Rule, onode: Any, file: Path, line: int) -> None:
+        import jsonschema
+
         data = plain(onode) or {}
         try:
             jsonschema.Draft202012Validator(_sub_schema("override")).validate(data)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from typing import Any
 
 from budgetlint.core.document import DocumentBuilder, make_cell, make_loc, new_document, parse_numbering
@@ -102,19 +103,27 @@ def _group_lines(chars: list[Char]) -> list[list[Char]]:
     lines: list[list[Char]] = []
     centres: list[float] = []
     heights: list[float] = []
-    for c in sorted(chars, key=lambda c: c.cy):
-        h = max(c.bottom - c.top, 1.0)
-        if lines and abs(c.cy - centres[-1]) <= 0.45 * min(h, heights[-1]):
-            lines[-1].append(c)
-            n = len(lines[-1])
-            centres[-1] += (c.cy - centres[-1]) / n
+    # called for every table cell: centres computed once, no property calls
+    for cy, _, c in sorted([((c.top + c.bottom) / 2, i, c) for i, c in enumerate(chars)]):
+        h = c.bottom - c.top
+        if h < 1.0:
+            h = 1.0
+        if lines and abs(cy - centres[-1]) <= 0.45 * (h if h < heights[-1] else heights[-1]):
+            line = lines[-1]
+            line.append(c)
+            centres[-1] += (cy - centres[-1]) / len(line)
         else:
             lines.append([c])
-            centres.append(c.cy)
+            centres.append(cy)
             heights.append(h)
+    x0 = _X0
     for ln in lines:
-        ln.sort(key=lambda c: c.x0)
+        ln.sort(key=x0)
     return lines
+
+
+def _X0(c: Char) -> float:
+    return c.x0
 
 
 def _split_gaps(chars: list[Char]) -> list[list[Char]]:
@@ -132,6 +141,14 @@ def _split_gaps(chars: list[Char]) -> list[list[Char]]:
 
 
 def _page_chars(page: Any, to_display: Any) -> list[Char]:
+    """Every printed character of the page with its display box.
+
+    The hot loop of the loader (a few hundred thousand calls into pdfium for a
+    budget report), so pdfium's functions and the ctypes out-parameters are
+    bound once, and the characters' code points come in one ``GetText`` call
+    (pdfium fills it from the same character list; per-character
+    ``GetUnicode`` is the fallback when the counts differ, e.g. surrogate
+    pairs)."""
     import ctypes
 
     import pypdfium2.raw as pdfium_c
@@ -139,29 +156,38 @@ def _page_chars(page: Any, to_display: Any) -> list[Char]:
     textpage = page.get_textpage()
     tp = textpage.raw
     n = pdfium_c.FPDFText_CountChars(tp)
+    codes = _page_codes(pdfium_c, tp, n)
+    is_generated = pdfium_c.FPDFText_IsGenerated
+    loose_box = pdfium_c.FPDFText_GetLooseCharBox
+    font_size = pdfium_c.FPDFText_GetFontSize
+    get_matrix = pdfium_c.FPDFText_GetMatrix
+    char_origin = pdfium_c.FPDFText_GetCharOrigin
     rect = pdfium_c.FS_RECTF()
     ox, oy = ctypes.c_double(), ctypes.c_double()
     matrix = pdfium_c.FS_MATRIX()
+    rect_p, ox_p, oy_p, matrix_p = ctypes.byref(rect), ctypes.byref(ox), ctypes.byref(oy), ctypes.byref(matrix)
+    skip = _SKIP_CODES
+    sqrt, atan2, half_pi = math.sqrt, math.atan2, math.pi / 2
     out: list[Char] = []
-    for i in range(n):
-        u = pdfium_c.FPDFText_GetUnicode(tp, i)
-        if u in (0, 2, 9, 10, 13, 32, 0x3000, 0xA0, 0xFFFE, 0xFFFF):
+    for i, u in enumerate(codes):
+        if u in skip:
             continue
-        if pdfium_c.FPDFText_IsGenerated(tp, i) == 1:
+        if is_generated(tp, i) == 1:
             continue
-        if not pdfium_c.FPDFText_GetLooseCharBox(tp, i, ctypes.byref(rect)):
+        if not loose_box(tp, i, rect_p):
             continue
-        size = pdfium_c.FPDFText_GetFontSize(tp, i)
+        size = font_size(tp, i)
         angle = 0.0
-        if pdfium_c.FPDFText_GetMatrix(tp, i, ctypes.byref(matrix)):
+        if get_matrix(tp, i, matrix_p):
             # the nominal size (720 in some exports) times the text matrix scale
-            size *= math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
-            angle = math.atan2(matrix.b, matrix.a)
+            a, b = matrix.a, matrix.b
+            size *= sqrt(abs(a * matrix.d - b * matrix.c))
+            angle = atan2(b, a)
         left, right, bottom, top = rect.left, rect.right, rect.bottom, rect.top
         # Glyph boxes differ in height (一 vs 国, ，): use the baseline and the
         # font size for the line extent so that a line's characters align.
-        if size > 1.0 and pdfium_c.FPDFText_GetCharOrigin(tp, i, ctypes.byref(ox), ctypes.byref(oy)):
-            quarter = round(angle / (math.pi / 2)) % 4
+        if size > 1.0 and char_origin(tp, i, ox_p, oy_p):
+            quarter = round(angle / half_pi) % 4
             if quarter == 0:
                 bottom, top = oy.value - 0.15 * size, oy.value + 0.85 * size
             elif quarter == 1:
@@ -175,9 +201,33 @@ def _page_chars(page: Any, to_display: Any) -> list[Char]:
             ch = chr(u)
         except ValueError:
             continue
-        out.append(Char(ch, min(ax, bx), min(ay, by), max(ax, bx), max(ay, by), size))
+        if ax > bx:
+            ax, bx = bx, ax
+        if ay > by:
+            ay, by = by, ay
+        out.append(Char(ch, ax, ay, bx, by, size))
     textpage.close()
     return out
+
+
+_SKIP_CODES = frozenset((0, 2, 9, 10, 13, 32, 0x3000, 0xA0, 0xFFFE, 0xFFFF))
+
+
+def _page_codes(pdfium_c: Any, tp: Any, n: int) -> Any:
+    """The code points of the page's ``n`` characters, in one call when the
+    UTF-16 text has exactly one unit per character."""
+    import array
+    import ctypes
+
+    if n > 0:
+        buf = ctypes.create_string_buffer((n + 1) * 2)
+        written = pdfium_c.FPDFText_GetText(tp, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
+        if written == n + 1:  # n units and the terminating NUL
+            codes = array.array("H", buf.raw[: n * 2])
+            if not any(0xD800 <= c <= 0xDFFF for c in codes):
+                return codes
+    get_unicode = pdfium_c.FPDFText_GetUnicode
+    return [get_unicode(tp, i) for i in range(n)]
 
 
 def _display_transform(page: Any) -> tuple[Any, float, float]:
@@ -220,8 +270,9 @@ def _table_rows(grid: Any, page_no: int) -> list[list[dict[str, Any]]]:
     for reg in grid.regions:
         lines = _group_lines(reg.chars) if reg.chars else []
         text = "\n".join(_chars_text(ln) for ln in lines)
-        rowspan = sum(1 for s in row_starts if reg.r0 <= s <= reg.r1)
-        colspan = sum(1 for s in col_starts if reg.c0 <= s <= reg.c1)
+        # starts within [r0, r1] of the sorted, unique starts
+        rowspan = bisect_right(row_starts, reg.r1) - bisect_left(row_starts, reg.r0)
+        colspan = bisect_right(col_starts, reg.c1) - bisect_left(col_starts, reg.c0)
         loc = make_loc(page=page_no, bbox=_bbox(grid.xs[reg.c0], grid.ys[reg.r0], grid.xs[reg.c1 + 1], grid.ys[reg.r1 + 1]))
         cell = make_cell(text, loc, rowspan=rowspan, colspan=colspan)
         cell["col"] = col_index[reg.c0]

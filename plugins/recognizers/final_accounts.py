@@ -65,10 +65,9 @@ _NOTE = re.compile(r"^(注|说明|备注|附注)\s*\d*\s*[:：.．]?")
 @lru_cache(maxsize=1)
 def config() -> dict[str, Any]:
     """The recognizer's data (aliases, patterns), loaded once."""
-    from ruamel.yaml import YAML
+    from budgetlint.core.rulepack import load_data_yaml  # cached by content: no YAML parser on a warm start
 
-    with DATA_FILE.open(encoding="utf-8") as fh:
-        data = YAML(typ="safe").load(fh)
+    data = load_data_yaml(DATA_FILE)
     data["_codes"] = [(c["template"], re.compile(c["pattern"])) for c in data["codes"]]
     names: list[tuple[str, dict[str, Any]]] = []
     for t in data["tables"]:

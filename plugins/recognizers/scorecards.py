@@ -54,9 +54,9 @@ _WEIGHT_ANY = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
 @lru_cache(maxsize=1)
 def vocabulary() -> dict[str, Any]:
     """The label vocabulary (YAML data beside this module)."""
-    from ruamel.yaml import YAML
+    from budgetlint.core.rulepack import load_data_yaml  # cached by content: no YAML parser on a warm start
 
-    data = YAML(typ="safe").load(VOCAB_FILE.read_text(encoding="utf-8"))
+    data = load_data_yaml(VOCAB_FILE)
     level1 = {}
     for canon, aliases in data["level1"].items():
         for a in [canon, *aliases]:

@@ -44,9 +44,9 @@ _TEXT_FIELDS = ("direction", "rate_direction", "reference", "denominator", "subj
 def load_patterns(path: str = str(PATTERNS_FILE)) -> dict[str, Any]:
     """The compiled pattern set (cached: the file is read once per process)."""
     from budgetlint.core.errors import PluginError
-    from budgetlint.core.rulepack import plain, read_yaml
+    from budgetlint.core.rulepack import load_data_yaml
 
-    data = plain(read_yaml(Path(path)))
+    data = load_data_yaml(Path(path))
     num = data["num"]
     out: dict[str, Any] = {
         "boundary": re.compile(data["subject_boundary"]),

@@ -1,0 +1,358 @@
+"""Batches of any size in flat memory: the streamed report and the result cache.
+
+``budgetlint check --format jsonl`` does not build the report in memory.
+Each document's result (document entry, findings, evaluations) goes to a
+temporary on-disk store as soon as its worker returns it — the parent keeps
+two integers per document — and the report is then written from the store in
+walk order: one JSON line per document and per finding, then one summary
+line.  At most ``4 × jobs`` documents are in flight, so neither the pool's
+futures nor the store hold more than that in memory.
+
+The result cache (``--cache``) keeps each document's result under a key made
+of its path, the SHA-256 of its bytes and the checker's fingerprint (the
+source of budgetlint's own modules, the registered plugins and checks, the
+content of every rule-pack file, ``--rules``, ``--lang`` and the options): a
+document checked before with the same packs and code is not checked again.
+A corrupt entry is ignored and rebuilt.
+
+JSONL lines (``type`` first):
+
+* ``{"type": "document", "path", "status", …}`` — the document entry of the
+  JSON report;
+* ``{"type": "finding", …}`` — one finding of that document, as in the JSON
+  report;
+* ``{"type": "summary", "schema_version", "tool", "rule_pack", "summary"}`` —
+  last; the counts of the JSON report's summary (without the compliance
+  matrix, which needs every evaluation).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import sys
+import tempfile
+from array import array
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from budgetlint.core.engine import Checker
+
+#: Documents in flight per worker: enough to keep workers busy, few enough to keep memory flat.
+WINDOW_PER_JOB = 4
+
+
+class ResultStore:
+    """Per-document results on disk (a temporary file of pickles), read back
+    by index.  ``store[i] = result`` writes; ``store[i]`` reads (the last one
+    written is kept, for the progress bar)."""
+
+    def __init__(self, size: int) -> None:
+        self._fh = tempfile.TemporaryFile(prefix="budgetlint-results-")
+        self._offset = array("q", [-1]) * size
+        self._length = array("q", [0]) * size
+        self._last: tuple[int, dict[str, Any]] | None = None
+
+    def __len__(self) -> int:
+        return len(self._offset)
+
+    def __setitem__(self, i: int, result: dict[str, Any]) -> None:
+        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        self._fh.seek(0, os.SEEK_END)
+        self._offset[i] = self._fh.tell()
+        self._length[i] = len(data)
+        self._fh.write(data)
+        self._last = (i, result)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        if self._last is not None and self._last[0] == i:
+            return self._last[1]
+        if self._offset[i] < 0:
+            raise KeyError(i)
+        self._fh.seek(self._offset[i])
+        return pickle.loads(self._fh.read(self._length[i]))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class _Window:
+    """``results[i]`` for a sub-list of files, writing through to the store."""
+
+    def __init__(self, store: ResultStore, indices: list[int], cache: ResultCache | None,
+                 files: list[str]) -> None:
+        self.store, self.indices, self.cache, self.files = store, indices, cache, files
+
+    def __setitem__(self, j: int, result: dict[str, Any]) -> None:
+        i = self.indices[j]
+        self.store[i] = result
+        if self.cache is not None:
+            self.cache.put(self.files[i], result)
+
+    def __getitem__(self, j: int) -> dict[str, Any]:
+        return self.store[self.indices[j]]
+
+
+# ------------------------------------------------------------ result cache
+
+def _source_digest() -> str:
+    """SHA-256 over budgetlint's own modules and data files (core, plugins):
+    a changed loader, recognizer or check invalidates every cached result."""
+    import budgetlint.core
+    import budgetlint.plugins
+
+    h = hashlib.sha256()
+    for pkg in (budgetlint.core, budgetlint.plugins):
+        for folder in getattr(pkg, "__path__", []):
+            for f in sorted(Path(folder).rglob("*")):
+                if f.suffix in (".py", ".yaml", ".json", ".j2", ".html") and "__pycache__" not in f.parts:
+                    h.update(str(f.relative_to(folder)).encode())
+                    h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+class ResultCache:
+    """Results of documents already checked with the same code and packs."""
+
+    def __init__(self, checker: Checker, folder: Path) -> None:
+        from budgetlint.core.rulepack import registry_fingerprint
+
+        checker.validate_rules()
+        packs: dict[str, str] = {}
+        for pack in checker.packs._cache.values():
+            if pack.manifest is not None:
+                packs.update(pack.manifest.files)
+        parts = [registry_fingerprint(checker.host.registry), _source_digest(), checker.host.plugin_names,
+                 sorted(checker.host.registry.loaders), sorted(checker.host.registry.recognizers),
+                 checker.rules_ref, checker.lang, checker.options, sorted(packs.items())]
+        self.fingerprint = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+        self.folder = folder / "results"
+        self.hits = 0
+
+    def _file(self, path: str) -> Path | None:
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            return None  # unreadable: checked (and reported) every time
+        key = hashlib.sha256(json.dumps([self.fingerprint, os.path.abspath(path),
+                                         hashlib.sha256(data).hexdigest()]).encode()).hexdigest()
+        return self.folder / key[:2] / f"{key}.pickle"
+
+    def get(self, path: str) -> dict[str, Any] | None:
+        f = self._file(path)
+        if f is None or not f.is_file():
+            return None
+        try:
+            with f.open("rb") as fh:
+                result = pickle.load(fh)
+            if not isinstance(result, dict) or result.get("document", {}).get("path") != path:
+                return None
+        except Exception:  # a corrupt entry is rebuilt, never an error
+            return None
+        self.hits += 1
+        return result
+
+    def put(self, path: str, result: dict[str, Any]) -> None:
+        if result.get("document", {}).get("status") != "checked":
+            return  # an unreadable file is tried again next time
+        f = self._file(path)
+        if f is None:
+            return
+        try:
+            f.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=f.parent, prefix=".tmp-", delete=False) as fh:
+                pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(fh.name, f)
+        except OSError:
+            pass  # an unwritable cache only costs speed
+
+
+# ------------------------------------------------------------------ checking
+
+def check_to_store(checker: Checker, files: list[str], *, jobs: int | None = None, progress: bool | None = None,
+                   cache: ResultCache | None = None, executor: str | None = None,
+                   scheduler: str | None = None) -> ResultStore:
+    """Check ``files`` into a :class:`ResultStore` (same results as
+    :func:`budgetlint.core.batch.check_files`, same order), keeping at most
+    ``WINDOW_PER_JOB × jobs`` results in memory.  ``executor="dask"`` runs
+    them on a Dask cluster (:mod:`budgetlint.executor.dask`)."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    from budgetlint.core.batch import _fatal_check, _pool, _Progress, _run_pool, _work, check_path
+
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    if jobs < 1:
+        from budgetlint.core.errors import UsageError
+
+        raise UsageError(f"--jobs must be at least 1, got {jobs}", culprit="--jobs", fix="use --jobs 1 or more")
+    store = ResultStore(len(files))
+    todo: list[int] = []
+    for i, f in enumerate(files):
+        hit = cache.get(f) if cache is not None else None
+        if hit is not None:
+            store[i] = hit
+        else:
+            todo.append(i)
+    show = sys.stderr.isatty() if progress is None else progress
+    window = _Window(store, todo, cache, files)
+    if executor == "dask":
+        from budgetlint.executor.dask import check_on_dask
+
+        with _Progress(show, len(todo)) as bar:
+            if todo:
+                check_on_dask(checker, files, store, todo, scheduler=scheduler, workers=jobs, bar=bar, cache=cache)
+        return store
+    if executor not in (None, "local"):
+        from budgetlint.core.errors import UsageError
+
+        raise UsageError(f"unknown executor {executor!r}", culprit="--executor", fix="use local or dask")
+    with _Progress(show, len(todo)) as bar:
+        if jobs == 1 or len(todo) <= 1:
+            bar.begin()
+            for j, i in enumerate(todo):
+                window[j] = _fatal_check(check_path(checker, files[i]))
+                bar.advance(store[i])
+            return store
+        checker.validate_rules()  # packs loaded once, before forking
+        pool = _pool(checker, min(jobs, len(todo)))
+        limit = WINDOW_PER_JOB * jobs
+        inflight: dict[Any, int] = {}
+        nxt = 0
+        broken: list[int] = []
+        try:
+            while nxt < len(todo) or inflight:
+                while nxt < len(todo) and len(inflight) < limit and not broken:
+                    inflight[pool.submit(_work, files[todo[nxt]])] = nxt
+                    nxt += 1
+                if not inflight:
+                    break
+                bar.begin()
+                done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    j = inflight.pop(fut)
+                    try:
+                        res = fut.result()
+                    except BrokenProcessPool:
+                        broken.append(j)
+                        continue
+                    window[j] = _fatal_check(res)
+                    bar.advance(store[todo[j]])
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        if broken:  # a worker died (native crash): redo the rest with the batch module's isolation
+            rest = sorted(broken) + list(range(nxt, len(todo)))
+            sub = _Window(store, [todo[j] for j in rest], cache, files)
+            _run_pool(checker, [files[todo[j]] for j in rest], min(jobs, len(rest)), sub, bar)  # type: ignore[arg-type]
+    return store
+
+
+# ------------------------------------------------------------------ the report
+
+class Tally:
+    """The JSON report's summary counts, accumulated one document at a time."""
+
+    def __init__(self) -> None:
+        self.documents = self.checked = self.unreadable = self.waived = self.evaluated = 0
+        self.severity: Counter[str] = Counter()
+        self.status: Counter[str] = Counter()
+        self.packs: set[str] = set()
+
+    def add(self, result: dict[str, Any]) -> None:
+        doc = result["document"]
+        self.documents += 1
+        self.checked += doc.get("status") == "checked"
+        self.unreadable += doc.get("status") == "error"
+        self.packs.update(p["rule_pack"] for p in doc.get("parts", []))
+        for f in result.get("findings", []):
+            if f.get("waived"):
+                self.waived += 1
+            else:
+                self.severity[f["severity"]] += 1
+        self.evaluated += len(result.get("evaluations", []))
+        self.status.update(e["status"] for e in result.get("evaluations", []))
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents, "documents_checked": self.checked, "documents_unreadable": self.unreadable,
+            "findings": sum(self.severity.values()),
+            "by_severity": {k: self.severity.get(k, 0) for k in ("error", "warning", "info")},
+            "waived": self.waived, "rules_evaluated": self.evaluated,
+            "by_status": {k: self.status.get(k, 0) for k in ("passed", "failed", "not_evaluated", "not_applicable")},
+            "not_evaluated": self.status.get("not_evaluated", 0),
+        }
+
+
+def jsonl_lines(results: Iterator[dict[str, Any]], rules_ref: str | None) -> Iterator[str]:
+    """The JSONL report, line by line, from per-document results in order
+    (each ``{"document", "findings", "evaluations"}``)."""
+    from budgetlint.core.engine import REPORT_SCHEMA_VERSION, tool_info
+
+    tally = Tally()
+    for result in results:
+        tally.add(result)
+        yield json.dumps({"type": "document", **result["document"]}, ensure_ascii=False) + "\n"
+        for f in result.get("findings", []):
+            yield json.dumps({"type": "finding", **f}, ensure_ascii=False) + "\n"
+    yield json.dumps({"type": "summary", "schema_version": REPORT_SCHEMA_VERSION, "tool": tool_info(),
+                      "rule_pack": {"requested": rules_ref or "auto", "used": sorted(tally.packs)},
+                      "summary": tally.summary()}, ensure_ascii=False) + "\n"
+
+
+def report_results(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A built report seen as per-document results (for the jsonl reporter
+    when the report was built in memory, e.g. with waivers)."""
+    by_doc: dict[str, list[dict[str, Any]]] = {}
+    for f in report.get("findings", []):
+        by_doc.setdefault(f.get("source", ""), []).append(f)
+    evals: dict[str, list[dict[str, Any]]] = {}
+    for e in report.get("evaluations", []):
+        evals.setdefault(e.get("document", ""), []).append(e)
+    for d in report.get("documents", []):
+        yield {"document": d, "findings": by_doc.get(d["path"], []), "evaluations": evals.get(d["path"], [])}
+
+
+def stream_jsonl(checker: Checker, paths: list[str], out: IO[str], *, jobs: int | None = None,
+                 progress: bool | None = None, cache: ResultCache | None = None, executor: str | None = None,
+                 scheduler: str | None = None) -> dict[str, Any]:
+    """Check ``paths`` and write the JSONL report to ``out``; return the
+    summary line's ``summary`` (for the exit code)."""
+    from budgetlint.core.engine import walk
+
+    files, missing = walk(paths, checker.host.registry.supported_extensions())
+    store = check_to_store(checker, files, jobs=jobs, progress=progress, cache=cache, executor=executor,
+                           scheduler=scheduler)
+    try:
+        def results() -> Iterator[dict[str, Any]]:
+            yield from store
+            for m in missing:
+                yield {"document": {"path": m, "status": "error",
+                                    "error": f"{m}: no such file or directory — check the path"},
+                       "findings": [], "evaluations": []}
+
+        last = ""
+        for line in jsonl_lines(results(), checker.rules_ref):
+            out.write(line)
+            last = line
+    finally:
+        store.close()
+    return json.loads(last)["summary"]
+
+
+def exit_code_of(summary: dict[str, Any], fail_on: str) -> int:
+    """``check``'s exit code from the summary counts alone (waivers are not
+    applied on the streamed path, so every counted finding is live)."""
+    if summary["documents_unreadable"]:
+        return 3
+    rank = {"info": 1, "warning": 2, "error": 3, "never": 99}
+    return 1 if any(n and rank[sev] >= rank[fail_on] for sev, n in summary["by_severity"].items()) else 0
