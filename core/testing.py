@@ -310,6 +310,9 @@ def _related_input(spec: dict[str, Any], case: RuleCase, roots: list[Path], host
         if "missing" in s:
             out[rel] = {"missing": str(s["missing"])}
             continue
+        if "named_values" in s:  # the stored facts themselves
+            out[rel] = {"identity": s.get("identity") or {"path": f"{rel}.txt"}, "named_values": s["named_values"]}
+            continue
         rdoc = (document_from_text(s["text"], name=f"{rel}.txt", host=host or make_host()) if "text" in s
                 else load_document(_resolve_input_file(s["file"], case.file, roots), host or make_host()))
         out[rel] = {"identity": identity_of(rdoc), "named_values": rdoc.get("named_values") or {}}
