@@ -19,6 +19,8 @@ DEPARTMENTS_FILE = Path(__file__).with_name("departments.yaml")
 #: Document types the store keys on, most specific first.
 DOC_TYPES = ("部门决算", "部门预算")
 _DEPT_LINE = re.compile(r"(?:预算|决算)?(?:主管部门|编制单位|单位名称|部门名称)\s*[：:]\s*(\S{2,60})")
+_TITLE_DEPT = re.compile(r"^(.{2,60}?(?:局|委员会|委|办公室|办事处|院|所|中心|会|部|厅|站|队|馆|校|社))"
+                         r"\d{4}年度?(?:区级|市级|县级)?部门(?:预算|决算)")
 _SUFFIX = re.compile(r"[（(]部门[）)]$|本级$|[（(]本级[）)]$")
 
 
@@ -77,7 +79,9 @@ def department_of(doc: dict[str, Any]) -> str | None:
         m = _DEPT_LINE.search(b.get("text") or "")
         if m:
             return m.group(1).rstrip("。，,;；")
-    return None
+    # a title such as 上海市普陀区财政局2024年度部门决算 (not 上海市普陀区2025年区级部门预算)
+    m = _TITLE_DEPT.match(re.sub(r"\s+", "", str((doc.get("meta") or {}).get("title") or "")))
+    return m.group(1) if m else None
 
 
 def doc_type_of(doc: dict[str, Any]) -> str | None:
