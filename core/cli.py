@@ -128,6 +128,10 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
     sys.exit(exit_code(report, fail_on))
 
 
+#: Up to this many files checked together are each other's related documents (beyond: use --store).
+BATCH_EVIDENCE_LIMIT = 50
+
+
 def _cross_document_options(checker: Any, paths: tuple[Path, ...], store: str | None,
                             evidence: tuple[Path, ...], compare_previous: bool) -> None:
     """Issue 17: ``--store``/``--evidence`` become checker options (plain
@@ -139,13 +143,17 @@ def _cross_document_options(checker: Any, paths: tuple[Path, ...], store: str | 
     if store is not None:
         from budgetlint.store.db import open_store
 
+        if "://" not in store and Path(store).suffix.lower() in checker.host.registry.supported_extensions():
+            raise UsageError(f"--store {store} looks like a document to check, not a store", culprit="--store",
+                             fix="give a store path such as reviews.sqlite, or put --store after the files")
         open_store(store or None)  # a bad path/URL or missing extra stops here, before any file
         checker.options["store"] = store
         checker.options["compare_previous"] = compare_previous
     from budgetlint.core.engine import walk
 
     files, _ = walk([str(p) for p in paths], checker.host.registry.supported_extensions())
-    ev = [str(p) for p in evidence] + (files if len(files) > 1 else [])
+    peers = 1 < len(files) <= BATCH_EVIDENCE_LIMIT  # each worker parses its peers once more: keep it small
+    ev = [str(p) for p in evidence] + (files if peers else [])
     if ev:
         checker.options["evidence"] = ev
 
