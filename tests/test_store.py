@@ -233,6 +233,14 @@ def test_evidence_gives_the_same_result_and_writes_nothing(tmp_path):
     assert not any(work.iterdir()), "nothing may be written with --evidence"
     assert not (tmp_path / "home").exists() and not (tmp_path / "xdg").exists()
 
+    # both budgets in one batch: each is the other's related document, still nothing written
+    out = subprocess.run(BIN + ["check", str(W2024), str(W2025), "--format", "json", "--jobs", "1"],
+                         cwd=work, env=_env(tmp_path), capture_output=True, text=True, timeout=600)
+    report = json.loads(out.stdout)
+    ev = next(e for e in report["evaluations"] if e["rule_id"] == RULE and e["document"] == str(W2025))
+    assert ev["status"] == "passed" and ev["checked"] >= 5, ev
+    assert not any(work.iterdir())
+
     # without the 2024 budget: not evaluated, with the reason — never a pass
     out = subprocess.run(BIN + ["check", str(W2025), "--format", "json", "--jobs", "1"], cwd=work,
                          env=_env(tmp_path), capture_output=True, text=True, timeout=600)
