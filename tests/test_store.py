@@ -334,3 +334,38 @@ def test_two_concurrent_batches_lose_nothing(tmp_path, store_ref):
     counts = _consistent(store_ref)
     assert counts["documents"] == 25  # identical files of one department are one document
     assert counts["checks"] == len(a) + len(b)
+
+
+def test_report_with_store_entries_is_valid(tmp_path):
+    from budgetlint.core.schemas import validate_report
+
+    (p,) = _make_docs(tmp_path / "docs", 1)
+    checker = _checker({"store": str(tmp_path / "s.sqlite"), "compare_previous": True})
+    results = [checker.check_file(p), checker.check_file(p)]
+    report = checker.build_report(results)
+    assert report["documents"][1]["comparison"]["unchanged"] >= 1
+    assert validate_report(report) == []
+
+
+def test_department_aliases_and_ambiguity(tmp_path, monkeypatch):
+    from budgetlint.store import identity
+
+    assert identity.canonical_department("上海市普陀区规划资源局") == "上海市普陀区规划和自然资源局"
+    assert identity.canonical_department("预算主管部门：上海市普陀区 规划和自然资源局（部门）") == "上海市普陀区规划和自然资源局"
+    assert identity.canonical_department("某县财政局") == "某县财政局"  # unknown: itself, normalised
+    extra = tmp_path / "depts.yaml"
+    extra.write_text("departments:\n  甲市财政局: [财政局]\n  乙市财政局: [财政局]\n", encoding="utf-8")
+    monkeypatch.setenv("BUDGETLINT_DEPARTMENTS", str(extra))
+    identity.alias_table.cache_clear()
+    try:
+        with pytest.raises(identity.AmbiguousDepartment, match="有歧义"):
+            identity.canonical_department("财政局")
+        doc = {"meta": {"department": "财政局", "fiscal_year": 2025, "doc_types": [{"type": "部门预算"}]},
+               "source": {"sha256": "x"}, "parts": [{"type": "部门预算"}]}
+        from budgetlint.store.related import related_for
+
+        rel = related_for(doc)
+        assert "有歧义" in rel["上年预算"]["missing"]  # reported, never guessed
+    finally:
+        monkeypatch.delenv("BUDGETLINT_DEPARTMENTS")
+        identity.alias_table.cache_clear()
