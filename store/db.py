@@ -177,7 +177,8 @@ class Store:
             rows = [{"document_id": doc_id, "name": k[:500], "value": str(v.get("value")),
                      "decimals": int(v.get("decimals") or 0), "part": v.get("part"),
                      "loc": json.dumps(v.get("loc") or {}, ensure_ascii=False)}
-                    for k, v in named.items() if v.get("value") is not None]
+                    for k, v in named.items()
+                    if isinstance(v, dict) and v.get("value") is not None and len(str(v["value"])) <= 60]
             if rows:
                 conn.execute(insert(s.named_values), rows)
         else:

@@ -129,6 +129,8 @@ def _related_names(ctx: CheckContext, rule: dict[str, Any]) -> tuple[dict[str, A
             reasons.append(reason or rel)
             continue
         for k, v in info["named_values"].items():
+            if not isinstance(v, dict):
+                continue
             out[f"{rel}.{k}"] = {**v, "loc": {**(v.get("loc") or {}), "relation": rel,
                                               "document": (info.get("identity") or {}).get("path")}}
     return out, reasons
