@@ -107,15 +107,24 @@ def parse(file: Path, fmt: str, no_recognize: bool) -> None:
               help="local: worker processes here (--jobs); dask: a Dask cluster (pip install 'budgetlint[dask]').")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Dask scheduler (tcp://HOST:8786) for --executor dask; default: a local cluster of --jobs workers.")
+@click.option("--store", "store", is_flag=False, flag_value="", default=None, metavar="PATH|URL",
+              help="Record documents, named values and findings in a store and use it for 上年/本年 documents "
+                   "(SQLite path, postgresql:// URL; without a value: a file in the user data dir).")
+@click.option("--evidence", "evidence", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A related document (last year's budget/决算, this year's budget) used for cross-document rules; "
+                   "nothing is written.  Repeatable.")
+@click.option("--compare-previous", is_flag=True, help="With --store: findings new / fixed / unchanged since the previous check.")
 def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, lang: str, show_skipped: bool,
           output: Path | None, jobs: int | None, waivers: Path | None, baseline: Path | None,
           progress: bool | None, use_cache: bool = False, executor: str = "local",
-          scheduler: str | None = None) -> None:
+          scheduler: str | None = None, store: str | None = None, evidence: tuple[Path, ...] = (),
+          compare_previous: bool = False) -> None:
     """Check files and folders against the rule packs."""
     from budgetlint.core.batch import run_batch
     from budgetlint.core.reporting import write_report
 
     checker = _checker(rules, lang)
+    _cross_document_options(checker, paths, store, evidence, compare_previous)  # issue 17
     if fmt not in checker.host.registry.reporters:
         raise UsageError(f"unknown report format {fmt!r}", culprit="--format",
                          fix="use one of " + ", ".join(sorted(checker.host.registry.reporters)))
@@ -136,6 +145,8 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
     options = {"lang": lang, "show_skipped": show_skipped, "fail_on": fail_on,
                "color": output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")}
     write_report(checker.host, report, fmt, output, options)
+    if compare_previous:
+        _echo_comparisons(report, lang)
     sys.exit(exit_code(report, fail_on))
 
 
@@ -174,6 +185,75 @@ def _stream(checker: Any, paths: list[str], output: Path | None, **kw: Any) -> d
             pass
         raise
     return summary
+#: Up to this many files checked together are each other's related documents (beyond: use --store).
+BATCH_EVIDENCE_LIMIT = 50
+
+
+def _cross_document_options(checker: Any, paths: tuple[Path, ...], store: str | None,
+                            evidence: tuple[Path, ...], compare_previous: bool) -> None:
+    """Issue 17: ``--store``/``--evidence`` become checker options (plain
+    data, so worker processes get them).  Several files checked together are
+    each other's evidence."""
+    if compare_previous and store is None:
+        raise UsageError("--compare-previous needs a store", culprit="--compare-previous",
+                         fix="add --store PATH (the store that holds the previous check)")
+    if store is not None:
+        from budgetlint.store.db import open_store
+
+        if "://" not in store and Path(store).suffix.lower() in checker.host.registry.supported_extensions():
+            raise UsageError(f"--store {store} looks like a document to check, not a store", culprit="--store",
+                             fix="give a store path such as reviews.sqlite, or put --store after the files")
+        open_store(store or None)  # a bad path/URL or missing extra stops here, before any file
+        checker.options["store"] = store
+        checker.options["compare_previous"] = compare_previous
+    from budgetlint.core.engine import walk
+
+    files, _ = walk([str(p) for p in paths], checker.host.registry.supported_extensions())
+    peers = 1 < len(files) <= BATCH_EVIDENCE_LIMIT  # each worker parses its peers once more: keep it small
+    ev = [str(p) for p in evidence] + (files if peers else [])
+    if ev:
+        checker.options["evidence"] = ev
+
+
+def _echo_comparisons(report: dict[str, Any], lang: str) -> None:
+    """One line per document on stderr: new / fixed / unchanged since the previous check."""
+    for d in report["documents"]:
+        cmp_ = d.get("comparison")
+        if d.get("status") != "checked":
+            continue
+        if not cmp_:
+            click.echo(f"{d['path']}: 存储库中无上一次检查 (no previous check in the store)", err=True)
+            continue
+        click.echo(f"{d['path']}: 与上一版本（第{cmp_['previous_version']}版，{cmp_['previous_checked_at'][:19]}）相比 "
+                   f"新增 {len(cmp_['new'])}，已修复 {len(cmp_['fixed'])}，未变 {cmp_['unchanged']} "
+                   f"(new {len(cmp_['new'])}, fixed {len(cmp_['fixed'])}, unchanged {cmp_['unchanged']})", err=True)
+        for f in cmp_["new"]:
+            click.echo(f"  + {f['rule_id']}: {f['message']}", err=True)
+        for f in cmp_["fixed"]:
+            click.echo(f"  - {f['rule_id']}: {f['message']}", err=True)
+
+
+# ------------------------------------------------------------------ history
+@main.command()
+@click.argument("department", required=False)
+@click.option("--year", type=int, help="Fiscal year.")
+@click.option("--store", "store", default="", metavar="PATH|URL", help="The store (default: the user data dir file).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def history(department: str | None, year: int | None, store: str, fmt: str) -> None:
+    """List stored documents, their versions, checks and finding counts (issue 17)."""
+    from budgetlint.store.db import open_store
+
+    rows = open_store(store or None).history(department, year)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("（存储库中没有符合条件的文件）(no stored documents match)")
+        return
+    for r in rows:
+        click.echo(f"{r['department']}  {r['fiscal_year']}  {r['doc_type']}  第{r['version']}版  "
+                   f"检查{r['checks']}次  最近问题{r['findings']}条  {r['last_checked_at'][:19] if r['last_checked_at'] else ''}  "
+                   f"{r['path'] or ''}  sha256:{r['sha256'][:12]}")
 
 
 def exit_code(report: dict[str, Any], fail_on: str) -> int:

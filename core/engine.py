@@ -129,8 +129,15 @@ class Checker:
         except InputError as exc:
             return {"document": {"path": str(path), "status": "error", "error": str(exc)},
                     "findings": [], "evaluations": []}
+        cross = "store" in self.options or bool(self.options.get("evidence"))  # issue 17: related documents
+        if cross:
+            from budgetlint.store.related import after_check, before_check
+
+            before_check(self, doc)
         result = self.check_document(doc)
         add_context(doc, result["findings"])  # while the document is still in memory
+        if cross:
+            after_check(self, doc, result)
         return result
 
     def check_document(self, doc: dict[str, Any]) -> dict[str, Any]:

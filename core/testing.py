@@ -74,9 +74,10 @@ def pack_for_cases(cases_file: Path) -> Path:
 
 def run_rule(rule_id: str, *, pack: str | Path, text: str | None = None, path: str | Path | None = None,
              document: dict[str, Any] | None = None, part: str | None = None, name: str = "case.txt",
-             host: PluginHost | None = None, lang: str = "zh") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+             host: PluginHost | None = None, lang: str = "zh",
+             related: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Run one rule of ``pack`` on a text, a file or a canonical document;
-    returns (findings, evaluations)."""
+    returns (findings, evaluations).  ``related``: ``doc["related"]`` (issue 17)."""
     host = host or make_host()
     checker = Checker(rules=str(pack), host=host, lang=lang)
     if document is not None:
@@ -91,6 +92,8 @@ def run_rule(rule_id: str, *, pack: str | Path, text: str | None = None, path: s
         doc = load_document(path, host)
     else:
         raise ValueError("give text, path or document")
+    if related is not None:
+        doc["related"] = related
     rp: RulePack = checker.packs.load(str(pack), default_for=doc.get("meta", {}))
     if rule_id not in rp.rules:
         raise RulePackError(f"rule {rule_id!r} is not in pack {rp.name}", culprit=str(pack),
@@ -265,6 +268,8 @@ def run_case(case: RuleCase, *, pack: Path | None = None, roots: list[Path] | No
         kwargs["path"] = _resolve_input_file(inp["file"], case.file, roots or [])
     else:
         kwargs["document"] = inp["document"]
+    if inp.get("related") is not None:  # issue 17: {上年预算: {text|file}, 上年决算: {missing: reason}}
+        kwargs["related"] = _related_input(inp["related"], case, roots or [], host)
     findings, evaluations = run_rule(case.rule_id, pack=pack, host=host, **kwargs)
     exp = case.expect
     problems: list[str] = []
@@ -293,6 +298,25 @@ def run_case(case: RuleCase, *, pack: Path | None = None, roots: list[Path] | No
     if not evaluations and fires not in (0, False):
         problems.append("the rule did not apply to any part of the input")
     return CaseResult(not problems, problems, findings, evaluations)
+
+
+def _related_input(spec: dict[str, Any], case: RuleCase, roots: list[Path], host: PluginHost | None) -> dict[str, Any]:
+    """``input.related`` of a case → ``doc["related"]``: each relation is a
+    pasted text, a file, or ``{missing: reason}``."""
+    from budgetlint.store.identity import identity_of
+
+    out: dict[str, Any] = {}
+    for rel, s in spec.items():
+        if "missing" in s:
+            out[rel] = {"missing": str(s["missing"])}
+            continue
+        if "named_values" in s:  # the stored facts themselves
+            out[rel] = {"identity": s.get("identity") or {"path": f"{rel}.txt"}, "named_values": s["named_values"]}
+            continue
+        rdoc = (document_from_text(s["text"], name=f"{rel}.txt", host=host or make_host()) if "text" in s
+                else load_document(_resolve_input_file(s["file"], case.file, roots), host or make_host()))
+        out[rel] = {"identity": identity_of(rdoc), "named_values": rdoc.get("named_values") or {}}
+    return out
 
 
 # ------------------------------------------------------------- builders

@@ -65,6 +65,12 @@ class Formula(Check):
         # values a recognizer tagged with a part are visible only while checking that part
         names = {k: v for k, v in (ctx.doc.get("named_values") or {}).items()
                  if v.get("part") in (None, ctx.part.get("id"))}
+        related_names, unresolved = _related_names(ctx, rule)  # issue 17: 上年决算.* / 上年预算.* / 本年预算.*
+        if unresolved:
+            for reason in unresolved:
+                ctx.not_evaluated(reason)
+            return
+        names.update(related_names)
         ev = Evaluator(names)
         result = ev.evaluate(rule)
         if ev.missing and ctx.params.get("missing") != "zero":
@@ -90,7 +96,57 @@ class Formula(Check):
         if operands:
             loc.setdefault("field", operands[0].label)
         ctx.report(loc, expected=number_json(right), actual=number_json(left), kind="mismatch", operands=operands,
-                   expression=ctx.params["expression"], difference=number_json(left - right))
+                   expression=ctx.params["expression"], difference=number_json(left - right),
+                   **_related_params(ev.used, ctx.lang))
+
+
+def _names_in(node: Any, out: list[str]) -> list[str]:
+    """Every NAME of a parsed expression (AST tuples, see core.formula)."""
+    if isinstance(node, tuple):
+        if node[0] == "name":
+            out.append(node[1])
+        for x in node[1:]:
+            if isinstance(x, (tuple, list)):
+                _names_in(x, out)
+    elif isinstance(node, list):
+        for x in node:
+            _names_in(x, out)
+    return out
+
+
+def _related_names(ctx: CheckContext, rule: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Named values of the related documents an expression names, prefixed
+    with the relation (``上年决算.三公.决算.合计``), or the reasons they are
+    missing — a missing related document is not evaluated, never a pass."""
+    from budgetlint.store.related import expression_relations, relation_of
+
+    names = _names_in(rule.get("left"), []) + _names_in(rule.get("right"), [])
+    out: dict[str, Any] = {}
+    reasons: list[str] = []
+    for rel in expression_relations(names):
+        info, reason = relation_of(ctx.doc, rel)
+        if info is None:
+            reasons.append(reason or rel)
+            continue
+        for k, v in info["named_values"].items():
+            if not isinstance(v, dict):
+                continue
+            out[f"{rel}.{k}"] = {**v, "loc": {**(v.get("loc") or {}), "relation": rel,
+                                              "document": (info.get("identity") or {}).get("path")}}
+    return out, reasons
+
+
+def _related_params(used: list[Any], lang: str) -> dict[str, Any]:
+    """``{related}``: where the related document printed the figures used."""
+    from budgetlint.store.related import related_place
+
+    places = []
+    for r in used:
+        rel = (r.loc or {}).get("relation")
+        if rel:
+            loc = {k: v for k, v in r.loc.items() if k not in ("relation", "document")}
+            places.append(related_place({"identity": {"path": r.loc.get("document")}}, loc, rel, lang))
+    return {"related": "；".join(dict.fromkeys(places))} if places else {}
 
 
 def register(registry) -> None:
