@@ -171,6 +171,8 @@ class Checker:
             if os.environ.get("BUDGETLINT_DEBUG"):
                 traceback.print_exc(file=sys.stderr)
         out = ctx.outcome
+        if out.not_evaluated_relations and not out.checked and not out.findings and not out.not_evaluated:
+            out.not_evaluated.extend(out.not_evaluated_relations)
         if out.findings:
             worst = min(out.findings, key=lambda f: {"error": 0, "warning": 1, "info": 2}[f["severity"]])["severity"]
             status = "failed" if any(f["severity"] != "info" for f in out.findings) else "passed"
@@ -190,6 +192,10 @@ class Checker:
             evaluation["reasons"] = out.not_evaluated
         elif status == "not_applicable":
             evaluation["reasons"] = out.not_applicable
+        if out.not_evaluated_relations:
+            # partially evaluated: the status judges what was evaluated; the
+            # rest is listed and counted (summary ``partially_evaluated``)
+            evaluation["not_evaluated_relations"] = list(dict.fromkeys(out.not_evaluated_relations))
         if worst:
             evaluation["worst"] = worst
         return {"evaluation": evaluation, "findings": out.findings}

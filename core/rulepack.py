@@ -490,6 +490,8 @@ class PackLoader:
         except jsonschema.ValidationError as exc:
             raise _schema_error(onode, file, exc, rule.id, ["overrides", rule.id]) from exc
         where = f"{file}:{line}"
+        if "reason" in data:
+            rule.provenance["override_reason"] = f"{where}: {data['reason']}"
         if "enabled" in data:
             rule.enabled = bool(data["enabled"])
             rule.provenance["enabled"] = where
