@@ -45,13 +45,13 @@ def render_text(report: dict[str, Any], options: dict[str, Any] | None = None) -
             if doc.get("parts") is None:  # unreadable; a crashed document still shows what did run
                 lines.append("")
                 continue
-        for w in doc.get("warnings") or []:
-            lines.append(style(("  注意：" if lang == "zh" else "  warning: ") + f"{path}: {w}", fg="yellow"))
         doc_findings = [f for f in findings if f["source"] == path]
         meta = doc.get("meta", {})
         head = f"{path}"
         extra = " · ".join(str(x) for x in (meta.get("department"), meta.get("fiscal_year")) if x)
         lines.append(style(head, bold=True) + (f"  ({extra})" if extra else ""))
+        for w in doc.get("warnings") or []:
+            lines.append(style(("  注意：" if lang == "zh" else "  warning: ") + w, fg="yellow"))
         parts = {p["id"]: p for p in doc.get("parts", [])}
         for part_id, group in groupby(doc_findings, key=lambda f: f.get("part", {}).get("id")):
             group = list(group)
