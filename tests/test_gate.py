@@ -122,6 +122,11 @@ def test_skipped_files_in_every_format(folder, host):
         assert "旧版决算.doc" in out and "说明.wps" in out, fmt
     assert "跳过 3 个文件" in render(host, report, "text", {"lang": "zh"})
     sarif = json.loads(render(host, report, "sarif", {}))
+    import jsonschema
+
+    jsonschema.validate(sarif, json.loads((REPO / "tests" / "fixtures" / "sarif-schema-2.1.0.json").read_text()))
+    jsonschema.Draft202012Validator(json.loads((REPO / "schemas" / "findings.schema.json").read_text())).validate(
+        json.loads(render(host, report, "json", {})))
     notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert sum(1 for n in notes if n.get("properties", {}).get("skipped")) == 3
     import io
@@ -229,6 +234,9 @@ def test_check_crash_fails_the_document_and_keeps_other_findings(seeds):
     assert crashed and all(e["status"] == "not_evaluated" for e in crashed)
     assert report["findings"], "the other rules' findings are still reported"
     assert report["summary"]["documents_failed"] == 1
+    import jsonschema
+
+    jsonschema.Draft202012Validator(json.loads((REPO / "schemas" / "findings.schema.json").read_text())).validate(report)
 
 
 # ------------------------------------------------------------------ §2.5 strict gate
