@@ -282,7 +282,8 @@ def run_batch(checker: Checker, paths: list[str], *, jobs: int | None = None, pr
 
     waiver_list = load_waivers(waivers) if waivers else None
     known = load_baseline(baseline) if baseline else None
-    files, missing = walk(paths, checker.host.registry.supported_extensions())
+    skipped: list[dict[str, str]] = []
+    files, missing = walk(paths, checker.host.registry.supported_extensions(), skipped)
     if cache is not None or executor:  # core/stream.py: result cache (core.stream.ResultCache), Dask executor
         from budgetlint.core.stream import check_to_store
 
@@ -293,13 +294,14 @@ def run_batch(checker: Checker, paths: list[str], *, jobs: int | None = None, pr
     else:
         results = check_files(checker, files, jobs=jobs, progress=progress)
     report = checker.build_report(results, missing)
+    report["skipped"] = skipped
     report["rules"] = rule_catalogue(checker, report)
     if waiver_list is not None:
         apply_waivers(report, waiver_list, waivers, lang=checker.lang)  # type: ignore[arg-type]
     matrix = compliance_matrix(report)
     if known is not None:
         apply_baseline(report, known, baseline)  # type: ignore[arg-type]
-    report["summary"] = summarize(report["documents"], report["findings"], report["evaluations"])
+    report["summary"] = summarize(report["documents"], report["findings"], report["evaluations"], skipped)
     if "baseline" in report:
         report["summary"]["baseline_known"] = report["baseline"]["known"]
     report["summary"]["matrix"] = matrix

@@ -180,6 +180,8 @@ class Outcome:
     not_evaluated: list[str] = field(default_factory=list)
     not_applicable: list[str] = field(default_factory=list)
     checked: int = 0  # how many comparisons/items were evaluated
+    #: relations of a rule that evaluated others but not these (``what: why``)
+    not_evaluated_relations: list[str] = field(default_factory=list)
 
 
 class CheckContext:
@@ -231,6 +233,15 @@ class CheckContext:
     # -------------------------------------------------------------- results
     def not_evaluated(self, reason: str) -> None:
         self.outcome.not_evaluated.append(reason)
+
+    def relation_not_evaluated(self, relation: str, reason: str) -> None:
+        """One relation of a rule with several (an identity, a table pair)
+        could not be evaluated while others may have been.  The engine lists
+        them on the evaluation (``not_evaluated_relations``) and counts the
+        rule as partially evaluated, so a rule that checked 1 of its 7
+        relations never reads as a plain pass.  If nothing at all was
+        evaluated the rule is ``not_evaluated`` with these as its reasons."""
+        self.outcome.not_evaluated_relations.append(f"{relation}: {reason}")
 
     def not_applicable(self, reason: str) -> None:
         """The rule does not concern this part (e.g. the form has no 扣分标准

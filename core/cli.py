@@ -1,8 +1,10 @@
 """Command line: ``budgetlint parse``, ``budgetlint check``, ``budgetlint rules …``.
 
 Exit codes (check): 0 nothing at or above ``--fail-on``; 1 findings at or
-above it; 2 usage or rule-pack error (nothing checked); 3 some input could not
-be read (the others are still checked and reported).  Errors are one line on
+above it (with ``--fail-on …,not-evaluated`` also: a rule that applies was not
+or only partly evaluated, or a file in a folder was skipped); 2 usage or
+rule-pack error (nothing checked); 3 some input could not be read, or a
+recognizer or check crashed on it (the others are still checked and reported).  Errors are one line on
 stderr naming the file, the place and the fix — never a traceback (set
 ``BUDGETLINT_DEBUG=1`` to see one).
 """
@@ -93,7 +95,11 @@ def parse(file: Path, fmt: str, no_recognize: bool) -> None:
 @click.option("--rules", "rules", metavar="PACK", help="Rule pack name or path for every document (default: picked per part).")
 @click.option("--format", "fmt", default="text", show_default=True,
               help="Report format: text, json, jsonl, sarif, junit, html, xlsx (see `budgetlint formats`).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error", show_default=True)
+@click.option("--fail-on", "fail_on", default="error", show_default=True, metavar="LEVEL[,not-evaluated]",
+              help="Exit 1 on findings at or above LEVEL (error, warning, info, never).  Add not-evaluated "
+                   "(`--fail-on error,not-evaluated`, or alone: errors and not evaluated) for a strict gate that "
+                   "also fails when a rule that applies could not be evaluated (wholly or some of its relations) "
+                   "or a file in a folder was skipped.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--show-skipped", is_flag=True, help="List rules that could not be evaluated.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE (atomically).")
@@ -123,6 +129,7 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
     from budgetlint.core.batch import run_batch
     from budgetlint.core.reporting import write_report
 
+    fail_on, strict = parse_fail_on(fail_on)
     checker = _checker(rules, lang)
     _cross_document_options(checker, paths, store, evidence, compare_previous)  # issue 17
     if fmt not in checker.host.registry.reporters:
@@ -133,7 +140,7 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
     if scheduler and executor != "dask":
         raise UsageError("--scheduler is for the Dask executor", culprit="--scheduler", fix="add --executor dask")
     run = {"executor": executor, "scheduler": scheduler} if executor == "dask" else {}
-    if fmt == "jsonl" and not waivers and not baseline:  # streamed: flat memory whatever the batch size
+    if fmt == "jsonl" and not waivers and not baseline and not strict:  # streamed: flat memory whatever the batch size
         from budgetlint.core.stream import exit_code_of
 
         summary = _stream(checker, [str(p) for p in paths], output, jobs=jobs, progress=progress, cache=cache,
@@ -142,12 +149,12 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
     report = run_batch(checker, [str(p) for p in paths], jobs=jobs, progress=progress,
                        waivers=str(waivers) if waivers else None, baseline=str(baseline) if baseline else None,
                        **({"cache": cache} if cache is not None else {}), **run)
-    options = {"lang": lang, "show_skipped": show_skipped, "fail_on": fail_on,
+    options = {"lang": lang, "show_skipped": show_skipped, "fail_on": fail_on, "fail_on_not_evaluated": strict,
                "color": output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")}
     write_report(checker.host, report, fmt, output, options)
     if compare_previous:
         _echo_comparisons(report, lang)
-    sys.exit(exit_code(report, fail_on))
+    sys.exit(exit_code(report, fail_on, not_evaluated=strict))
 
 
 def _result_cache(checker: Any) -> Any:
@@ -185,6 +192,8 @@ def _stream(checker: Any, paths: list[str], output: Path | None, **kw: Any) -> d
             pass
         raise
     return summary
+
+
 #: Up to this many files checked together are each other's related documents (beyond: use --store).
 BATCH_EVIDENCE_LIMIT = 50
 
@@ -256,13 +265,32 @@ def history(department: str | None, year: int | None, store: str, fmt: str) -> N
                    f"{r['path'] or ''}  sha256:{r['sha256'][:12]}")
 
 
-def exit_code(report: dict[str, Any], fail_on: str) -> int:
-    if report["summary"]["documents_unreadable"]:
+def parse_fail_on(value: str) -> tuple[str, bool]:
+    """``error`` / ``warning,not-evaluated`` / ``not-evaluated`` → (severity
+    threshold, strict).  ``not-evaluated`` alone keeps the ``error`` threshold."""
+    levels = [v.strip().lower().replace("_", "-") for v in value.split(",") if v.strip()]
+    strict = "not-evaluated" in levels
+    sev = [v for v in levels if v != "not-evaluated"]
+    bad = [v for v in sev if v not in SEVERITY_RANK]
+    if bad or len(sev) > 1:
+        raise UsageError(f"invalid --fail-on {value!r}", culprit="--fail-on",
+                         fix="use one of error, warning, info, never, optionally with ,not-evaluated")
+    return (sev[0] if sev else "error"), strict
+
+
+def exit_code(report: dict[str, Any], fail_on: str, *, not_evaluated: bool = False) -> int:
+    """3 if a document could not be read or a recognizer/check crashed on it;
+    1 on findings at or above ``fail_on`` — or, with ``not_evaluated``, when a
+    rule that applies was not (fully) evaluated or a file was skipped; else 0."""
+    s = report["summary"]
+    if s["documents_unreadable"]:
         return 3
     threshold = SEVERITY_RANK[fail_on]
     for f in report["findings"]:
         if not f.get("waived") and SEVERITY_RANK[f["severity"]] >= threshold:
             return 1
+    if not_evaluated and (s.get("not_evaluated") or s.get("partially_evaluated") or s.get("files_skipped")):
+        return 1
     return 0
 
 

@@ -31,10 +31,33 @@ def tool_info() -> dict[str, str]:
     return {"name": "budgetlint", "version": __version__}
 
 
-def walk(paths: list[str | Path], extensions: list[str]) -> tuple[list[str], list[str]]:
+#: what to do with a file in a folder that no loader reads (extension → fix)
+SKIP_FIXES = {
+    ".doc": "旧版Word文件：请另存为 .docx 或导出 PDF (old Word format: save as .docx or export a PDF)",
+    ".wps": "WPS文字文件：请另存为 .docx 或导出 PDF (WPS Writer: save as .docx or export a PDF)",
+    ".et": "WPS表格文件：请另存为 .xlsx (WPS Spreadsheets: save as .xlsx)",
+    ".xls": "旧版Excel文件：请另存为 .xlsx (old Excel format: save as .xlsx)",
+    ".csv": "CSV文件：请另存为 .xlsx 或提供原报告 (save as .xlsx, or give the original report)",
+    ".ofd": "OFD版式文件：请导出 PDF (export a PDF)",
+    ".rtf": "RTF文件：请另存为 .docx (save as .docx)",
+}
+
+
+def skip_reason(path: Path, extensions: list[str]) -> str:
+    """Why a file in a checked folder was not read, and what to do."""
+    ext = path.suffix.lower()
+    fix = SKIP_FIXES.get(ext, "请另存为可读格式 (save it in a readable format)")
+    return (f"没有读取器支持 {ext or '无扩展名'} 文件，未检查 (no loader reads {ext or 'files without an extension'}; "
+            f"readable: {', '.join(extensions)}) — {fix}")
+
+
+def walk(paths: list[str | Path], extensions: list[str],
+         skipped: list[dict[str, str]] | None = None) -> tuple[list[str], list[str]]:
     """Files to check, in a stable order.  Directories are walked, skipping
     hidden files/folders and editor temp files (``~$x.docx``).  Returns
-    (files, missing paths)."""
+    (files, missing paths); files in a folder that no loader reads are
+    appended to ``skipped`` as ``{path, reason}`` — the report lists them,
+    because a ``.doc`` left out silently would look checked."""
     files: list[str] = []
     missing: list[str] = []
     exts = set(extensions)
@@ -50,6 +73,8 @@ def walk(paths: list[str | Path], extensions: list[str]) -> tuple[list[str], lis
                     fp = Path(root) / n
                     if fp.suffix.lower() in exts:
                         found.append(str(fp))
+                    elif skipped is not None:
+                        skipped.append({"path": str(fp), "reason": skip_reason(fp, extensions)})
             files.extend(sorted(found))
         elif p.exists():
             files.append(str(p))
@@ -145,22 +170,37 @@ class Checker:
         sections = section_map(doc)
         findings: list[dict[str, Any]] = []
         evaluations: list[dict[str, Any]] = []
+        crashes: list[str] = list(doc.get("recognizer_errors") or [])
+        warnings: list[str] = list(doc.get("warnings") or [])
         parts_out = []
         for part in doc.get("parts", []):
             pack = self.pack_for(meta, part)
-            parts_out.append({k: part.get(k) for k in ("id", "type", "title", "year") if part.get(k) is not None}
-                             | {"rule_pack": pack.name, "loc": part.get("loc", {})})
+            out = {k: part.get(k) for k in ("id", "type", "title", "year") if part.get(k) is not None} \
+                | {"rule_pack": pack.name, "loc": part.get("loc", {})}
+            if not self.rules_ref and pack.select.get("fallback") and part.get("type") != "unknown":
+                out["pack_fallback"] = True
+                warnings.append(fallback_warning(pack.name, part, meta))
+            parts_out.append(out)
             for rule in pack.enabled_rules():
                 if not rule_applies(rule, part, meta):
                     continue
                 ev = self._run_rule(doc, part, rule, sections)
                 evaluations.append(ev["evaluation"])
                 findings.extend(ev["findings"])
+                if ev.get("crash"):
+                    crashes.append(ev["crash"])
         findings.sort(key=sort_key)
         document = {"path": doc["source"]["path"], "status": "checked", "format": doc["source"]["format"],
                     "sha256": doc["source"]["sha256"], "meta": meta, "parts": parts_out}
-        if doc.get("recognizer_errors"):
-            document["warnings"] = doc["recognizer_errors"]
+        if warnings:
+            document["warnings"] = list(dict.fromkeys(warnings))
+        if crashes:
+            # a crash is a failure of this document (exit 3), never a quiet 0
+            # parts / 0 findings; what did run is still reported
+            document["status"] = "error"
+            document["error"] = (f"{doc['source']['path']}: " + "; ".join(crashes)
+                                 + " — the other rules were still run; report this as a bug "
+                                   "(BUDGETLINT_DEBUG=1 shows the traceback)")
         return {"document": document, "findings": findings, "evaluations": evaluations}
 
     def _run_rule(self, doc: dict[str, Any], part: dict[str, Any], rule: Any,
@@ -171,13 +211,19 @@ class Checker:
             cls().run(ctx)
         except BudgetlintError:
             raise
-        except Exception as exc:  # a check bug must not lose the batch; it is reported, not hidden
+        except Exception as exc:  # a check bug must not lose the batch; it fails the document visibly
             tb = traceback.extract_tb(exc.__traceback__)[-1]
+            crash = (f"rule {rule.id} (check {rule.check}) crashed on part {part['id']}: {type(exc).__name__}: "
+                     f"{exc} ({Path(tb.filename).name}:{tb.lineno})")
             ctx.not_evaluated(f"internal error in check {rule.check}: {type(exc).__name__}: {exc} "
                               f"({Path(tb.filename).name}:{tb.lineno})")
             if os.environ.get("BUDGETLINT_DEBUG"):
                 traceback.print_exc(file=sys.stderr)
+        else:
+            crash = None
         out = ctx.outcome
+        if out.not_evaluated_relations and not out.checked and not out.findings and not out.not_evaluated:
+            out.not_evaluated.extend(out.not_evaluated_relations)
         if out.findings:
             worst = min(out.findings, key=lambda f: {"error": 0, "warning": 1, "info": 2}[f["severity"]])["severity"]
             status = "failed" if any(f["severity"] != "info" for f in out.findings) else "passed"
@@ -197,9 +243,15 @@ class Checker:
             evaluation["reasons"] = out.not_evaluated
         elif status == "not_applicable":
             evaluation["reasons"] = out.not_applicable
+        if out.not_evaluated_relations:
+            # partially evaluated: the status judges what was evaluated; the
+            # rest is listed and counted (summary ``partially_evaluated``)
+            evaluation["not_evaluated_relations"] = list(dict.fromkeys(out.not_evaluated_relations))
         if worst:
             evaluation["worst"] = worst
-        return {"evaluation": evaluation, "findings": out.findings}
+        if crash:
+            evaluation["error"] = crash
+        return {"evaluation": evaluation, "findings": out.findings, "crash": crash}
 
     def build_report(self, results: list[dict[str, Any]], missing: list[str] = ()) -> dict[str, Any]:
         documents = [r["document"] for r in results]
@@ -219,10 +271,35 @@ class Checker:
         }
 
 
+def fallback_warning(pack: str, part: dict[str, Any], meta: dict[str, Any]) -> str:
+    """One line saying a part was checked with the national base pack because
+    no region/year pack matched — so regional rules were not applied."""
+    region = meta.get("region") or "—"
+    dept = meta.get("department") or "—"
+    year = part.get("year") or meta.get("fiscal_year") or "—"
+    return (f"{part.get('type')} {part.get('id')}: 未匹配到地区/年度规则包（地区 {region}，单位 {dept}，年度 {year}），"
+            f"已按全国通用规则包 {pack} 检查，地区规则未适用 — no region/year pack matched; checked with the "
+            f"national pack {pack} (name one with --rules)")
+
+
 def summarize(documents: list[dict[str, Any]], findings: list[dict[str, Any]],
-              evaluations: list[dict[str, Any]]) -> dict[str, Any]:
+              evaluations: list[dict[str, Any]], skipped: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """Counts for the report.  ``not_evaluated`` counts rules that applied but
+    evaluated nothing; ``partially_evaluated`` rules that evaluated some of
+    their relations and list the others (``not_evaluated_relations``);
+    ``by_document`` gives both per document, so a gate sees what it did not
+    verify file by file."""
     sev = Counter(f["severity"] for f in findings if not f.get("waived"))
     status = Counter(e["status"] for e in evaluations)
+    by_document: dict[str, dict[str, int]] = {}
+    for d in documents:
+        by_document[d["path"]] = {"not_evaluated": 0, "partially_evaluated": 0}
+    for e in evaluations:
+        entry = by_document.setdefault(e["document"], {"not_evaluated": 0, "partially_evaluated": 0})
+        if e["status"] == "not_evaluated":
+            entry["not_evaluated"] += 1
+        elif e.get("not_evaluated_relations"):
+            entry["partially_evaluated"] += 1
     return {
         "documents": len(documents),
         "documents_checked": sum(1 for d in documents if d.get("status") == "checked"),
@@ -233,4 +310,10 @@ def summarize(documents: list[dict[str, Any]], findings: list[dict[str, Any]],
         "rules_evaluated": len(evaluations),
         "by_status": {k: status.get(k, 0) for k in ("passed", "failed", "not_evaluated", "not_applicable")},
         "not_evaluated": status.get("not_evaluated", 0),
+        "partially_evaluated": sum(1 for e in evaluations
+                                   if e["status"] != "not_evaluated" and e.get("not_evaluated_relations")),
+        "documents_failed": sum(1 for d in documents if d.get("status") == "error" and d.get("parts") is not None),
+        "files_skipped": len(skipped or []),
+        "warnings": sum(len(d.get("warnings") or []) for d in documents),
+        "by_document": by_document,
     }

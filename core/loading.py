@@ -84,5 +84,10 @@ def run_recognizers(doc: dict[str, Any], host: PluginHost) -> None:
             fn(doc)
         except BudgetlintError:
             raise
-        except Exception as exc:
-            doc.setdefault("recognizer_errors", []).append(f"{spec.name}: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # the engine makes this a visible failure of the document (exit 3)
+            import traceback
+
+            tb = traceback.extract_tb(exc.__traceback__)
+            where = f" ({Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
+            doc.setdefault("recognizer_errors", []).append(
+                f"recognizer {spec.name} crashed: {type(exc).__name__}: {exc}{where}")

@@ -7,7 +7,8 @@ actually verified.  A cell is
 
 - ``fail``: some part has a finding of warning or error that is not waived;
 - ``waived``: the only such findings are waived;
-- ``pass``: the rule ran and found nothing above info in at least one part;
+- ``pass``: the rule ran and found nothing above info in at least one part
+  (``not_evaluated_relations`` lists relations it could not evaluate);
 - ``not_evaluated``: the rule applied but could not be evaluated anywhere
   (or the document could not be read);
 - ``not_applicable``: the rule applies to no part of this document.
@@ -56,6 +57,9 @@ def compliance_matrix(report: dict[str, Any]) -> dict[str, Any]:
                 cell = {"status": "waived", "waived": len(fs)}
             elif any(e["status"] in ("passed", "failed") for e in es):
                 cell = {"status": "pass"}
+                partial = sorted({r for e in es for r in e.get("not_evaluated_relations", [])})
+                if partial:  # passed on what it evaluated; these relations were not
+                    cell["not_evaluated_relations"] = partial
             else:
                 cell = {"status": "not_evaluated",
                         "reasons": sorted({r for e in es for r in e.get("reasons", [])})}

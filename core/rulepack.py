@@ -682,6 +682,7 @@ class PackLoader:
 
     def select_builtin(self, meta: dict[str, Any], part_type: str | None = None) -> str:
         """Pick the most specific built-in pack whose ``select`` matches."""
+        from budgetlint.core.regions import in_region
         best, best_score = None, -1
         year = meta.get("fiscal_year")
         region_text = " ".join(str(meta.get(k) or "") for k in ("region", "department", "title"))
@@ -699,7 +700,7 @@ class PackLoader:
                     score += 2
                 regions = sel.get("regions")
                 if regions:
-                    if not any(r in region_text for r in regions):
+                    if not any(in_region(r, region_text) for r in regions):  # divisions: rules/regions.yaml
                         continue
                     score += 4
                 if sel.get("fallback"):
@@ -873,6 +874,8 @@ class PackLoader:
         except jsonschema.ValidationError as exc:
             raise _schema_error(onode, file, exc, rule.id, ["overrides", rule.id]) from exc
         where = f"{file}:{line}"
+        if "reason" in data:
+            rule.provenance["override_reason"] = f"{where}: {data['reason']}"
         if "enabled" in data:
             rule.enabled = bool(data["enabled"])
             rule.provenance["enabled"] = where
@@ -941,7 +944,8 @@ def rule_applies(rule: Rule, part: dict[str, Any], meta: dict[str, Any]) -> bool
             return False
     regions = a.get("regions")
     if regions:
-        text = " ".join(str(meta.get(k) or "") for k in ("region", "department", "title"))
-        if not any(r in text for r in regions):
+        from budgetlint.core.regions import region_matches
+
+        if not region_matches(regions, meta):
             return False
     return True

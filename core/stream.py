@@ -293,9 +293,11 @@ class Tally:
         }
 
 
-def jsonl_lines(results: Iterator[dict[str, Any]], rules_ref: str | None) -> Iterator[str]:
+def jsonl_lines(results: Iterator[dict[str, Any]], rules_ref: str | None,
+                skipped: list[dict[str, str]] | None = None) -> Iterator[str]:
     """The JSONL report, line by line, from per-document results in order
-    (each ``{"document", "findings", "evaluations"}``)."""
+    (each ``{"document", "findings", "evaluations"}``), then one line per file
+    in a folder that no loader reads (``type: skipped``) and the summary."""
     from budgetlint.core.engine import REPORT_SCHEMA_VERSION, tool_info
 
     tally = Tally()
@@ -304,9 +306,13 @@ def jsonl_lines(results: Iterator[dict[str, Any]], rules_ref: str | None) -> Ite
         yield json.dumps({"type": "document", **result["document"]}, ensure_ascii=False) + "\n"
         for f in result.get("findings", []):
             yield json.dumps({"type": "finding", **f}, ensure_ascii=False) + "\n"
+    for item in skipped or []:
+        yield json.dumps({"type": "skipped", **item}, ensure_ascii=False) + "\n"
+    summary = tally.summary()
+    summary["files_skipped"] = len(skipped or [])
     yield json.dumps({"type": "summary", "schema_version": REPORT_SCHEMA_VERSION, "tool": tool_info(),
                       "rule_pack": {"requested": rules_ref or "auto", "used": sorted(tally.packs)},
-                      "summary": tally.summary()}, ensure_ascii=False) + "\n"
+                      "summary": summary}, ensure_ascii=False) + "\n"
 
 
 def report_results(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -329,7 +335,8 @@ def stream_jsonl(checker: Checker, paths: list[str], out: IO[str], *, jobs: int 
     summary line's ``summary`` (for the exit code)."""
     from budgetlint.core.engine import walk
 
-    files, missing = walk(paths, checker.host.registry.supported_extensions())
+    skipped: list[dict[str, str]] = []
+    files, missing = walk(paths, checker.host.registry.supported_extensions(), skipped)
     store = check_to_store(checker, files, jobs=jobs, progress=progress, cache=cache, executor=executor,
                            scheduler=scheduler)
     try:
@@ -341,7 +348,7 @@ def stream_jsonl(checker: Checker, paths: list[str], out: IO[str], *, jobs: int 
                        "findings": [], "evaluations": []}
 
         last = ""
-        for line in jsonl_lines(results(), checker.rules_ref):
+        for line in jsonl_lines(results(), checker.rules_ref, skipped):
             out.write(line)
             last = line
     finally:

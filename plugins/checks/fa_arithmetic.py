@@ -16,6 +16,7 @@ from budgetlint.plugins.checks.fa_common import (
     operand, row_name, tables_by_role, value_operand)
 
 PART_TYPES = ("部门决算",)
+_SIGN = {"eq": "=", "le": "≤", "ge": "≥"}
 
 
 def _tables(ctx: CheckContext, roles: list[str]) -> list[dict[str, Any]] | None:
@@ -137,17 +138,25 @@ class FaRowSum(Check):
     }
 
     def run(self, ctx: CheckContext) -> None:
-        missing = []
+        missing: list[str] = []
+        relations: dict[str, str] = {}
         for ident in ctx.params["identities"]:
+            relation = f"{ident['table']}: {ident['total']} = {'+'.join(ident['addends'])}"
             tables = _tables_quiet(ctx, ident["table"])
             if tables is None:
                 missing.append(ident["table"])
+                relations[relation] = "table not found (表未识别)"
                 continue
+            before = ctx.outcome.checked
+            if not tables:
+                continue  # only empty tables (无数据，已说明): nothing to add up
             for t in tables:
                 cols = {c["role"] for c in t["columns"]}
                 addends = [a for a in ident["addends"] if a in cols]
                 if ident["total"] not in cols or not addends:
                     missing.append(f"{ident['table']}.{ident['total']}")
+                    relations[relation] = ("the table prints no column " + (ident["total"] if ident["total"] not in cols
+                                                                             else "、".join(ident["addends"])))
                     continue
                 for row in t["rows"]:
                     actual = operand(ctx, t, row, ident["total"])
@@ -157,8 +166,22 @@ class FaRowSum(Check):
                     compare_sum(ctx, cell_location(ctx, t, row, ident["total"]), actual, ops,
                                 table=t.get("title") or t["role"], row=row_name(row), column=ident["total"],
                                 addends="+".join(addends))
-        if missing and not ctx.outcome.checked:
-            ctx.not_evaluated("not found: " + "、".join(dict.fromkeys(missing)))
+            if ctx.outcome.checked == before and relation not in relations:
+                relations[relation] = f"no row prints {ident['total']} (无可比对的行)"
+        _missing(ctx, relations, "not found: " + "、".join(dict.fromkeys(missing)))
+
+
+def _missing(ctx: CheckContext, missing: dict[str, str], summary: str) -> None:
+    """Record every relation that could not be evaluated (``relation → why``).
+
+    Why each one: a rule that checked 1 of its 7 relations and skipped the
+    rest is not a pass; the engine lists these on the evaluation
+    (``not_evaluated_relations``).  When nothing at all was evaluated the rule
+    is not evaluated, with ``summary`` naming what was not found."""
+    for relation, why in missing.items():
+        ctx.relation_not_evaluated(relation, why)
+    if missing and not ctx.outcome.checked:
+        ctx.not_evaluated(summary)
 
 
 def _tables_quiet(ctx: CheckContext, role: str) -> list[dict[str, Any]] | None:
@@ -208,26 +231,31 @@ class FaSideSum(Check):
     }
 
     def run(self, ctx: CheckContext) -> None:
-        missing = []
+        missing: list[str] = []
+        relations: dict[str, str] = {}
         for spec in ctx.params["lines"]:
             col = spec.get("column", "金额")
+            relation = f"{spec['table']}: {spec['side']} {spec['total']} = Σ"
             tables = _tables_quiet(ctx, spec["table"])
+            if tables == []:
+                continue  # an empty table (无数据，已说明) has no lines to add up
             if not tables:
                 missing.append(spec["table"])
+                relations[relation] = "table not found or empty (表未识别或为空表)"
                 continue
             for t in tables:
                 rows = [r for r in t["rows"] if r.get("side") == spec["side"]]
                 idx = next((i for i, r in enumerate(rows) if r.get("name") == spec["total"]), None)
                 if idx is None or operand(ctx, t, rows[idx], col) is None:
                     missing.append(f"{spec['table']}.{spec['side']}.{spec['total']}")
+                    relations[relation] = f"line {spec['total']} ({col}) not printed"
                     continue
                 lines = [r for r in rows[:idx] if r.get("numbered")]
                 ops = [o for o in (operand(ctx, t, r, col, blank_is_zero=True) for r in lines) if o is not None]
                 actual = operand(ctx, t, rows[idx], col)
                 compare_sum(ctx, cell_location(ctx, t, rows[idx], col), actual, ops,
                             table=t.get("title") or t["role"], row=spec["total"], column=col, side=spec["side"])
-        if missing and not ctx.outcome.checked:
-            ctx.not_evaluated("not found: " + "、".join(dict.fromkeys(missing)))
+        _missing(ctx, relations, "not found: " + "、".join(dict.fromkeys(missing)))
 
 
 class FaNamedRelation(Check):
@@ -282,10 +310,14 @@ class FaNamedRelation(Check):
         named = fa.get("named_values", {})
         empty_roles = {t["role"] for t in fa["tables"] if t["empty"]}
         missing: list[str] = []
+        relations: dict[str, str] = {}
         for rel in ctx.params["relations"]:
+            relation = rel.get("label") or f"{rel['left']} {_SIGN[rel.get('relation', 'eq')]} " + "+".join(
+                n.rstrip("?") for n in rel["right"])
             left = named.get(rel["left"])
             if left is None:
                 missing.append(rel["left"])
+                relations[relation] = f"value {rel['left']} not found (未找到)"
                 continue
             right: list[Operand] = []
             ok = True
@@ -297,6 +329,7 @@ class FaNamedRelation(Check):
                     if optional or key.split(".")[0] in empty_roles:
                         continue
                     missing.append(key)
+                    relations[relation] = f"value {key} not found (未找到)"
                     ok = False
                     break
                 right.append(value_operand(ctx, v, self._loc(ctx, v, key), key))
@@ -306,8 +339,7 @@ class FaNamedRelation(Check):
             compare_relation(ctx, lop.location, rel.get("relation", "eq"), lop, right,
                              label=rel.get("label") or rel["left"], left_name=rel["left"],
                              right_names="+".join(n.rstrip("?") for n in rel["right"]))
-        if missing and not ctx.outcome.checked:
-            ctx.not_evaluated("named value(s) not found: " + "、".join(dict.fromkeys(missing)))
+        _missing(ctx, relations, "named value(s) not found: " + "、".join(dict.fromkeys(missing)))
 
     @staticmethod
     def _loc(ctx: CheckContext, v: dict[str, Any], name: str) -> dict[str, Any]:
@@ -365,11 +397,17 @@ class FaCrossTable(Check):
 
     def run(self, ctx: CheckContext) -> None:
         missing: list[str] = []
+        relations: dict[str, str] = {}
         for pair in ctx.params["pairs"]:
+            relation = (f"{pair['a']['table']}.{pair['a']['column']} {_SIGN[pair.get('relation', 'eq')]} "
+                        f"{pair['b']['table']}.{pair['b']['column']}")
             a_tabs = _tables_quiet(ctx, pair["a"]["table"])
             b_tabs = _tables_quiet(ctx, pair["b"]["table"])
+            if a_tabs == [] or b_tabs == []:
+                continue  # an empty table (无数据，已说明) has no 科目 to compare
             if not a_tabs or not b_tabs:
                 missing.append(pair["a"]["table"] if not a_tabs else pair["b"]["table"])
+                relations[relation] = f"table {missing[-1]} not found or empty (表未识别或为空表)"
                 continue
             a, b = a_tabs[0], b_tabs[0]
             # a column this template does not print is not a column of zeros
@@ -377,7 +415,9 @@ class FaCrossTable(Check):
                       if t.get("columns") and pair[s]["column"] not in {c["role"] for c in t["columns"]}]
             if absent:
                 missing.extend(absent)
+                relations[relation] = "the template prints no column " + "、".join(absent)
                 continue
+            before = ctx.outcome.checked
             match = pair.get("match", "code")
             levels = pair.get("levels", ["类", "款", "项"])
             a_rows = [r for r in a["rows"] if not pair["a"].get("side") or r.get("side") == pair["a"]["side"]]
@@ -403,8 +443,10 @@ class FaCrossTable(Check):
                                  other_label=_with_code(b.get("title") or b["role"], b.get("code"), ctx.lang),
                                  other_column=pair["b"]["column"], other_line=bop.location.get("line"),
                                  other_where=place(bop.location, ctx.lang))
-        if missing and not ctx.outcome.checked:
-            ctx.not_evaluated("table(s) not found or empty: " + "、".join(dict.fromkeys(missing)))
+            if ctx.outcome.checked == before:
+                relations[relation] = (f"no {'/'.join(levels)} row of {pair['b']['table']} with an amount matched "
+                                       f"a row of {pair['a']['table']} (无可比对的行)")
+        _missing(ctx, relations, "table(s) not found or empty: " + "、".join(dict.fromkeys(missing)))
 
 
 def _with_code(title: str, code: str | None, lang: str) -> str:

@@ -163,7 +163,62 @@ def _cell_ref(row: int, col: int) -> str:
     return f"{get_column_letter(col)}{row}"
 
 
-def _sheet(builder: DocumentBuilder, ws: Any) -> None:
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+       "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+#: at most this many unsaved formula cells are named one by one in the warnings
+MAX_FORMULA_WARNINGS = 20
+
+
+def unsaved_formulas(zf: Any) -> dict[str, dict[tuple[int, int], str]]:
+    """sheet name → {(row, col): formula} for every cell that holds a formula
+    but no saved value.
+
+    Why: openpyxl's ``data_only`` mode gives such a cell the value None, as
+    if it were blank — and a blank counts as zero in a sum.  A workbook
+    written by a program that does not calculate (an export script, some
+    converters) has only formulas; those cells must be reported as not
+    evaluable at their place, not dropped."""
+    from lxml import etree
+    from openpyxl.utils import column_index_from_string
+
+    # no entity expansion, no network: a hostile workbook can only fail
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
+    try:
+        wb = etree.fromstring(zf.read("xl/workbook.xml"), parser)
+        rels = etree.fromstring(zf.read("xl/_rels/workbook.xml.rels"), parser)
+    except (KeyError, etree.XMLSyntaxError):
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iterfind("p:Relationship", _NS)}
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    for sh in wb.iterfind("m:sheets/m:sheet", _NS):
+        target = targets.get(sh.get(f"{{{_NS['r']}}}id"), "")
+        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        try:
+            root = etree.fromstring(zf.read(part), parser)
+        except (KeyError, etree.XMLSyntaxError):
+            continue
+        found: dict[tuple[int, int], str] = {}
+        for c in root.iterfind("m:sheetData/m:row/m:c", _NS):
+            f = c.find("m:f", _NS)
+            if f is None:
+                continue
+            v = c.find("m:v", _NS)
+            if v is not None and (v.text or "") != "":
+                continue
+            if c.get("t") == "inlineStr" and c.find("m:is", _NS) is not None:
+                continue
+            ref = c.get("r") or ""
+            m = re.match(r"([A-Z]+)(\d+)$", ref)
+            if not m:
+                continue
+            found[(int(m.group(2)), column_index_from_string(m.group(1)))] = "=" + (f.text or "")
+        if found:
+            out[sh.get("name", "")] = found
+    return out
+
+
+def _sheet(builder: DocumentBuilder, ws: Any, formulas: dict[tuple[int, int], str] | None = None) -> None:
     name = ws.title
     builder.heading(name, make_loc(sheet=name), level=1, style="sheet")
     spans: dict[tuple[int, int], tuple[int, int]] = {}
@@ -183,6 +238,9 @@ def _sheet(builder: DocumentBuilder, ws: Any) -> None:
             text = format_value(cell.value, fmt)
             if text.strip():
                 texts[(cell.row, cell.column)] = (text, fmt)
+    for (r, c), formula in (formulas or {}).items():
+        if (r, c) not in texts and (r, c) not in covered:
+            texts[(r, c)] = (formula, "@formula")  # shown as the formula; it has no value
     if not texts:
         return
     # rows that belong together: a row with text, or a row inside a merged area with text
@@ -232,8 +290,12 @@ def _region(builder: DocumentBuilder, sheet: str, region: list[int],
             rs, cs = spans.get((r, c), (1, 1))
             rs = min(rs, r1 - r + 1)
             cs = min(cs, c1 - c + 1)
+            formula = fmt == "@formula"
             cell = make_cell(text, make_loc(sheet=sheet, cell_ref=_cell_ref(r, c)), rowspan=rs, colspan=cs,
-                             number_format=fmt)
+                             number_format=None if formula else fmt)
+            if formula:  # no saved value: not a number, not a blank (which would count as zero)
+                cell.pop("value", None)
+                cell["formula"] = text
             cell["col"] = c - c0
             row.append(cell)
         rows.append(row)
@@ -282,8 +344,15 @@ def load_xlsx(data: bytes, path: str, options: dict[str, Any] | None = None) -> 
                          fix="the file is damaged; re-save it from Excel/WPS") from exc
     doc = new_document(path, "xlsx", data)
     builder = DocumentBuilder(doc)
+    formulas = unsaved_formulas(zf)
     for ws in wb.worksheets:
-        _sheet(builder, ws)
+        _sheet(builder, ws, formulas.get(ws.title))
+    cells = [(sheet, _cell_ref(r, c), f) for sheet, fs in formulas.items() for (r, c), f in sorted(fs.items())]
+    if cells:
+        named = "、".join(f"{sheet}!{ref}（{f}）" for sheet, ref, f in cells[:MAX_FORMULA_WARNINGS])
+        more = f" 等{len(cells)}个单元格" if len(cells) > MAX_FORMULA_WARNINGS else ""
+        doc["warnings"] = [f"公式没有保存计算结果，无法评估：{named}{more} — formula cell(s) without a saved value "
+                           f"cannot be evaluated; open the workbook in Excel/WPS, let it calculate and save it again"]
     return doc
 
 

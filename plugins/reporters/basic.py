@@ -42,13 +42,16 @@ def render_text(report: dict[str, Any], options: dict[str, Any] | None = None) -
         path = doc["path"]
         if doc.get("status") == "error":
             lines.append(style(f"✗ {doc.get('error', path)}", fg="red", bold=True))
-            lines.append("")
-            continue
+            if doc.get("parts") is None:  # unreadable; a crashed document still shows what did run
+                lines.append("")
+                continue
         doc_findings = [f for f in findings if f["source"] == path]
         meta = doc.get("meta", {})
         head = f"{path}"
         extra = " · ".join(str(x) for x in (meta.get("department"), meta.get("fiscal_year")) if x)
         lines.append(style(head, bold=True) + (f"  ({extra})" if extra else ""))
+        for w in doc.get("warnings") or []:
+            lines.append(style(("  注意：" if lang == "zh" else "  warning: ") + w, fg="yellow"))
         parts = {p["id"]: p for p in doc.get("parts", [])}
         for part_id, group in groupby(doc_findings, key=lambda f: f.get("part", {}).get("id")):
             group = list(group)
@@ -78,22 +81,48 @@ def render_text(report: dict[str, Any], options: dict[str, Any] | None = None) -
                 for e in skipped:
                     part = parts.get(e["part"], {})
                     lines.append(f"  {e['rule_id']} [{part.get('type', e['part'])}]: {'; '.join(e.get('reasons', []))}")
+            partial = [e for e in evaluations if e["document"] == path and e["status"] != "not_evaluated"
+                       and e.get("not_evaluated_relations")]
+            if partial:
+                lines.append(style("  ── 部分关系未能评估的规则 (partially evaluated)" if lang == "zh"
+                                   else "  ── rules partially evaluated", fg="magenta"))
+                for e in partial:
+                    part = parts.get(e["part"], {})
+                    lines.append(f"  {e['rule_id']} [{part.get('type', e['part'])}]: "
+                                 f"{'; '.join(e['not_evaluated_relations'])}")
         lines.append("")
     for f in findings:  # findings about other files, e.g. an expired waiver in the waiver file
         if f.get("source") not in by_doc:
             label = _SEV_ZH[f["severity"]] if lang == "zh" else f["severity"]
             lines.append(f"{f.get('source', '')}:{f.get('location', {}).get('line', '')}: "
                          f"{style(label, fg=_COLOR[f['severity']])} {f['message']}  [{f['rule_id']}]")
+    skipped_files = report.get("skipped") or []
+    if skipped_files:
+        lines.append(style("未检查的文件 (skipped files)" if lang == "zh" else "Skipped files", fg="magenta", bold=True))
+        for sk in skipped_files:
+            lines.append(f"  ⊘ {sk['path']}: {sk['reason']}")
+        lines.append("")
     s = report["summary"]
     sev = s["by_severity"]
+    for dpath, counts in (s.get("by_document") or {}).items():
+        if counts.get("not_evaluated") or counts.get("partially_evaluated"):
+            lines.append((f"{dpath}: 未能评估 {counts['not_evaluated']} 条规则，部分评估 {counts['partially_evaluated']} 条"
+                          if lang == "zh" else
+                          f"{dpath}: {counts['not_evaluated']} rule(s) not evaluated, "
+                          f"{counts['partially_evaluated']} partially evaluated")
+                         + ("（--show-skipped 列出原因）" if lang == "zh" else " (--show-skipped lists why)"))
     if lang == "zh":
         summary = (f"共 {s['documents']} 个文件（{s['documents_unreadable']} 个无法读取）："
                    f"错误 {sev['error']}，警告 {sev['warning']}，提示 {sev['info']}；"
-                   f"未能评估 {s['not_evaluated']} 项" + (f"，已豁免 {s['waived']}" if s.get("waived") else ""))
+                   f"未能评估 {s['not_evaluated']} 项" + (f"，部分评估 {s['partially_evaluated']} 项" if s.get("partially_evaluated") else "")
+                   + (f"，跳过 {s['files_skipped']} 个文件" if s.get("files_skipped") else "")
+                   + (f"，已豁免 {s['waived']}" if s.get("waived") else ""))
     else:
         summary = (f"{s['documents']} file(s) ({s['documents_unreadable']} unreadable): "
                    f"{sev['error']} error(s), {sev['warning']} warning(s), {sev['info']} info; "
                    f"{s['not_evaluated']} rule evaluation(s) not evaluated" +
+                   (f", {s['partially_evaluated']} partially evaluated" if s.get("partially_evaluated") else "") +
+                   (f", {s['files_skipped']} file(s) skipped" if s.get("files_skipped") else "") +
                    (f", {s['waived']} waived" if s.get("waived") else ""))
     lines.append(style(summary, bold=True))
     _ = by_doc

@@ -87,6 +87,8 @@ def _view(report: dict[str, Any], lang: str) -> dict[str, Any]:
         counts = {s: sum(1 for f in fs if f["severity"] == s and not f.get("waived")) for s in ("error", "warning", "info")}
         counts["waived"] = sum(1 for f in fs if f.get("waived"))
         counts["not_evaluated"] = sum(1 for e in evals.get(path, []) if e["status"] == "not_evaluated")
+        counts["partially_evaluated"] = sum(1 for e in evals.get(path, []) if e["status"] != "not_evaluated"
+                                            and e.get("not_evaluated_relations"))
         parts = {p["id"]: p for p in d.get("parts", [])}
         groups: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         for f in fs:

@@ -13,7 +13,8 @@ from budgetlint.core.stream import jsonl_lines, report_results
 
 def render_jsonl(report: dict[str, Any], options: dict[str, Any] | None = None) -> str:
     requested = report.get("rule_pack", {}).get("requested")
-    return "".join(jsonl_lines(report_results(report), None if requested == "auto" else requested))
+    return "".join(jsonl_lines(report_results(report), None if requested == "auto" else requested,
+                               report.get("skipped")))
 
 
 def register(registry) -> None:

@@ -65,11 +65,15 @@ def render_junit(report: dict[str, Any], options: dict[str, Any] | None = None) 
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         if d.get("status") == "error":
             tc = ET.SubElement(s, "testcase", classname=_clean(path), name="load")
-            ET.SubElement(tc, "error", message=_clean(d.get("error", "unreadable")), type="InputError")
+            ET.SubElement(tc, "error", message=_clean(d.get("error", "unreadable")),
+                          type="InputError" if d.get("parts") is None else "InternalError")
             counts["tests"] += 1
             counts["errors"] += 1
-            close(s, counts)
-            continue
+            if d.get("parts") is None:  # unreadable; a crashed document still lists what did run
+                close(s, counts)
+                continue
+        if d.get("warnings"):
+            ET.SubElement(s, "system-err").text = _clean("\n".join("warning: " + w for w in d["warnings"]))
         props = ET.SubElement(s, "properties")
         meta = d.get("meta", {})
         for key in ("department", "fiscal_year", "region"):
@@ -92,6 +96,9 @@ def render_junit(report: dict[str, Any], options: dict[str, Any] | None = None) 
             elif e["status"] == "not_evaluated":
                 counts["skipped"] += 1
                 ET.SubElement(tc, "skipped", message=_clean("; ".join(e.get("reasons", [])) or "not evaluated"))
+            if e.get("not_evaluated_relations") and e["status"] != "not_evaluated":
+                ET.SubElement(tc, "system-err").text = _clean(
+                    "partially evaluated; not evaluated: " + "; ".join(e["not_evaluated_relations"]))
             other = [f for f in fs if f not in failing]
             if other:
                 ET.SubElement(tc, "system-out").text = _clean("\n\n".join(_finding_text(f) for f in other))
@@ -109,6 +116,15 @@ def render_junit(report: dict[str, Any], options: dict[str, Any] | None = None) 
                     _clean(_finding_text(f))
             else:
                 ET.SubElement(tc, "system-out").text = _clean(_finding_text(f))
+        close(s, counts)
+    if report.get("skipped"):  # files in a folder that no loader reads
+        s = suite("skipped files")
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        for sk in report["skipped"]:
+            counts["tests"] += 1
+            counts["skipped"] += 1
+            tc = ET.SubElement(s, "testcase", classname=_clean(sk["path"]), name="load")
+            ET.SubElement(tc, "skipped", message=_clean(sk["reason"]))
         close(s, counts)
     for k, v in totals.items():
         root.set(k, str(v))

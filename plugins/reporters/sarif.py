@@ -139,19 +139,23 @@ def build_sarif(report: dict[str, Any], options: dict[str, Any] | None = None) -
         results.append(result)
     notifications = []
     for d in report["documents"]:
+        where = [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(d["path"]),
+                                                             "index": artifact_index[d["path"]]}}}]
         if d.get("status") == "error":
-            notifications.append({
-                "level": "error",
-                "message": {"text": d.get("error") or d["path"]},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(d["path"]),
-                                                                         "index": artifact_index[d["path"]]}}}],
-            })
+            notifications.append({"level": "error", "message": {"text": d.get("error") or d["path"]},
+                                  "locations": where})
+        for w in d.get("warnings") or []:
+            notifications.append({"level": "warning", "message": {"text": w}, "locations": where})
+    for sk in report.get("skipped") or []:  # files in a folder that no loader reads
+        notifications.append({"level": "warning", "message": {"text": f"skipped {sk['path']}: {sk['reason']}"},
+                              "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(sk["path"])}}}],
+                              "properties": {"skipped": True}})
     tool = report.get("tool", {})
     run: dict[str, Any] = {
         "tool": {"driver": {"name": tool.get("name", "budgetlint"), "version": str(tool.get("version", "")),
                             "informationUri": INFO_URI,
                             "rules": [_rule_descriptor(rid, catalogue[rid]) for rid in rule_ids]}},
-        "invocations": [{"executionSuccessful": not notifications,
+        "invocations": [{"executionSuccessful": not any(n["level"] == "error" for n in notifications),
                          "toolExecutionNotifications": notifications}],
         "artifacts": artifacts,
         "results": results,

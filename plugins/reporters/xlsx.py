@@ -119,6 +119,34 @@ def render_xlsx(report: dict[str, Any], options: dict[str, Any] | None = None) -
         for c, v in enumerate(row, 1):
             _put(wd, r, c, v)
     wd.column_dimensions["A"].width = 40
+
+    # what a reviewer must know was not verified: skipped files, warnings,
+    # rules not (fully) evaluated — one row each, with the reason
+    zh = lang == "zh"
+    wn = wb.create_sheet("未检查与注意" if zh else "Not checked")
+    for c, name in enumerate(("文件" if zh else "File", "类别" if zh else "Kind", "规则/部分" if zh else "Rule/part",
+                              "原因" if zh else "Reason"), 1):
+        _put(wn, 1, c, name).font = bold
+    rows: list[list[str]] = []
+    for sk in report.get("skipped") or []:
+        rows.append([sk["path"], "跳过的文件" if zh else "skipped file", "", sk["reason"]])
+    for d in report["documents"]:
+        if d.get("status") == "error" and d.get("parts") is not None:
+            rows.append([d["path"], "运行错误" if zh else "crash", "", d.get("error", "")])
+        for w in d.get("warnings") or []:
+            rows.append([d["path"], "注意" if zh else "warning", "", w])
+    for e in report.get("evaluations", []):
+        if e["status"] == "not_evaluated":
+            rows.append([e["document"], "未能评估" if zh else "not evaluated", f"{e['rule_id']} [{e['part']}]",
+                         "; ".join(e.get("reasons", []))])
+        elif e.get("not_evaluated_relations"):
+            rows.append([e["document"], "部分评估" if zh else "partially evaluated", f"{e['rule_id']} [{e['part']}]",
+                         "; ".join(e["not_evaluated_relations"])])
+    for r, row in enumerate(rows, 2):
+        for c, v in enumerate(row, 1):
+            _put(wn, r, c, v)
+    for col, width in zip("ABCD", (40, 14, 34, 90)):
+        wn.column_dimensions[col].width = width
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

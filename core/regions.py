@@ -1,0 +1,83 @@
+"""Region membership as data (``rules/regions.yaml``): which prefecture- and
+county-level divisions belong to a province, so a pack or rule that names
+``湖南`` applies to a report from 娄底 or 宁乡 without every city being listed
+in every pack.
+
+Why data and not a regex of our samples' cities: the set of divisions is
+public and changes by decree (撤县设市), and a bureau must be able to read and
+correct it; a report from a county nobody listed would otherwise fall back to
+the national pack silently.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+REGIONS_FILE = Path(__file__).resolve().parent.parent / "rules" / "regions.yaml"
+_CJK = "\u4e00-\u9fff"
+
+
+@lru_cache(maxsize=1)
+def region_table() -> dict[str, dict[str, Any]]:
+    """province → {forms: [every name that places a report there], ambiguous:
+    {form: [words that place it elsewhere]}} from ``rules/regions.yaml``."""
+    from budgetlint.core.rulepack import plain, read_yaml
+
+    path = REGIONS_FILE
+    if not path.exists():  # installed: the file sits in the budgetlint.rules package
+        from importlib.resources import files
+
+        path = Path(str(files("budgetlint.rules") / "regions.yaml"))
+    data = plain(read_yaml(path)) or {}
+    out: dict[str, dict[str, Any]] = {}
+    for province, spec in data.items():
+        forms: list[str] = [province, *spec.get("names", [])]
+        for prefecture, counties in (spec.get("divisions") or {}).items():
+            forms.extend(prefecture.split("/"))
+            for county in counties or []:
+                forms.extend(county.split("/"))
+        forms.extend(spec.get("former") or [])
+        out[province] = {"forms": sorted(set(forms), key=len, reverse=True),
+                         "ambiguous": dict(spec.get("ambiguous") or {})}
+    return out
+
+
+def divisions_of(province: str) -> list[str]:
+    """Every name (province, divisions, short and former forms) of a province."""
+    return list(region_table().get(province, {}).get("forms", []))
+
+
+@lru_cache(maxsize=64)
+def _pattern(province: str) -> re.Pattern[str]:
+    forms = region_table()[province]["forms"]
+    alts = []
+    for f in forms:
+        if len(f) <= 2:  # 南县, 道县: not the tail of another name (河南县)
+            alts.append(f"(?:(?<![{_CJK}])|(?<=[省市州区]))" + re.escape(f))
+        else:
+            alts.append(re.escape(f))
+    return re.compile("|".join(alts))
+
+
+def in_region(region: str, text: str) -> bool:
+    """Does ``text`` (a report's region, department and title) place it in
+    ``region``?  A province known to ``rules/regions.yaml`` matches its own
+    name or any of its divisions; any other region name (a pack listing a
+    single city) matches as a plain substring, as before."""
+    table = region_table()
+    if region not in table:
+        return region in text
+    for m in _pattern(region).finditer(text):
+        elsewhere = table[region]["ambiguous"].get(m.group(0))
+        if elsewhere and any(w in text for w in elsewhere):
+            continue
+        return True
+    return False
+
+
+def region_matches(regions: list[str], meta: dict[str, Any]) -> bool:
+    """True when the document's meta places it in one of ``regions``."""
+    text = " ".join(str(meta.get(k) or "") for k in ("region", "department", "title"))
+    return any(in_region(r, text) for r in regions)
