@@ -282,38 +282,78 @@ def fallback_warning(pack: str, part: dict[str, Any], meta: dict[str, Any]) -> s
             f"national pack {pack} (name one with --rules)")
 
 
-def summarize(documents: list[dict[str, Any]], findings: list[dict[str, Any]],
-              evaluations: list[dict[str, Any]], skipped: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    """Counts for the report.  ``not_evaluated`` counts rules that applied but
-    evaluated nothing; ``partially_evaluated`` rules that evaluated some of
-    their relations and list the others (``not_evaluated_relations``);
+class Tally:
+    """The report's summary counts, accumulated a document at a time — so
+    the in-memory report (``summarize``) and the streamed one (core/stream.py)
+    count alike.  ``not_evaluated`` counts rules that applied but evaluated
+    nothing; ``partially_evaluated`` rules that evaluated some of their
+    relations and list the others (``not_evaluated_relations``);
     ``by_document`` gives both per document, so a gate sees what it did not
     verify file by file."""
-    sev = Counter(f["severity"] for f in findings if not f.get("waived"))
-    status = Counter(e["status"] for e in evaluations)
-    by_document: dict[str, dict[str, int]] = {}
+
+    def __init__(self) -> None:
+        self.documents = self.checked = self.unreadable = self.failed = self.waived = 0
+        self.evaluated = self.partial = self.warnings = 0
+        self.severity: Counter[str] = Counter()
+        self.status: Counter[str] = Counter()
+        self.packs: set[str] = set()
+        self.by_document: dict[str, dict[str, int]] = {}
+
+    def add_document(self, d: dict[str, Any]) -> None:
+        self.documents += 1
+        self.checked += d.get("status") == "checked"
+        self.unreadable += d.get("status") == "error"
+        self.failed += d.get("status") == "error" and d.get("parts") is not None
+        self.warnings += len(d.get("warnings") or [])
+        self.packs.update(p["rule_pack"] for p in d.get("parts", []) or [])
+        self.by_document.setdefault(d["path"], {"not_evaluated": 0, "partially_evaluated": 0})
+
+    def add_findings(self, findings: list[dict[str, Any]]) -> None:
+        for f in findings:
+            if f.get("waived"):
+                self.waived += 1
+            else:
+                self.severity[f["severity"]] += 1
+
+    def add_evaluations(self, evaluations: list[dict[str, Any]]) -> None:
+        for e in evaluations:
+            self.evaluated += 1
+            self.status[e["status"]] += 1
+            entry = self.by_document.setdefault(e["document"], {"not_evaluated": 0, "partially_evaluated": 0})
+            if e["status"] == "not_evaluated":
+                entry["not_evaluated"] += 1
+            elif e.get("not_evaluated_relations"):
+                entry["partially_evaluated"] += 1
+                self.partial += 1
+
+    def add(self, result: dict[str, Any]) -> None:
+        """One per-document result ``{"document", "findings", "evaluations"}``."""
+        self.add_document(result["document"])
+        self.add_findings(result.get("findings", []))
+        self.add_evaluations(result.get("evaluations", []))
+
+    def summary(self, skipped: list[dict[str, str]] | None = None) -> dict[str, Any]:
+        return {
+            "documents": self.documents, "documents_checked": self.checked, "documents_unreadable": self.unreadable,
+            "findings": sum(self.severity.values()),
+            "by_severity": {k: self.severity.get(k, 0) for k in ("error", "warning", "info")},
+            "waived": self.waived, "rules_evaluated": self.evaluated,
+            "by_status": {k: self.status.get(k, 0) for k in ("passed", "failed", "not_evaluated", "not_applicable")},
+            "not_evaluated": self.status.get("not_evaluated", 0),
+            "partially_evaluated": self.partial,
+            "documents_failed": self.failed,
+            "files_skipped": len(skipped or []),
+            "warnings": self.warnings,
+            "by_document": self.by_document,
+        }
+
+
+def summarize(documents: list[dict[str, Any]], findings: list[dict[str, Any]],
+              evaluations: list[dict[str, Any]], skipped: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """Counts for a report built in memory (see ``Tally``)."""
+    tally = Tally()
     for d in documents:
-        by_document[d["path"]] = {"not_evaluated": 0, "partially_evaluated": 0}
-    for e in evaluations:
-        entry = by_document.setdefault(e["document"], {"not_evaluated": 0, "partially_evaluated": 0})
-        if e["status"] == "not_evaluated":
-            entry["not_evaluated"] += 1
-        elif e.get("not_evaluated_relations"):
-            entry["partially_evaluated"] += 1
-    return {
-        "documents": len(documents),
-        "documents_checked": sum(1 for d in documents if d.get("status") == "checked"),
-        "documents_unreadable": sum(1 for d in documents if d.get("status") == "error"),
-        "findings": sum(sev.values()),
-        "by_severity": {k: sev.get(k, 0) for k in ("error", "warning", "info")},
-        "waived": sum(1 for f in findings if f.get("waived")),
-        "rules_evaluated": len(evaluations),
-        "by_status": {k: status.get(k, 0) for k in ("passed", "failed", "not_evaluated", "not_applicable")},
-        "not_evaluated": status.get("not_evaluated", 0),
-        "partially_evaluated": sum(1 for e in evaluations
-                                   if e["status"] != "not_evaluated" and e.get("not_evaluated_relations")),
-        "documents_failed": sum(1 for d in documents if d.get("status") == "error" and d.get("parts") is not None),
-        "files_skipped": len(skipped or []),
-        "warnings": sum(len(d.get("warnings") or []) for d in documents),
-        "by_document": by_document,
-    }
+        tally.add_document(d)
+    tally.add_findings(findings)
+    tally.add_evaluations(evaluations)
+    return tally.summary(skipped)

@@ -34,7 +34,6 @@ import pickle
 import sys
 import tempfile
 from array import array
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -259,46 +258,12 @@ def check_to_store(checker: Checker, files: list[str], *, jobs: int | None = Non
 
 # ------------------------------------------------------------------ the report
 
-class Tally:
-    """The JSON report's summary counts, accumulated one document at a time."""
-
-    def __init__(self) -> None:
-        self.documents = self.checked = self.unreadable = self.waived = self.evaluated = 0
-        self.severity: Counter[str] = Counter()
-        self.status: Counter[str] = Counter()
-        self.packs: set[str] = set()
-
-    def add(self, result: dict[str, Any]) -> None:
-        doc = result["document"]
-        self.documents += 1
-        self.checked += doc.get("status") == "checked"
-        self.unreadable += doc.get("status") == "error"
-        self.packs.update(p["rule_pack"] for p in doc.get("parts", []))
-        for f in result.get("findings", []):
-            if f.get("waived"):
-                self.waived += 1
-            else:
-                self.severity[f["severity"]] += 1
-        self.evaluated += len(result.get("evaluations", []))
-        self.status.update(e["status"] for e in result.get("evaluations", []))
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "documents": self.documents, "documents_checked": self.checked, "documents_unreadable": self.unreadable,
-            "findings": sum(self.severity.values()),
-            "by_severity": {k: self.severity.get(k, 0) for k in ("error", "warning", "info")},
-            "waived": self.waived, "rules_evaluated": self.evaluated,
-            "by_status": {k: self.status.get(k, 0) for k in ("passed", "failed", "not_evaluated", "not_applicable")},
-            "not_evaluated": self.status.get("not_evaluated", 0),
-        }
-
-
 def jsonl_lines(results: Iterator[dict[str, Any]], rules_ref: str | None,
                 skipped: list[dict[str, str]] | None = None) -> Iterator[str]:
     """The JSONL report, line by line, from per-document results in order
     (each ``{"document", "findings", "evaluations"}``), then one line per file
     in a folder that no loader reads (``type: skipped``) and the summary."""
-    from budgetlint.core.engine import REPORT_SCHEMA_VERSION, tool_info
+    from budgetlint.core.engine import REPORT_SCHEMA_VERSION, Tally, tool_info
 
     tally = Tally()
     for result in results:
@@ -308,8 +273,7 @@ def jsonl_lines(results: Iterator[dict[str, Any]], rules_ref: str | None,
             yield json.dumps({"type": "finding", **f}, ensure_ascii=False) + "\n"
     for item in skipped or []:
         yield json.dumps({"type": "skipped", **item}, ensure_ascii=False) + "\n"
-    summary = tally.summary()
-    summary["files_skipped"] = len(skipped or [])
+    summary = tally.summary(skipped)
     yield json.dumps({"type": "summary", "schema_version": REPORT_SCHEMA_VERSION, "tool": tool_info(),
                       "rule_pack": {"requested": rules_ref or "auto", "used": sorted(tally.packs)},
                       "summary": summary}, ensure_ascii=False) + "\n"
