@@ -95,7 +95,8 @@ class FaCodeTree(Check):
             if actual is None:
                 continue
             ops = [operand(ctx, t, k, col, blank_is_zero=True) for k in kids]
-            ops = [o for o in ops if o is not None]
+            if any(o is None for o in ops):
+                continue  # a child row read without its column positions (partial): unknown, not zero
             compare_sum(ctx, cell_location(ctx, t, parent, col), actual, ops, table=t.get("title") or t["role"],
                         row=row_name(parent), column=col, children="、".join(k.get("code") or "" for k in kids))
 
@@ -153,7 +154,10 @@ class FaRowSum(Check):
                     actual = operand(ctx, t, row, ident["total"])
                     if actual is None or not any(a in row["cells"] for a in addends):
                         continue
-                    ops = [o for o in (operand(ctx, t, row, a, blank_is_zero=True) for a in addends) if o is not None]
+                    ops = [operand(ctx, t, row, a, blank_is_zero=True) for a in addends]
+                    if row.get("partial"):
+                        continue  # amounts read without their column positions: unknown, not zero
+                    ops = [o for o in ops if o is not None]
                     compare_sum(ctx, cell_location(ctx, t, row, ident["total"]), actual, ops,
                                 table=t.get("title") or t["role"], row=row_name(row), column=ident["total"],
                                 addends="+".join(addends))

@@ -451,12 +451,18 @@ def _space_rows(lines: list[str], idx: list[int]) -> list[dict[str, Any]]:
             pending = None
         if not amounts and not _starts_row(toks) and rows and rows[-1]["data"] and len("".join(toks)) <= 3:
             last = rows[-1]["tokens"]
-            li = max((n for n, (t, _) in enumerate(last) if not _AMOUNT_TOKEN.match(t) and not _CODE_TOKEN.match(t)),
-                     default=None)
+            li = max((n for n, (t, _) in enumerate(last) if _is_label(t)), default=None)
             if li is not None:
                 last[li] = (last[li][0] + "".join(toks), last[li][1])
                 continue
         row = {"tokens": [(t, ln) for t in toks], "data": True}
+        if amounts and _CODE_TOKEN.match(toks[0]) and len(toks) > 1 and _AMOUNT_TOKEN.match(toks[1]) \
+                and not any(_is_label(t) for t in toks) and rows and _label_only(rows[-1]) \
+                and len(rows[-1]["tokens"]) == 1:
+            # a label wrapped around its row: first half above the code line (一般公共服务支 / 201 306.90 / 出)
+            above = rows.pop()
+            row["tokens"][1:1] = [(above["tokens"][0][0] + "".join(t for t, _ in above["tokens"][1:]),
+                                   above["tokens"][0][1])]
         if not amounts and _starts_row(toks):
             pending = row
         else:
@@ -464,6 +470,18 @@ def _space_rows(lines: list[str], idx: list[int]) -> list[dict[str, Any]]:
     if pending is not None:
         rows.append(pending)
     return rows
+
+
+def _is_label(tok: str) -> bool:
+    return bool(re.search(r"[\u4e00-\u9fff]", tok)) and tok not in _LEVEL_TOKENS
+
+
+def _label_only(row: dict[str, Any]) -> bool:
+    """A line holding only label text (no code, no amount), not a header
+    line that names the code or name columns."""
+    toks = [t for t, _ in row["tokens"]]
+    return bool(toks) and all(_is_label(t) and not _AMOUNT_TOKEN.match(t) for t in toks) \
+        and not re.search(r"(编码|名称|项目|分类|决算数|预算数)$", "".join(toks))
 
 
 def _merge_label(tokens: list[tuple[str, int]], toks: list[str], ln: int) -> list[tuple[str, int]]:
