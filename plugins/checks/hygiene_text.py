@@ -145,7 +145,10 @@ class RepeatedParagraph(Check):
         min_chars: shortest paragraph considered for duplication.
         min_prefix: shortest shared opening for a garbled paste.
         ignore_pattern: regex; paragraphs it matches are boilerplate that
-            legitimately repeats (table notes “注：本表…”).
+            legitimately repeats (table notes “注：本表…”, “主要原因是…”).
+        template_openings: regex; a shared opening it matches is the
+            template's own item opening (“…支出（类）…（款）” followed by
+            each item's name), not a garbled paste.
         max_findings: stop after this many findings per part.
 
     Example
@@ -162,12 +165,14 @@ class RepeatedParagraph(Check):
             "min_chars": {"type": "integer", "minimum": 5, "default": 20},
             "min_prefix": {"type": "integer", "minimum": 5, "default": 20},
             "ignore_pattern": {"type": "string", "format": "regex", "default": ""},
+            "template_openings": {"type": "string", "format": "regex", "default": ""},
             "max_findings": {"type": "integer", "minimum": 1, "default": 10},
         },
     }
 
     def run(self, ctx: CheckContext) -> None:
         ignore = re.compile(ctx.params["ignore_pattern"]) if ctx.params["ignore_pattern"] else None
+        openings = re.compile(ctx.params["template_openings"]) if ctx.params["template_openings"] else None
         seen: dict[str, dict[str, Any]] = {}
         paras: list[tuple[str, dict[str, Any]]] = []
         dept = compact(ctx.doc.get("meta", {}).get("department") or "")
@@ -198,7 +203,7 @@ class RepeatedParagraph(Check):
                     # (“上海市…局2024年度收入支出总计…”): it is not shared content
                     lead = _UNIT_LEAD.match(text[:k])
                     own = max(text[:k].count(dept) * len(dept) if dept else 0, lead.end() if lead else 0)
-                    if k - own < ctx.params["min_prefix"]:
+                    if k - own < ctx.params["min_prefix"] or (openings and openings.search(text[:k])):
                         continue
                     if re.match(r"[,。;:!?、)）”]", text[k - 1]) or re.match(r"[,。;:!?、)）”]", other_text[k - 1]):
                         continue

@@ -189,10 +189,15 @@ class _TextParser:
             return
         numbering = parse_numbering(text)
         # join a paragraph the exporter wrapped (possibly across a page break)
-        if (self.last_para is not None and not numbering and not self.last_para["text"].endswith(_SENTENCE_END)
-                and self.last_para_raw_len >= 18 and not text.startswith(("注", "说明", "备注", "附件"))
-                and not re.search(r"(表|万元|元|%|\d|报告|决算|说明|情况|目录)$", self.last_para["text"])
-                and not re.match(r"^[^，。,]{2,8}[:：]", text)):
+        prev = self.last_para["text"] if self.last_para is not None else ""
+        # a line inside an open quotation (“…（款）) or a year cut before its 年 continues the paragraph
+        open_quote = prev.count("“") > prev.count("”") and not prev.endswith("。")
+        year_cut = bool(re.search(r"20\d{2}$", prev)) and text.startswith("年")
+        if (self.last_para is not None and not numbering and not text.startswith(("注", "说明", "备注", "附件"))
+                and self.last_para_raw_len >= 18 and not re.match(r"^[^，。,]{2,8}[:：]", text)
+                and (open_quote or year_cut or (
+                    not prev.endswith(_SENTENCE_END)
+                    and not re.search(r"(表|万元|元|%|\d|报告|决算|说明|情况|目录)$", prev)))):
             from budgetlint.core.values import clean_display
 
             sep = "" if not (self.last_para["text"][-1:].isascii() and text[:1].isascii()) else " "
