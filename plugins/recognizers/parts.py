@@ -126,6 +126,11 @@ def recognize_captions(doc: dict[str, Any]) -> None:
                 notes.append({"text": blocks[k]["text"], "block": blocks[k]["id"], "loc": blocks[k].get("loc", {})})
                 k += 1
                 continue
+            nxt = blocks[k + 1] if k + 1 < len(blocks) else None
+            if notes and len(text) <= 80 and nxt is not None and nxt["type"] == "paragraph" \
+                    and NOTE.match(compact(nxt["text"])):
+                k += 1  # a template instruction line between the 注 and the 说明 that follows it
+                continue
             break
         if notes:
             block["notes"] = notes
