@@ -96,14 +96,54 @@ def _norm_title(text: str, cfg: dict[str, Any] | None = None) -> str:
 
 
 def role_for_title(title: str | None) -> dict[str, Any] | None:
-    """The table definition whose name the (normalized) title ends with."""
+    """The table definition whose name the (normalized) title ends with, or
+    the nearest name when the title is a misprint of one (see
+    :func:`match_title`)."""
+    return match_title(title)[0]
+
+
+def match_title(title: str | None) -> tuple[dict[str, Any] | None, str | None]:
+    """(table definition, the name it was matched to when only by fuzzy
+    match — else None).  Fuzzy: the title's ending is within ``title_fuzzy``
+    edits of a name (the nearest, then the longest); a tie between two
+    tables is no match."""
     if not title:
-        return None
+        return None, None
+    cfg = config()
     t = _norm_title(title)
-    for name, tdef in config()["_names"]:
+    for name, tdef in cfg["_names"]:
         if t == name or t.endswith(name):
-            return tdef
-    return None
+            return tdef, None
+    if not t.endswith("表"):
+        return None, None
+    fz = cfg.get("title_fuzzy") or {}
+    best: tuple[int, str, dict[str, Any]] | None = None
+    tie = False
+    for name, tdef in cfg["_names"]:
+        limit = fz.get("max_distance", 2) if len(name) >= fz.get("long_name", 10) else fz.get("short_distance", 1)
+        d = min((_distance(t[-n:], name) for n in range(max(1, len(name) - limit), min(len(t), len(name) + limit) + 1)),
+                default=limit + 1)
+        if d > limit:
+            continue
+        # nearest first; at equal distance the longer name, which explains more of the title
+        if best is None or (d, -len(name)) < (best[0], -len(best[1])):
+            best, tie = (d, name, tdef), False
+        elif (d, len(name)) == (best[0], len(best[1])) and best[2]["role"] != tdef["role"]:
+            tie = True
+    if best is None or tie:
+        return None, None
+    return best[2], best[1]
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (titles are short)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
 
 
 def parse_code(code: str | None) -> tuple[str, int] | None:
@@ -667,9 +707,9 @@ def _toc(blocks: list[dict[str, Any]], start: int, stop: int, skip: set[str]) ->
             t, _ = _strip_numbering(t)
             if not t.endswith("表"):
                 continue
-            tdef = role_for_title(t)
+            tdef, fuzzy_name = match_title(t)
             if tdef:
-                out.append({"title": t, "role": tdef["role"], "loc": loc})
+                out.append({"title": t, "role": tdef["role"], "loc": loc, "misprint": bool(fuzzy_name)})
     return out
 
 
@@ -686,7 +726,7 @@ def recognize_part(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
     for b in blocks[start: end + 1]:
         if b["type"] != "table":
             continue
-        tdef = role_for_title(b.get("title"))
+        tdef, fuzzy_name = match_title(b.get("title"))
         pc = parse_code(b.get("code"))
         if tdef is None:
             continue
@@ -698,9 +738,9 @@ def recognize_part(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
         tables.append({"role": tdef["role"], "kind": tdef["kind"], "title": b.get("title"), "code": b.get("code"),
                        "slot": pc[1] if pc else None, "template": pc[0] if pc else None, "block": b["id"],
                        "loc": b.get("loc", {}), "title_loc": b.get("title_loc"), "columns": columns, "rows": rows,
-                       "notes": notes, "_explain_texts": notes})
+                       "notes": notes, "_explain_texts": notes, "title_misprint": bool(fuzzy_name)})
     for s in _caption_slots(blocks, start, end, attached):
-        tdef = role_for_title(s["title"])
+        tdef, fuzzy_name = match_title(s["title"])
         pc = parse_code(s["code"])
         loc = {"line": s["first"].get("loc", {}).get("line"),
                "end_line": s["last"].get("loc", {}).get("end_line", s["last"].get("loc", {}).get("line"))}
@@ -711,7 +751,7 @@ def recognize_part(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
                        "template": pc[0] if pc else None, "block": None, "caption_block": s["code_block"]["id"],
                        "loc": loc, "title_loc": s["first"].get("loc") if s["title"] else None,
                        "columns": [], "rows": [], "notes": [t for t in s["texts"] if _NOTE.match(compact(t))],
-                       "_explain_texts": s["texts"]})
+                       "_explain_texts": s["texts"], "title_misprint": bool(fuzzy_name)})
     tables.sort(key=lambda t: _index(blocks, t["block"] or t.get("caption_block")))
     named: dict[str, Any] = {}
     for t in tables:
