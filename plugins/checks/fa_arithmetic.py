@@ -226,7 +226,10 @@ class FaSideSum(Check):
                     missing.append(f"{spec['table']}.{spec['side']}.{spec['total']}")
                     continue
                 lines = [r for r in rows[:idx] if r.get("numbered")]
-                ops = [o for o in (operand(ctx, t, r, col, blank_is_zero=True) for r in lines) if o is not None]
+                ops = [operand(ctx, t, r, col, blank_is_zero=True) for r in lines]
+                if any(o is None and r.get("partial") for o, r in zip(ops, lines)):
+                    continue  # a line read without its column positions: unknown, not zero
+                ops = [o for o in ops if o is not None]
                 actual = operand(ctx, t, rows[idx], col)
                 compare_sum(ctx, cell_location(ctx, t, rows[idx], col), actual, ops,
                             table=t.get("title") or t["role"], row=spec["total"], column=col, side=spec["side"])
