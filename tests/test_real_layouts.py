@@ -223,3 +223,25 @@ def test_text_loader_does_not_take_prose_numbers_for_tables(parsed: dict[str, di
     tables = [b for b in parsed["bureau"]["blocks"] if b["type"] == "table"]
     assert len(tables) == 9
     assert all(b.get("unit") == "万元" for b in tables)
+
+
+def test_labels_wrapped_around_their_row_are_joined(parsed: dict[str, dict[str, Any]]) -> None:
+    """The street office wraps long labels around the code line (“文化旅游体育与”
+    / “207 82.51 82.51” / “传媒支出”): every coded row's label is the one the
+    PDF table prints for that code."""
+    from budgetlint.core.document import compact
+
+    truth: dict[str, set[str]] = {}
+    for page in _pages("street")["page_tables"]:
+        for table in page:
+            for row in table:
+                cells = [compact(c or "") for c in row]
+                if len(cells) > 1 and CODE.match(cells[0]) and cells[1]:
+                    truth.setdefault(cells[0], set()).add(cells[1])
+    rows = [(t["role"], r) for t in parsed["street"]["final_accounts"]["tables"] if t["kind"] == "function"
+            for r in t["rows"]]
+    coded = [(role, r) for role, r in rows if r["code"] in truth]
+    assert len(coded) >= 150
+    wrong = [(role, r["code"], r["label"]) for role, r in coded if compact(r["label"] or "") not in truth[r["code"]]]
+    assert wrong == []
+    assert not [r["label"] for _, r in rows if not r["code"] and r["label"] not in ("合计",)]

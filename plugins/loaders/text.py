@@ -455,20 +455,30 @@ def _space_rows(lines: list[str], idx: list[int]) -> list[dict[str, Any]]:
                 continue
             rows.append(pending)
             pending = None
-        if not amounts and not _starts_row(toks) and rows and rows[-1]["data"] and len("".join(toks)) <= 3:
+        label_line = not amounts and not _starts_row(toks) and all(_is_label(t) for t in toks)
+        if label_line and rows and rows[-1]["data"] and (
+                len("".join(toks)) <= 3 or (rows[-1].get("wrapped") and not rows[-1].get("tail"))):
+            # the tail of the previous row's label: 支 / 98.23 / 出, or the third line of
+            # a label wrapped around its row (文化旅游体育与 / 207 82.51 82.51 / 传媒支出)
             last = rows[-1]["tokens"]
             li = max((n for n, (t, _) in enumerate(last) if _is_label(t)), default=None)
             if li is not None:
                 last[li] = (last[li][0] + "".join(toks), last[li][1])
+                rows[-1]["tail"] = True
                 continue
         row = {"tokens": [(t, ln) for t in toks], "data": True}
-        if amounts and _CODE_TOKEN.match(toks[0]) and len(toks) > 1 and _AMOUNT_TOKEN.match(toks[1]) \
-                and not any(_is_label(t) for t in toks) and rows and _label_only(rows[-1]) \
+        own = len(toks) > 2 and _is_label(toks[1]) and _AMOUNT_TOKEN.match(toks[2]) and rows and rows[-1]["data"]
+        if amounts and _CODE_TOKEN.match(toks[0]) and len(toks) > 1 and (_AMOUNT_TOKEN.match(toks[1]) or own) \
+                and sum(1 for t in toks if _is_label(t)) <= 1 and rows and _label_only(rows[-1]) \
                 and len(rows[-1]["tokens"]) == 1:
-            # a label wrapped around its row: first half above the code line (一般公共服务支 / 201 306.90 / 出)
-            above = rows.pop()
-            row["tokens"][1:1] = [(above["tokens"][0][0] + "".join(t for t, _ in above["tokens"][1:]),
-                                   above["tokens"][0][1])]
+            # a label wrapped around its row: first part above the code line (一般公共服务支 / 201 306.90 / 出,
+            # 机关事业单位基 / 2080505 本养老保险缴费 545.85 … / 支出)
+            above = rows.pop()["tokens"][0]
+            if own:
+                row["tokens"][1] = (above[0] + toks[1], above[1])
+            else:
+                row["tokens"][1:1] = [above]
+            row["wrapped"] = True
         if not amounts and _starts_row(toks):
             pending = row
         else:
