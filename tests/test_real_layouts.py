@@ -245,3 +245,20 @@ def test_labels_wrapped_around_their_row_are_joined(parsed: dict[str, dict[str, 
     wrong = [(role, r["code"], r["label"]) for role, r in coded if compact(r["label"] or "") not in truth[r["code"]]]
     assert wrong == []
     assert not [r["label"] for _, r in rows if not r["code"] and r["label"] not in ("合计",)]
+
+
+def test_columns_another_table_shows_zero_place_the_dropped_cells(parsed: dict[str, dict[str, Any]]) -> None:
+    """The street office prints no empty cells; its 总表 shows that only
+    财政拨款 income exists, so every 收入决算表 row reads [合计, 财政拨款收入]
+    and the 财政拨款总表 支出 side [金额, 一般公共预算财政拨款] (values checked
+    against page_tables by test_function_columns_hold_the_amounts_of_the_real_tables)."""
+    tables = {t["role"]: t for t in parsed["street"]["final_accounts"]["tables"]}
+    income = tables["收入决算表"]
+    assert income["rows"] and not [r for r in income["rows"] if r.get("partial")]
+    assert all(r["cells"]["事业收入"]["value"] == "0" for r in income["rows"] if r["code"])
+    two = tables["财政拨款收入支出决算总表"]
+    right = [r for r in two["rows"] if r["side"] == "支出" and "一般公共预算财政拨款" in r["cells"]]
+    assert len(right) >= 10
+    assert all(r["cells"]["一般公共预算财政拨款"]["value"] == r["cells"]["金额"]["value"] for r in right)
+    # the 支出 tables stay partial: nothing tells 基本支出 from 项目支出 there
+    assert [r for r in tables["支出决算表"]["rows"] if r.get("partial")]

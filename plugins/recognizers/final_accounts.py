@@ -537,6 +537,7 @@ def _parse_space_function(block: dict[str, Any], role: str) -> tuple[list[dict[s
                 "loc": cells[0].get("loc", {}) if cells else {}, "cells": out_cells}
         if partial:
             item["partial"] = True
+            item["_amounts"] = amounts
         rows_out.append(item)
     return columns, rows_out
 
@@ -610,8 +611,49 @@ def _parse_space_two_sided(block: dict[str, Any], role: str) -> tuple[list[dict[
                     "name": name or None, "line_no": None, "loc": loc, "cells": out_cells}
             if partial:
                 item["partial"] = True
+                item["_amounts"] = amounts
             rows_out.append(item)
     return columns, rows_out
+
+
+def _zero_columns(tables: list[dict[str, Any]]) -> None:
+    """Read partial rows whose columns another table fixes (``zero_evidence``):
+    columns whose source rows all print blank or 0 are zero, and a partial
+    row with one amount per remaining column is read in that order."""
+    evidence = config().get("zero_evidence") or {}
+    main = config()["two_sided"]["main_amount_role"]
+    by_role = {t["role"]: t for t in tables if t.get("role")}
+
+    def is_zero(path: str) -> bool:
+        role, side, name = path.split(".", 2)
+        t = by_role.get(role)
+        rows = [r for r in (t or {}).get("rows", []) if r.get("side") == side and r.get("name") == name]
+        if len(rows) != 1 or rows[0].get("partial"):
+            return False
+        cell = rows[0]["cells"].get(main)
+        return cell is None or Decimal(cell["value"]) == 0
+
+    for role, cols in evidence.items():
+        t = by_role.get(role)
+        if not t or not any(r.get("partial") for r in t["rows"]):
+            continue
+        zero = {c for c, paths in cols.items() if all(is_zero(p) for p in paths)}
+        for side in {r.get("side") for r in t["rows"]}:
+            columns = [c for c in t["columns"] if c.get("side") == side]
+            live = [columns[0]] + [c for c in columns[1:] if c["role"] not in zero] if columns else []
+            for r in t["rows"]:
+                amounts = r.get("_amounts") or []
+                if r.get("side") != side or not r.get("partial") or len(amounts) != len(live):
+                    continue
+                r["cells"] = {c["role"]: oc for c, a in zip(live, amounts) if (oc := _out_cell(a)) is not None}
+                for c in columns:
+                    if c["role"] not in r["cells"] and c["role"] in zero:
+                        r["cells"][c["role"]] = {"value": "0", "decimals": None, "exact": True, "text": "",
+                                                 "col": None, "row": None, "loc": r.get("loc", {})}
+                r.pop("partial")
+    for t in tables:
+        for r in t["rows"]:
+            r.pop("_amounts", None)
 
 
 SPACE_PARSERS = {"two_sided": _parse_space_two_sided, "function": _parse_space_function,
@@ -753,6 +795,7 @@ def recognize_part(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
                        "columns": [], "rows": [], "notes": [t for t in s["texts"] if _NOTE.match(compact(t))],
                        "_explain_texts": s["texts"], "title_misprint": bool(fuzzy_name)})
     tables.sort(key=lambda t: _index(blocks, t["block"] or t.get("caption_block")))
+    _zero_columns(tables)
     named: dict[str, Any] = {}
     for t in tables:
         texts = t.pop("_explain_texts")
