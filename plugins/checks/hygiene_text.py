@@ -31,7 +31,9 @@ class Numbering(Check):
         below it.  Within one list each number must be the previous plus one;
         a jump (六 → 九) is a skip, a smaller or equal number (六 → 一) is a
         restart.  A missing item printed inline after the previous one’s full
-        stop (“…规则。（八）负责…”) is not a skip.
+        stop (“…规则。（八）负责…”) is not a skip.  The 目录 (from its
+        “目录” line to the first prose after it) is not a list: its entries
+        run through several parts.
 
     Why it matters
         Broken numbering is the visible trace of sections deleted, pasted from
@@ -68,11 +70,16 @@ class Numbering(Check):
         reset = re.compile(ctx.params["reset_pattern"])
         last: dict[int, tuple[int, dict[str, Any]]] = {}
         n = 0
+        in_toc = False
         for block in iter_blocks(ctx.doc, ctx.part):
             if block["type"] == "table":
                 continue
             text = compact(block.get("text", ""))
-            if reset.search(text) or _is_toc(text):
+            if _is_toc(text):
+                in_toc = True  # a 目录 lists headings of several parts: not a numbered list
+            elif in_toc and (len(text) > 40 or text.endswith(("。", "：", ":"))):
+                in_toc = False  # the first prose after the 目录 ends it
+            if in_toc or reset.search(text):
                 last.clear()
                 continue
             num = block.get("numbering")
