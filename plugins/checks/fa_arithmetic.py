@@ -96,7 +96,8 @@ class FaCodeTree(Check):
             if actual is None:
                 continue
             ops = [operand(ctx, t, k, col, blank_is_zero=True) for k in kids]
-            ops = [o for o in ops if o is not None]
+            if any(o is None for o in ops):
+                continue  # a child row read without its column positions (partial): unknown, not zero
             compare_sum(ctx, cell_location(ctx, t, parent, col), actual, ops, table=t.get("title") or t["role"],
                         row=row_name(parent), column=col, children="、".join(k.get("code") or "" for k in kids))
 
@@ -162,7 +163,10 @@ class FaRowSum(Check):
                     actual = operand(ctx, t, row, ident["total"])
                     if actual is None or not any(a in row["cells"] for a in addends):
                         continue
-                    ops = [o for o in (operand(ctx, t, row, a, blank_is_zero=True) for a in addends) if o is not None]
+                    ops = [operand(ctx, t, row, a, blank_is_zero=True) for a in addends]
+                    if row.get("partial"):
+                        continue  # amounts read without their column positions: unknown, not zero
+                    ops = [o for o in ops if o is not None]
                     compare_sum(ctx, cell_location(ctx, t, row, ident["total"]), actual, ops,
                                 table=t.get("title") or t["role"], row=row_name(row), column=ident["total"],
                                 addends="+".join(addends))
@@ -251,7 +255,10 @@ class FaSideSum(Check):
                     relations[relation] = f"line {spec['total']} ({col}) not printed"
                     continue
                 lines = [r for r in rows[:idx] if r.get("numbered")]
-                ops = [o for o in (operand(ctx, t, r, col, blank_is_zero=True) for r in lines) if o is not None]
+                ops = [operand(ctx, t, r, col, blank_is_zero=True) for r in lines]
+                if any(o is None and r.get("partial") for o, r in zip(ops, lines)):
+                    continue  # a line read without its column positions: unknown, not zero
+                ops = [o for o in ops if o is not None]
                 actual = operand(ctx, t, rows[idx], col)
                 compare_sum(ctx, cell_location(ctx, t, rows[idx], col), actual, ops,
                             table=t.get("title") or t["role"], row=spec["total"], column=col, side=spec["side"])

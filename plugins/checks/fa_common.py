@@ -86,7 +86,9 @@ def operand(ctx: CheckContext, table: dict[str, Any], row: dict[str, Any], colum
     cell = row["cells"].get(column)
     label = f"{row_name(row)} {column}".strip()
     if cell is None:
-        if blank_is_zero:
+        # a row read from text that drops empty cells (recognizer flag
+        # ``partial``) does not say which column a missing amount is in
+        if blank_is_zero and not row.get("partial"):
             return Operand(Decimal(0), "", cell_location(ctx, table, row, column), label, decimals=EXACT_DECIMALS)
         return None
     return value_operand(ctx, cell, cell_location(ctx, table, row, column), label)

@@ -31,7 +31,9 @@ class Numbering(Check):
         below it.  Within one list each number must be the previous plus one;
         a jump (六 → 九) is a skip, a smaller or equal number (六 → 一) is a
         restart.  A missing item printed inline after the previous one’s full
-        stop (“…规则。（八）负责…”) is not a skip.
+        stop (“…规则。（八）负责…”) is not a skip.  The 目录 (from its
+        “目录” line to the first prose after it) is not a list: its entries
+        run through several parts.
 
     Why it matters
         Broken numbering is the visible trace of sections deleted, pasted from
@@ -68,11 +70,16 @@ class Numbering(Check):
         reset = re.compile(ctx.params["reset_pattern"])
         last: dict[int, tuple[int, dict[str, Any]]] = {}
         n = 0
+        in_toc = False
         for block in iter_blocks(ctx.doc, ctx.part):
             if block["type"] == "table":
                 continue
             text = compact(block.get("text", ""))
-            if reset.search(text) or _is_toc(text):
+            if _is_toc(text):
+                in_toc = True  # a 目录 lists headings of several parts: not a numbered list
+            elif in_toc and (len(text) > 40 or text.endswith(("。", "：", ":"))):
+                in_toc = False  # the first prose after the 目录 ends it
+            if in_toc or reset.search(text):
                 last.clear()
                 continue
             num = block.get("numbering")
@@ -145,7 +152,10 @@ class RepeatedParagraph(Check):
         min_chars: shortest paragraph considered for duplication.
         min_prefix: shortest shared opening for a garbled paste.
         ignore_pattern: regex; paragraphs it matches are boilerplate that
-            legitimately repeats (table notes “注：本表…”).
+            legitimately repeats (table notes “注：本表…”, “主要原因是…”).
+        template_openings: regex; a shared opening it matches is the
+            template's own item opening (“…支出（类）…（款）” followed by
+            each item's name), not a garbled paste.
         max_findings: stop after this many findings per part.
 
     Example
@@ -162,12 +172,14 @@ class RepeatedParagraph(Check):
             "min_chars": {"type": "integer", "minimum": 5, "default": 20},
             "min_prefix": {"type": "integer", "minimum": 5, "default": 20},
             "ignore_pattern": {"type": "string", "format": "regex", "default": ""},
+            "template_openings": {"type": "string", "format": "regex", "default": ""},
             "max_findings": {"type": "integer", "minimum": 1, "default": 10},
         },
     }
 
     def run(self, ctx: CheckContext) -> None:
         ignore = re.compile(ctx.params["ignore_pattern"]) if ctx.params["ignore_pattern"] else None
+        openings = re.compile(ctx.params["template_openings"]) if ctx.params["template_openings"] else None
         seen: dict[str, dict[str, Any]] = {}
         paras: list[tuple[str, dict[str, Any]]] = []
         dept = compact(ctx.doc.get("meta", {}).get("department") or "")
@@ -198,7 +210,7 @@ class RepeatedParagraph(Check):
                     # (“上海市…局2024年度收入支出总计…”): it is not shared content
                     lead = _UNIT_LEAD.match(text[:k])
                     own = max(text[:k].count(dept) * len(dept) if dept else 0, lead.end() if lead else 0)
-                    if k - own < ctx.params["min_prefix"]:
+                    if k - own < ctx.params["min_prefix"] or (openings and openings.search(text[:k])):
                         continue
                     if re.match(r"[,。;:!?、)）”]", text[k - 1]) or re.match(r"[,。;:!?、)）”]", other_text[k - 1]):
                         continue

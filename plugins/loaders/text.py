@@ -10,7 +10,15 @@ all occur in the seeds:
   with a tab, continuation lines without a tab, and a blank line between rows
   (seed 001, where vertical headings come out as 绩/效/指/标);
 * **Markdown pipe tables** with ``<br>``/``<p>`` inside cells, and a table
-  continued after a page break as a second pipe table (seeds 000/003).
+  continued after a page break as a second pipe table (seeds 000/003);
+* **space rows** — text copied out of a PDF viewer: cells separated by
+  single spaces, amounts with thousands separators, header cells broken
+  over several lines and long labels wrapped around their amounts (the
+  Shanghai 2025 决算 page texts).  A table is recognised from its caption's
+  money-unit line (“单位：万元”) and read up to its 注/说明, the next table
+  or the next part; each row is one cell per token, rows wrapped over
+  several lines are joined by content (codes, numbering, amounts), not by
+  counting cells.  The final-accounts recognizer maps the cells to columns.
 
 Paragraphs wrapped by the PDF exporter (a line that stops mid-sentence, even
 across a blank line) are joined, keeping ``line`` and ``end_line``.
@@ -30,6 +38,16 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _PIPE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _SENTENCE_END = tuple("。！？；;!?：:…”」）)")
 _LIST_MARK = re.compile(r"^[-*+]\s+")
+# space rows (text copied from a PDF viewer)
+# a caption line that ends with the money unit: 单位：万元 / 金额单位：万元 / 公开01表 单位：万元
+_UNIT_LINE = re.compile(r"^(?![^\n]*[，。；])(?:.{0,40}?(?<!编制))?(?:金额)?单位[:：]\s*(?:万元|元|千元|亿元)$")
+_AMOUNT_TOKEN = re.compile(r"^[-－]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)%?$")
+_CODE_TOKEN = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
+_NOTE_LINE = re.compile(r"^(?:注|说明|备注|附注)\s*\d*\s*[:：]")
+_PART_LINE = re.compile(r"^第[一二三四五六七八九十\d]+部分")
+_PAGE_NUMBER = re.compile(r"^[-—]?\s*\d{1,3}\s*[-—]?$")
+_LEVEL_TOKENS = ("类", "款", "项")
+_CAPTION_LINE = re.compile(r"^(?:部门|编制单位|单位名称|部门名称|填报单位)\s*[:：]|^(?:公开|财决批复|财决)\s*\d{1,2}\s*表$")
 
 
 def decode(data: bytes, path: str) -> tuple[str, str]:
@@ -150,6 +168,8 @@ class _TextParser:
             else:
                 self._text_line(i)
                 i += 1
+                if _UNIT_LINE.fullmatch(re.sub(r"\s", "", line)):
+                    i = self._space_table(i)
 
     # ---------------------------------------------------------- paragraphs
     def _text_line(self, i: int) -> None:
@@ -170,10 +190,15 @@ class _TextParser:
             return
         numbering = parse_numbering(text)
         # join a paragraph the exporter wrapped (possibly across a page break)
-        if (self.last_para is not None and not numbering and not self.last_para["text"].endswith(_SENTENCE_END)
-                and self.last_para_raw_len >= 18 and not text.startswith(("注", "说明", "备注", "附件"))
-                and not re.search(r"(表|万元|元|%|\d|报告|决算|说明|情况|目录)$", self.last_para["text"])
-                and not re.match(r"^[^，。,]{2,8}[:：]", text)):
+        prev = self.last_para["text"] if self.last_para is not None else ""
+        # a line inside an open quotation (“…（款）) or a year cut before its 年 continues the paragraph
+        open_quote = prev.count("“") > prev.count("”") and not prev.endswith("。")
+        year_cut = bool(re.search(r"20\d{2}$", prev)) and text.startswith("年")
+        if (self.last_para is not None and not numbering and not text.startswith(("注", "说明", "备注", "附件"))
+                and self.last_para_raw_len >= 18 and not re.match(r"^[^，。,]{2,8}[:：]", text)
+                and (open_quote or year_cut or (
+                    not prev.endswith(_SENTENCE_END)
+                    and not re.search(r"(表|万元|元|%|\d|报告|决算|说明|情况|目录)$", prev)))):
             from budgetlint.core.values import clean_display
 
             sep = "" if not (self.last_para["text"][-1:].isascii() and text[:1].isascii()) else " "
@@ -324,6 +349,168 @@ class _TextParser:
                 current.append(([line.strip()], k, k))
         flush()
         return rows
+
+
+    # ---------------------------------------------------------- space rows
+    def _is_title_ahead(self, j: int) -> bool:
+        """Is line ``j`` the title of the next table (a short line ending in
+        表 followed, within two lines, by a money-unit line)?"""
+        t = re.sub(r"\s", "", self.lines[j])
+        if not t.endswith("表") or len(t) > 50:
+            return False
+        nxt = [re.sub(r"\s", "", ln) for ln in self.lines[j + 1: j + 4] if ln.strip()][:2]
+        return any(_UNIT_LINE.fullmatch(n) for n in nxt)
+
+    def _space_region_end(self, i: int) -> int:
+        j = i
+        while j < self.n:
+            line = self.lines[j]
+            s = line.strip()
+            if not s:
+                j += 1
+                continue
+            t = re.sub(r"\s", "", s)
+            if (_NOTE_LINE.match(t) or _PART_LINE.match(t) or _is_tab_line(line) or _is_pipe_line(line)
+                    or t.endswith("。") or self._is_title_ahead(j)):
+                break
+            j += 1
+        while j > i and not self.lines[j - 1].strip():
+            j -= 1
+        return j
+
+    def _space_table(self, i: int) -> int:
+        """Read the space-row table that follows a money-unit line at ``i - 1``."""
+        # caption lines under the unit line (部门：…) stay paragraphs
+        while i < self.n and (not self.lines[i].strip() or _CAPTION_LINE.match(self.lines[i].strip())):
+            if self.lines[i].strip():
+                self._text_line(i)
+            i += 1
+        end = self._space_region_end(i)
+        if end < self.n and (_is_tab_line(self.lines[end]) or _is_pipe_line(self.lines[end])):
+            return i  # the table itself follows as tab rows or a pipe table
+        lines = [k for k in range(i, end) if self.lines[k].strip()]
+        multi = [k for k in lines if len(_tokens(self.lines[k])) >= 2]
+        if not multi or (len(multi) < 2 and not any(_is_data_line(_tokens(self.lines[k])) for k in multi)):
+            return i
+        # a lone page number at a page break is no row
+        lines = [k for k in lines if not (_PAGE_NUMBER.fullmatch(self.lines[k].strip())
+                                          and (k + 1 >= self.n or not self.lines[k + 1].strip()))]
+        if not lines:
+            return i
+        rows = _space_rows(self.lines, lines)
+        if not rows:
+            return i
+        first_data = next((n for n, r in enumerate(rows) if r["data"]), len(rows))
+        cells = [[make_cell(tok, make_loc(line=ln, end_line=ln)) for tok, ln in r["tokens"]] for r in rows]
+        self.b.table(cells, make_loc(line=lines[0] + 1, end_line=lines[-1] + 1), header_rows=first_data,
+                     source_shape="space_rows", page_breaks=self._page_breaks(list(range(lines[0], lines[-1] + 1))) or None)
+        self.last_para = None
+        return end
+
+
+def _tokens(line: str) -> list[str]:
+    return line.replace("\u3000", " ").split()
+
+
+def _is_data_line(toks: list[str]) -> bool:
+    return any(_AMOUNT_TOKEN.match(t) for t in toks) or bool(toks and _CODE_TOKEN.match(toks[0]))
+
+
+def _starts_row(toks: list[str]) -> bool:
+    """Does a line open a new row: a 功能/经济分类 code, a numbered label
+    (一、…) or a level marker (类 款 项 合计)?"""
+    if not toks:
+        return False
+    first = toks[0]
+    return bool(_CODE_TOKEN.match(first) or first in _LEVEL_TOKENS or parse_numbering(first)
+                or re.match(r"^(合计|总计|本年|年初|年末|使用|结余|人员经费|公用经费)", first))
+
+
+def _space_rows(lines: list[str], idx: list[int]) -> list[dict[str, Any]]:
+    """Rows of a space-row table: header lines one row each; data rows with
+    their wrapped parts joined (a code or label line without amounts takes
+    the following lines up to its amounts; a short fragment after a row
+    ends that row's label: 支 / 98.23 / 出)."""
+    rows: list[dict[str, Any]] = []
+    pending: dict[str, Any] | None = None
+    in_data = False
+
+    def has_amount(r: dict[str, Any]) -> bool:
+        return any(_AMOUNT_TOKEN.match(t) for t, _ in r["tokens"])
+
+    for k in idx:
+        toks = _tokens(lines[k])
+        ln = k + 1
+        if not in_data and not _is_data_line(toks):
+            rows.append({"tokens": [(t, ln) for t in toks], "data": False})
+            continue
+        in_data = True
+        amounts = any(_AMOUNT_TOKEN.match(t) for t in toks)
+        if pending is not None:
+            if not _starts_row(toks):
+                pending["tokens"].extend(_merge_label(pending["tokens"], toks, ln))
+                if has_amount(pending):
+                    rows.append(pending)
+                    pending = None
+                continue
+            rows.append(pending)
+            pending = None
+        label_line = not amounts and not _starts_row(toks) and all(_is_label(t) for t in toks)
+        if label_line and rows and rows[-1]["data"] and (
+                len("".join(toks)) <= 3 or (rows[-1].get("wrapped") and not rows[-1].get("tail"))):
+            # the tail of the previous row's label: 支 / 98.23 / 出, or the third line of
+            # a label wrapped around its row (文化旅游体育与 / 207 82.51 82.51 / 传媒支出)
+            last = rows[-1]["tokens"]
+            li = max((n for n, (t, _) in enumerate(last) if _is_label(t)), default=None)
+            if li is not None:
+                last[li] = (last[li][0] + "".join(toks), last[li][1])
+                rows[-1]["tail"] = True
+                continue
+        row = {"tokens": [(t, ln) for t in toks], "data": True}
+        own = len(toks) > 2 and _is_label(toks[1]) and _AMOUNT_TOKEN.match(toks[2]) and rows and rows[-1]["data"]
+        if amounts and _CODE_TOKEN.match(toks[0]) and len(toks) > 1 and (_AMOUNT_TOKEN.match(toks[1]) or own) \
+                and sum(1 for t in toks if _is_label(t)) <= 1 and rows and _label_only(rows[-1]) \
+                and len(rows[-1]["tokens"]) == 1:
+            # a label wrapped around its row: first part above the code line (一般公共服务支 / 201 306.90 / 出,
+            # 机关事业单位基 / 2080505 本养老保险缴费 545.85 … / 支出)
+            above = rows.pop()["tokens"][0]
+            if own:
+                row["tokens"][1] = (above[0] + toks[1], above[1])
+            else:
+                row["tokens"][1:1] = [above]
+            row["wrapped"] = True
+        if not amounts and _starts_row(toks):
+            pending = row
+        else:
+            rows.append(row)
+    if pending is not None:
+        rows.append(pending)
+    return rows
+
+
+def _is_label(tok: str) -> bool:
+    return bool(re.search(r"[\u4e00-\u9fff]", tok)) and tok not in _LEVEL_TOKENS
+
+
+def _label_only(row: dict[str, Any]) -> bool:
+    """A line holding only label text (no code, no amount), not a header
+    line that names the code or name columns."""
+    toks = [t for t, _ in row["tokens"]]
+    return bool(toks) and all(_is_label(t) and not _AMOUNT_TOKEN.match(t) for t in toks) \
+        and not re.search(r"(编码|名称|项目|分类|决算数|预算数)$", "".join(toks))
+
+
+def _merge_label(tokens: list[tuple[str, int]], toks: list[str], ln: int) -> list[tuple[str, int]]:
+    """Tokens of a continuation line; CJK text continuing the pending row's
+    trailing label is appended to it in place."""
+    out = []
+    for t in toks:
+        if not out and tokens and not _AMOUNT_TOKEN.match(t) and not _AMOUNT_TOKEN.match(tokens[-1][0]) \
+                and not _CODE_TOKEN.match(tokens[-1][0]) and not _CODE_TOKEN.match(t):
+            tokens[-1] = (tokens[-1][0] + t, tokens[-1][1])
+            continue
+        out.append((t, ln))
+    return out
 
 
 def _split_pipes(inner: str) -> list[str]:

@@ -95,14 +95,54 @@ def _norm_title(text: str, cfg: dict[str, Any] | None = None) -> str:
 
 
 def role_for_title(title: str | None) -> dict[str, Any] | None:
-    """The table definition whose name the (normalized) title ends with."""
+    """The table definition whose name the (normalized) title ends with, or
+    the nearest name when the title is a misprint of one (see
+    :func:`match_title`)."""
+    return match_title(title)[0]
+
+
+def match_title(title: str | None) -> tuple[dict[str, Any] | None, str | None]:
+    """(table definition, the name it was matched to when only by fuzzy
+    match — else None).  Fuzzy: the title's ending is within ``title_fuzzy``
+    edits of a name (the nearest, then the longest); a tie between two
+    tables is no match."""
     if not title:
-        return None
+        return None, None
+    cfg = config()
     t = _norm_title(title)
-    for name, tdef in config()["_names"]:
+    for name, tdef in cfg["_names"]:
         if t == name or t.endswith(name):
-            return tdef
-    return None
+            return tdef, None
+    if not t.endswith("表"):
+        return None, None
+    fz = cfg.get("title_fuzzy") or {}
+    best: tuple[int, str, dict[str, Any]] | None = None
+    tie = False
+    for name, tdef in cfg["_names"]:
+        limit = fz.get("max_distance", 2) if len(name) >= fz.get("long_name", 10) else fz.get("short_distance", 1)
+        d = min((_distance(t[-n:], name) for n in range(max(1, len(name) - limit), min(len(t), len(name) + limit) + 1)),
+                default=limit + 1)
+        if d > limit:
+            continue
+        # nearest first; at equal distance the longer name, which explains more of the title
+        if best is None or (d, -len(name)) < (best[0], -len(best[1])):
+            best, tie = (d, name, tdef), False
+        elif (d, len(name)) == (best[0], len(best[1])) and best[2]["role"] != tdef["role"]:
+            tie = True
+    if best is None or tie:
+        return None, None
+    return best[2], best[1]
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (titles are short)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
 
 
 def parse_code(code: str | None) -> tuple[str, int] | None:
@@ -374,10 +414,13 @@ def _parse_economic(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[d
     rows_out: list[dict[str, Any]] = []
     for row in block["rows"][block.get("header_rows", 0):]:
         item: dict[str, Any] | None = None
-        for cell in sorted(row, key=lambda c: c["col"]):
+        cells = [c for c in sorted(row, key=lambda c: c["col"]) if c.get("text", "").strip()]
+        for n, cell in enumerate(cells):
             t = cell.get("text", "").strip()
-            if not t:
-                continue
+            if re.fullmatch(r"\d{2}", t) and n and re.fullmatch(r"\d{3}", cells[n - 1]["text"].strip()):
+                continue  # the 款 half of a code printed in separate 类 | 款 columns (302 | 01)
+            if re.fullmatch(r"\d{3}", t) and n + 1 < len(cells) and re.fullmatch(r"\d{2}", cells[n + 1]["text"].strip()):
+                t = t + cells[n + 1]["text"].strip()
             if re.fullmatch(r"\d{3}(\d{2})?", t):
                 item = {"label": None, "code": t, "level": _level(t, economic=True), "name": t,
                         "loc": cell.get("loc", {}), "cells": {}}
@@ -420,6 +463,200 @@ def _parse_three_public(block: dict[str, Any]) -> tuple[list[dict[str, Any]], li
     for c in columns:
         c.pop("col", None)
     return columns, rows_out
+
+
+# ------------------------------------------------------- space rows (text)
+
+_LEVEL_WORDS = ("类", "款", "项")
+
+
+def _found(word: str, text: str, depth: int = 0) -> bool:
+    """Is ``word`` in the header text, whole or broken into up to three pieces
+    of at least two characters (a header cell wrapped over lines)?"""
+    w = compact(word)
+    if w in text:
+        return True
+    if depth >= 2:
+        return False
+    return any(w[:k] in text and _found(w[k:], text, depth + 1) for k in range(2, len(w) - 1))
+
+
+def _space_layout(block: dict[str, Any], role: str) -> dict[str, Any] | None:
+    """The first ``space_layouts`` entry of ``role`` whose header words all
+    occur in the table's header lines."""
+    header = "".join(compact(c.get("text", "")) for r in block["rows"][: block.get("header_rows", 0)] for c in r)
+    for layout in config().get("space_layouts", {}).get(role, []):
+        if all(_found(w, header) for w in layout["header"]):
+            return layout
+    return None
+
+
+def _assign(columns: list[dict[str, Any]], amounts: list[dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+    """Column role → cell: all amounts when the row prints one per column,
+    else only the first (the row total); the flag says the row is partial."""
+    out: dict[str, Any] = {}
+    if not columns or not amounts:
+        return out, bool(amounts)
+    pairs = list(zip(columns, amounts)) if len(amounts) == len(columns) else [(columns[0], amounts[0])]
+    for col, cell in pairs:
+        oc = _out_cell(cell)
+        if oc is not None:
+            out[col["role"]] = oc
+    return out, len(amounts) != len(columns)
+
+
+def _space_row_parts(cells: list[dict[str, Any]]) -> tuple[str | None, str | None, list[dict[str, Any]]]:
+    """(code, label, amount cells) of a space row, skipping the 类/款/项
+    markers a 合计 row prints in the code columns."""
+    code, start = _row_code(cells)
+    label_parts, amounts = [], []
+    for c in cells[start:]:
+        t = c.get("text", "").strip()
+        if not t or compact(t) in _LEVEL_WORDS:
+            continue
+        if _is_amount(c):
+            amounts.append(c)
+        elif has_cjk(t):
+            label_parts.append(t)
+    return code, ("".join(label_parts) or None), amounts
+
+
+def _parse_space_function(block: dict[str, Any], role: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    layout = _space_layout(block, role)
+    columns = [{"key": f"c{i + 1}", "label": r, "role": r} for i, r in enumerate(layout["columns"] if layout else [])]
+    rows_out = []
+    for row in block["rows"][block.get("header_rows", 0):]:
+        cells = sorted(row, key=lambda c: c["col"])
+        code, label, amounts = _space_row_parts(cells)
+        if not code and not label and not amounts:
+            continue
+        out_cells, partial = _assign(columns, amounts)
+        name = code or (compact(label) if label else None)
+        item = {"label": label, "code": code, "level": _level(code), "name": name,
+                "loc": cells[0].get("loc", {}) if cells else {}, "cells": out_cells}
+        if partial:
+            item["partial"] = True
+            item["_amounts"] = amounts
+        rows_out.append(item)
+    return columns, rows_out
+
+
+def _parse_space_three_public(block: dict[str, Any], role: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    layout = _space_layout(block, role)
+    columns = [{"key": f"c{i + 1}", "label": r, "role": r} for i, r in enumerate(layout["columns"] if layout else [])]
+    rows_out = []
+    for row in block["rows"][block.get("header_rows", 0):]:
+        cells = sorted(row, key=lambda c: c["col"])
+        amounts = [c for c in cells if _is_amount(c)]
+        if not amounts:
+            continue
+        out_cells, partial = _assign(columns, amounts)
+        item = {"label": None, "code": None, "level": None, "name": None, "loc": cells[0].get("loc", {}),
+                "cells": out_cells}
+        if partial:
+            item["partial"] = True
+        rows_out.append(item)
+    return columns, rows_out
+
+
+def _parse_space_two_sided(block: dict[str, Any], role: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    cfg = config()["two_sided"]
+    left, right = cfg["sides"]
+    layout = _space_layout(block, role)
+    side_roles = (layout or {}).get("sides") or {left: [cfg["main_amount_role"]], right: [cfg["main_amount_role"]]}
+    columns = [{"key": f"{side}{i + 1}", "label": r, "role": r, "side": side}
+               for side in (left, right) for i, r in enumerate(side_roles.get(side, []))]
+    right_rx = re.compile(config()["two_sided_right_label"])
+    entries: dict[str, list[tuple[str, list[dict[str, Any]], dict[str, Any]]]] = {left: [], right: []}
+    for row in block["rows"][block.get("header_rows", 0):]:
+        segs: list[tuple[str, list[dict[str, Any]], dict[str, Any]]] = []
+        for c in sorted(row, key=lambda c: c["col"]):
+            t = c.get("text", "").strip()
+            if not t:
+                continue
+            if _is_amount(c) and segs:
+                segs[-1][1].append(c)
+            elif has_cjk(t):
+                segs.append((t, [], c.get("loc", {})))
+        if len(segs) >= 2:
+            entries[left].append(segs[0])
+            entries[right].append(segs[1])
+        elif segs:
+            label, _ = _strip_numbering(segs[0][0])
+            entries[right if right_rx.search(compact(label)) else left].append(segs[0])
+    rows_out: list[dict[str, Any]] = []
+    aliases = cfg["row_aliases"]
+    sub_labels = {compact(x) for x in cfg.get("subrow_labels", [])}
+    for side in (left, right):
+        cols = [c for c in columns if c["side"] == side]
+        parent = None
+        used: set[str] = set()
+        for raw_label, amounts, loc in entries[side]:
+            out_cells, partial = _assign(cols, amounts)
+            label, numbered = _strip_numbering(raw_label)
+            key = aliases.get(compact(label), compact(label))
+            if key in cfg["subrow_parents"]:
+                parent = name = key
+            elif key == "总计" or (numbered and not (parent and key in sub_labels)):
+                parent, name = None, key
+            elif parent and key:
+                name = f"{parent}.{key}"
+            else:
+                name = key
+            if name in used:
+                name = f"{name}#2"
+            used.add(name)
+            item = {"label": raw_label, "code": None, "level": None, "side": side, "numbered": numbered,
+                    "name": name or None, "line_no": None, "loc": loc, "cells": out_cells}
+            if partial:
+                item["partial"] = True
+                item["_amounts"] = amounts
+            rows_out.append(item)
+    return columns, rows_out
+
+
+def _zero_columns(tables: list[dict[str, Any]]) -> None:
+    """Read partial rows whose columns another table fixes (``zero_evidence``):
+    columns whose source rows all print blank or 0 are zero, and a partial
+    row with one amount per remaining column is read in that order."""
+    evidence = config().get("zero_evidence") or {}
+    main = config()["two_sided"]["main_amount_role"]
+    by_role = {t["role"]: t for t in tables if t.get("role")}
+
+    def is_zero(path: str) -> bool:
+        role, side, name = path.split(".", 2)
+        t = by_role.get(role)
+        rows = [r for r in (t or {}).get("rows", []) if r.get("side") == side and r.get("name") == name]
+        if len(rows) != 1 or rows[0].get("partial"):
+            return False
+        cell = rows[0]["cells"].get(main)
+        return cell is None or Decimal(cell["value"]) == 0
+
+    for role, cols in evidence.items():
+        t = by_role.get(role)
+        if not t or not any(r.get("partial") for r in t["rows"]):
+            continue
+        zero = {c for c, paths in cols.items() if all(is_zero(p) for p in paths)}
+        for side in {r.get("side") for r in t["rows"]}:
+            columns = [c for c in t["columns"] if c.get("side") == side]
+            live = [columns[0]] + [c for c in columns[1:] if c["role"] not in zero] if columns else []
+            for r in t["rows"]:
+                amounts = r.get("_amounts") or []
+                if r.get("side") != side or not r.get("partial") or len(amounts) != len(live):
+                    continue
+                r["cells"] = {c["role"]: oc for c, a in zip(live, amounts) if (oc := _out_cell(a)) is not None}
+                for c in columns:
+                    if c["role"] not in r["cells"] and c["role"] in zero:
+                        r["cells"][c["role"]] = {"value": "0", "decimals": None, "exact": True, "text": "",
+                                                 "col": None, "row": None, "loc": r.get("loc", {})}
+                r.pop("partial")
+    for t in tables:
+        for r in t["rows"]:
+            r.pop("_amounts", None)
+
+
+SPACE_PARSERS = {"two_sided": _parse_space_two_sided, "function": _parse_space_function,
+                 "three_public": _parse_space_three_public}
 
 
 PARSERS = {"two_sided": _parse_two_sided, "function": _parse_function, "economic": _parse_economic,
@@ -511,9 +748,9 @@ def _toc(blocks: list[dict[str, Any]], start: int, stop: int, skip: set[str]) ->
             t, _ = _strip_numbering(t)
             if not t.endswith("表"):
                 continue
-            tdef = role_for_title(t)
+            tdef, fuzzy_name = match_title(t)
             if tdef:
-                out.append({"title": t, "role": tdef["role"], "loc": loc})
+                out.append({"title": t, "role": tdef["role"], "loc": loc, "misprint": bool(fuzzy_name)})
     return out
 
 
@@ -530,18 +767,21 @@ def recognize_part(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
     for b in blocks[start: end + 1]:
         if b["type"] != "table":
             continue
-        tdef = role_for_title(b.get("title"))
+        tdef, fuzzy_name = match_title(b.get("title"))
         pc = parse_code(b.get("code"))
         if tdef is None:
             continue
-        columns, rows = PARSERS[tdef["kind"]](b)
+        if b.get("source_shape") == "space_rows" and tdef["kind"] in SPACE_PARSERS:
+            columns, rows = SPACE_PARSERS[tdef["kind"]](b, tdef["role"])
+        else:
+            columns, rows = PARSERS[tdef["kind"]](b)
         notes = [n["text"] for n in b.get("notes", [])]
         tables.append({"role": tdef["role"], "kind": tdef["kind"], "title": b.get("title"), "code": b.get("code"),
                        "slot": pc[1] if pc else None, "template": pc[0] if pc else None, "block": b["id"],
                        "loc": b.get("loc", {}), "title_loc": b.get("title_loc"), "columns": columns, "rows": rows,
-                       "notes": notes, "_explain_texts": notes})
+                       "notes": notes, "_explain_texts": notes, "title_misprint": bool(fuzzy_name)})
     for s in _caption_slots(blocks, start, end, attached):
-        tdef = role_for_title(s["title"])
+        tdef, fuzzy_name = match_title(s["title"])
         pc = parse_code(s["code"])
         loc = {"line": s["first"].get("loc", {}).get("line"),
                "end_line": s["last"].get("loc", {}).get("end_line", s["last"].get("loc", {}).get("line"))}
@@ -552,8 +792,9 @@ def recognize_part(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
                        "template": pc[0] if pc else None, "block": None, "caption_block": s["code_block"]["id"],
                        "loc": loc, "title_loc": s["first"].get("loc") if s["title"] else None,
                        "columns": [], "rows": [], "notes": [t for t in s["texts"] if _NOTE.match(compact(t))],
-                       "_explain_texts": s["texts"]})
+                       "_explain_texts": s["texts"], "title_misprint": bool(fuzzy_name)})
     tables.sort(key=lambda t: _index(blocks, t["block"] or t.get("caption_block")))
+    _zero_columns(tables)
     named: dict[str, Any] = {}
     for t in tables:
         texts = t.pop("_explain_texts")

@@ -19,11 +19,13 @@ TABLE_CODE = re.compile(r"((?:公开|财决批复|财决|部门|收支)?\s*\d{1,
 CODE_STRICT = re.compile(r"^(公开|财决批复|财决)\s*(\d{1,2}(?:-\d)?)\s*表$")
 UNIT = re.compile(r"(?:金额)?单位[:：]\s*(万元|元|千元|亿元)")
 UNIT_PAREN = re.compile(r"[（(](万元|元|千元|亿元)[)）]")
-DEPT_TITLE = re.compile(r"^(.{2,40}?(?:委员会|办公室|研究室|政府|局|委|中心|院|厅|所|站|馆|队))"
+DEPT_TITLE = re.compile(r"^(.{2,40}?(?:委员会|办公室|研究室|办事处|政府|局|委|中心|院|厅|所|站|馆|队))"
                         r"20\d{2}年度?(?:部门|单位)?(?:决算|预算)")
 DEPT = re.compile(r"^(?:部门|编制单位|单位名称|部门名称|预算部门名称|填报单位)[:：]\s*(.+)$")
 ATTACHMENT_LABEL = re.compile(r"附件\s*[\d一二三四五六七八九十]*(?:[-－—]\d+)?[:：]?")
 NOTE = re.compile(r"^(注|说明|备注|附注)\s*[:：]?")
+# column headers of a unit list, never a department's name
+_HEADER_WORDS = {"备注", "序号", "单位名称", "单位代码", "单位性质", "级次", "说明", "项目"}
 
 # Part types, in the canonical names used by rule ``applies_to.part_types``.
 FINAL_ACCOUNTS = "部门决算"
@@ -123,6 +125,11 @@ def recognize_captions(doc: dict[str, Any]) -> None:
             if NOTE.match(text) or (notes and re.match(r"^\d+[.．、]", text)):
                 notes.append({"text": blocks[k]["text"], "block": blocks[k]["id"], "loc": blocks[k].get("loc", {})})
                 k += 1
+                continue
+            nxt = blocks[k + 1] if k + 1 < len(blocks) else None
+            if notes and len(text) <= 80 and nxt is not None and nxt["type"] == "paragraph" \
+                    and NOTE.match(compact(nxt["text"])):
+                k += 1  # a template instruction line between the 注 and the 说明 that follows it
                 continue
             break
         if notes:
@@ -286,6 +293,18 @@ def _fill_meta(doc: dict[str, Any]) -> None:
             if m:
                 dept = m.group(1)
                 break
+    if not dept:
+        # a cover that breaks the title over lines: 上海市普陀区人民政府 / 石泉路街道办事处 2025 / 年度部门决算
+        cover = ""
+        for b in blocks[:6]:
+            t = compact(b.get("text", "")) if b["type"] != "table" else ""
+            if not t or t in ("目录", "目 录") or len(t) > 40:
+                break
+            cover += t
+            m = DEPT_TITLE.match(cover)
+            if m:
+                dept = m.group(1)
+                break
     for b in blocks[:400] if not dept else []:
         if b["type"] in ("paragraph", "heading"):
             continue
@@ -295,7 +314,9 @@ def _fill_meta(doc: dict[str, Any]) -> None:
         elif b["type"] == "table":
             for row in b["rows"][:4]:
                 for i, c in enumerate(row[:-1]):
-                    if compact(c["text"]) in ("部门名称", "预算部门名称", "单位名称") and compact(row[i + 1]["text"]):
+                    # the value beside the label, never the next header (序号 | 单位名称 | 备注)
+                    if compact(c["text"]) in ("部门名称", "预算部门名称", "单位名称") and compact(row[i + 1]["text"]) \
+                            and compact(row[i + 1]["text"]) not in _HEADER_WORDS:
                         dept = compact(row[i + 1]["text"])
                         break
                 if dept:
