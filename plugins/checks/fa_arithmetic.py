@@ -96,8 +96,11 @@ class FaCodeTree(Check):
             if actual is None:
                 continue
             ops = [operand(ctx, t, k, col, blank_is_zero=True) for k in kids]
-            if any(o is None for o in ops):
-                continue  # a child row read without its column positions (partial): unknown, not zero
+            if any(o is None for o in ops):  # a child row read without its column positions: unknown, not zero
+                ctx.relation_not_evaluated(f"{t.get('title') or t['role']} · {row_name(parent)} · {col}",
+                                           "下级科目有金额无法对应到栏目（复制文本丢失了空栏）"
+                                           " (a child row's amounts could not be placed in columns)")
+                continue
             compare_sum(ctx, cell_location(ctx, t, parent, col), actual, ops, table=t.get("title") or t["role"],
                         row=row_name(parent), column=col, children="、".join(k.get("code") or "" for k in kids))
 
@@ -164,8 +167,12 @@ class FaRowSum(Check):
                     if actual is None or not any(a in row["cells"] for a in addends):
                         continue
                     ops = [operand(ctx, t, row, a, blank_is_zero=True) for a in addends]
-                    if row.get("partial"):
-                        continue  # amounts read without their column positions: unknown, not zero
+                    if row.get("partial"):  # amounts read without their column positions: unknown, not zero
+                        ctx.relation_not_evaluated(f"{t.get('title') or t['role']} · {row_name(row)} · "
+                                                   f"{ident['total']}",
+                                                   "本行金额无法对应到栏目（复制文本丢失了空栏）"
+                                                   " (the row's amounts could not be placed in columns)")
+                        continue
                     ops = [o for o in ops if o is not None]
                     compare_sum(ctx, cell_location(ctx, t, row, ident["total"]), actual, ops,
                                 table=t.get("title") or t["role"], row=row_name(row), column=ident["total"],
@@ -256,8 +263,11 @@ class FaSideSum(Check):
                     continue
                 lines = [r for r in rows[:idx] if r.get("numbered")]
                 ops = [operand(ctx, t, r, col, blank_is_zero=True) for r in lines]
-                if any(o is None and r.get("partial") for o, r in zip(ops, lines)):
-                    continue  # a line read without its column positions: unknown, not zero
+                if any(o is None and r.get("partial") for o, r in zip(ops, lines)):  # unknown, not zero
+                    ctx.relation_not_evaluated(f"{t.get('title') or t['role']} · {spec['total']} · {col}",
+                                               "某行金额无法对应到栏目（复制文本丢失了空栏）"
+                                               " (a line's amounts could not be placed in columns)")
+                    continue
                 ops = [o for o in ops if o is not None]
                 actual = operand(ctx, t, rows[idx], col)
                 compare_sum(ctx, cell_location(ctx, t, rows[idx], col), actual, ops,
