@@ -58,6 +58,15 @@ def render_outline(doc: dict[str, Any], max_cell: int = 14) -> str:
                     out.append(f"{rl:>9} {mark}| " + " | ".join(cells))
                 for n in b.get("notes", []):
                     out.append(f"{_loc(n['loc']):>9}  note: {n['text'][:70]}")
+    for pid, pt in (doc.get("part_tables") or {}).items():
+        out.append("")
+        out.append(f"tables of {pid} ({pt.get('genre', '')}):")
+        for t in pt.get("tables", []):
+            state = "empty, explained" if t.get("empty") and t.get("explained") else "empty" if t.get("empty") else \
+                f"{len(t.get('rows', []))} rows"
+            unit = f" [{t['unit']}]" if t.get("unit") else ""
+            out.append(f"{_loc(t.get('loc', {})):>9}  {t.get('role') or '?'} ← {t.get('title') or t.get('code')}{unit}"
+                       f" ({state}); columns: {', '.join(c['role'] for c in t.get('columns', [])) or '-'}")
     for key in ("scorecards", "final_accounts", "statements"):
         if doc.get(key):
             out.append("")
