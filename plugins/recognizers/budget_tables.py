@@ -102,7 +102,10 @@ def recognize_budget_tables(doc: dict[str, Any]) -> None:
     for part in doc.get("parts", []):
         if part.get("type") != BUDGET_PART:
             continue
-        doc.setdefault("part_tables", {})[part["id"]] = recognize_part(doc, part)
+        result = doc.setdefault("part_tables", {})[part["id"]] = recognize_part(doc, part)
+        named = doc.setdefault("named_values", {})  # for formula rules; visible only to this part
+        for k, v in result["named_values"].items():
+            named.setdefault(k, dict(v, part=part["id"]))
 
 
 def register(registry) -> None:
