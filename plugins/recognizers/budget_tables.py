@@ -19,10 +19,12 @@ with thousands separators in most tables but 万元 in the “三公” table, a
 checks convert instead of comparing across units.
 
 A PDF export sometimes cuts a table's last row (合计) onto the next page as
-a title-less one-row table; it is read as the table's continuation.
+a title-less one-row table; it is read as the table's continuation.  A
+款/项 code printed without its leading zero (``301 | 2``) reads as ``02``.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -64,7 +66,28 @@ def _join_continuations(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, 
             changed = True
             continue
         prev = i if b.get("title") else None
+    for i in range(part["first_block"], part["last_block"] + 1):
+        if blocks[i]["type"] == "table" and (padded := _pad_codes(blocks[i])) is not None:
+            blocks[i] = padded
+            changed = True
     return dict(doc, blocks=blocks) if changed else doc
+
+
+def _pad_codes(block: dict[str, Any]) -> dict[str, Any] | None:
+    """A copy of ``block`` whose 款/项 codes printed without their leading
+    zero (``301 | 2`` — a spreadsheet ate the 0) read as ``02``; None when
+    nothing needed it.  The printed text stays in ``raw``."""
+    rows, changed = [], False
+    for row in block.get("rows", []):
+        cells = sorted(row, key=lambda c: c["col"])
+        new = list(cells)
+        for i in range(1, min(len(cells), 3)):
+            if re.fullmatch(r"\d{3}", cells[0].get("text", "").strip()) and re.fullmatch(r"\d", cells[i].get("text", "").strip()) \
+                    and all(re.fullmatch(r"\d{1,2}", c.get("text", "").strip()) for c in cells[1:i + 1]):
+                new[i] = dict(cells[i], text="0" + cells[i]["text"].strip(), raw=cells[i]["text"])
+                changed = True
+        rows.append(new)
+    return dict(block, rows=rows) if changed else None
 
 
 def _is_page_furniture(block: dict[str, Any]) -> bool:
