@@ -15,8 +15,9 @@ from budgetlint.plugins.checks.fa_common import cell_location, final_accounts, r
 from budgetlint.plugins.checks.fa_text_rates import statement_location
 from budgetlint.plugins.checks.fa_text_tables import _in_text_unit
 
-_PATH = re.compile(r"(?P<lei>[^“”\"（()）]+?)[（(]类[）)](?P<kuan>[^（()）]+?)[（(]款[）)]"
-                   r"(?:(?P<xiang>[^（()）]+?)[（(]项[）)])?")
+# “一般公共服务支出（类）…（款）…（项）” or “公共安全支出（204类）司法（06款）行政运行（01项）”
+_PATH = re.compile(r"(?P<lei>[^“”\"（()）]+?)[（(](?P<c1>\d{3})?类[）)](?P<kuan>[^（()）]+?)[（(](?P<c2>\d{2})?款[）)]"
+                   r"(?:(?P<xiang>[^（()）]+?)[（(](?P<c3>\d{2})?项[）)])?")
 
 
 class TextSubjects(Check):
@@ -40,7 +41,8 @@ class TextSubjects(Check):
         units: ``{unit: size in text_unit}``, e.g. ``{元: 0.0001, 万元: 1}``.
         tolerance: ``printed`` or an absolute amount.
     Example
-        “城乡社区支出（类）城乡社区管理事务（款）行政运行（项）”科目1788.77万元 vs
+        “城乡社区支出（类）城乡社区管理事务（款）行政运行（项）”科目1788.77万元 (or
+        “公共安全支出（204类）司法（06款）行政运行（01项）1672.67万元”: codes decide) vs
         2120101 行政运行 17,887,739 元 (= 1788.7739 万元) → passes.
     """
 
@@ -102,15 +104,17 @@ class TextSubjects(Check):
 def _find(table: dict[str, Any], m: re.Match[str]) -> dict[str, Any] | None:
     rows = [r for r in table["rows"] if r.get("code")]
 
-    def under(prefix: str, length: int, name: str) -> dict[str, Any] | None:
+    def under(prefix: str, length: int, name: str, code: str | None) -> dict[str, Any] | None:
+        if code:  # a printed code decides; the name may be abbreviated
+            return next((r for r in rows if r["code"] == prefix + code), None)
         return next((r for r in rows if len(r["code"]) == length and r["code"].startswith(prefix)
                      and compact(r.get("label") or "") == name), None)
 
-    lei = under("", 3, m["lei"])
-    kuan = under(lei["code"], 5, m["kuan"]) if lei else None
+    lei = under("", 3, m["lei"], m["c1"])
+    kuan = under(lei["code"], 5, m["kuan"], m["c2"]) if lei else None
     if kuan is None or not m["xiang"]:
         return kuan
-    return under(kuan["code"], 7, m["xiang"])
+    return under(kuan["code"], 7, m["xiang"], m["c3"])
 
 
 def register(registry) -> None:
