@@ -27,6 +27,7 @@ ROLES = {"收支总表", "收入表", "支出表", "财政拨款收支总表", "
 # verified by hand against the PDFs: (file, rule) of every non-info finding
 KNOWN_DEFECTS = {
     ("wanli-street-2024-budget.pdf", "budget-empty-note-contradicted"),  # p31: 空表 note under a filled 三公 table
+    ("justice-bureau-2026-dept-budget.pdf", "budget-text-comparison-year"),  # p8: 比2026年预算增加… in the 2026 budget
 }
 PACKS = {"wanli-street-2024-budget.pdf": "shanghai-2025", "wanli-street-2025-budget.pdf": "shanghai-2025",
          "commerce-comm-2025-budget.pdf": "shanghai-2025", "justice-bureau-2026-dept-budget.pdf": "shanghai-2026"}
