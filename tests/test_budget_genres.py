@@ -96,3 +96,42 @@ def test_budget_and_final_accounts_rules_never_cross(checker: Checker, tmp_path:
             assert not budget_part or not f["rule_id"].startswith(FINAL_ACCOUNTS_RULE_PREFIXES), \
                 f"{path.name}: {f['rule_id']} fired on a budget"
     assert seen["budget"] and seen["final"], f"the corpus exercised both genres: {seen}"
+
+
+NATIONAL_TEMPLATE = """XX市XX局2025年部门预算
+
+部门收支总表
+预算01表
+单位：万元
+
+| 收入 | | 支出 | |
+| 项目 | 预算数 | 项目 | 预算数 |
+| 一、一般公共预算拨款收入 | 120.00 | 一、一般公共服务支出 | 100.00 |
+| 二、政府性基金预算拨款收入 | | 二、住房保障支出 | 20.00 |
+| 收入总计 | 120.00 | 支出总计 | 120.00 |
+
+一般公共预算“三公”经费支出表
+预算07表
+单位：万元
+
+| “三公”经费预算数 | | | | | |
+| | | | 公务用车购置及运行费 | | |
+| 合计 | 因公出国(境)费 | 公务接待费 | 小计 | 公务用车购置费 | 公务用车运行费 |
+| 6.00 | 0.00 | 1.00 | 5.00 | 0.00 | 5.00 |
+"""
+
+
+def test_national_template_titles_are_aliases_of_the_same_roles(checker: Checker, tmp_path: Path) -> None:
+    path = tmp_path / "national-budget.txt"
+    path.write_text(NATIONAL_TEMPLATE, encoding="utf-8")
+    doc = checker.load(path)
+    part = next(p for p in doc["parts"] if p["type"] == BUDGET_PART)
+    pt = doc["part_tables"][part["id"]]
+    assert [(t["role"], t["code"], t["unit"]) for t in pt["tables"]] == [
+        ("收支总表", "预算01表", "万元"), ("三公经费表", "预算07表", "万元")]
+    named = pt["named_values"]
+    assert named["收支总表.收入.收入总计.金额"]["value"] == "120.00"
+    assert named["三公.预算.公务用车购置及运行费.运行费"]["value"] == "5.00"
+    result = checker.check_document(doc)
+    ran = {e["rule_id"]: e["status"] for e in result["evaluations"]}
+    assert ran["budget-totals-balance"] == "passed" and ran["budget-three-public-sum"] == "passed"

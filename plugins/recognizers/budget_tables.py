@@ -67,10 +67,30 @@ def _join_continuations(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, 
             continue
         prev = i if b.get("title") else None
     for i in range(part["first_block"], part["last_block"] + 1):
+        if blocks[i]["type"] == "table" and (titled := _title_from_captions(blocks[i], blocks)) is not None:
+            blocks[i] = titled
+            changed = True
         if blocks[i]["type"] == "table" and (padded := _pad_codes(blocks[i])) is not None:
             blocks[i] = padded
             changed = True
     return dict(doc, blocks=blocks) if changed else doc
+
+
+def _title_from_captions(block: dict[str, Any], blocks: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A table captioned “部门收支总表 / 预算01表” whose caption reader took
+    the code line for its title: the title is the caption line naming a
+    table, the code moves to ``code``."""
+    by_id = {b["id"]: b for b in blocks}
+    order = {b["id"]: i for i, b in enumerate(blocks)}
+    with tables.vocabulary(DATA_FILE):
+        if block.get("code") or not tables.parse_code(block.get("title") or ""):
+            return None
+        ids = list(block.get("caption_blocks", []))
+        if ids and ids[0] in order and order[ids[0]] > 0:  # the line above the code line
+            ids.insert(0, blocks[order[ids[0]] - 1]["id"])
+        title = next((by_id[c]["text"] for c in ids if c in by_id and by_id[c]["type"] != "table"
+                      and tables.role_for_title(by_id[c].get("text"))), None)
+    return dict(block, title=title, code=block["title"]) if title else None
 
 
 def _pad_codes(block: dict[str, Any]) -> dict[str, Any] | None:
