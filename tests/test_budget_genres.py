@@ -27,6 +27,8 @@ ROLES = {"收支总表", "收入表", "支出表", "财政拨款收支总表", "
 # verified by hand against the PDFs: (file, rule) of every non-info finding
 KNOWN_DEFECTS = {
     ("wanli-street-2024-budget.pdf", "budget-empty-note-contradicted"),  # p31: 空表 note under a filled 三公 table
+    ("wanli-street-2025-budget.pdf", "budget-text-subject-names"),  # p7: 卫生健康支出（款）计划生育事务（项）: the
+    # table has 21007 计划生育事务 / 2100717 计划生育服务
     ("justice-bureau-2026-dept-budget.pdf", "budget-text-comparison-year"),  # p8: 比2026年预算增加… in the 2026 budget
 }
 PACKS = {"wanli-street-2024-budget.pdf": "shanghai-2025", "wanli-street-2025-budget.pdf": "shanghai-2025",

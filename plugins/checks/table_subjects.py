@@ -35,6 +35,9 @@ class TextSubjects(Check):
         The “财政拨款支出主要内容” list restates the function table line by line;
         a figure that differs from its row was copied from an older draft.
     Parameters
+        aspect: ``amount`` (default: compare amounts; paths naming no row are
+            only counted) or ``names`` (report each path that names no row of
+            any listed table: a 科目 misnamed in the text).
         tables: table roles searched in order (e.g. 一般公共预算支出表, 政府性基金预算支出表).
         column: the amount column (``合计``).
         text_unit: the unit of the narrative's amounts (``万元``).
@@ -53,6 +56,7 @@ class TextSubjects(Check):
         "type": "object", "additionalProperties": False, "required": ["tables"],
         "properties": {
             "tables": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "aspect": {"enum": ["amount", "names"], "default": "amount"},
             "column": {"type": "string", "default": "合计"},
             "text_unit": {"type": "string"},
             "units": {"type": "object", "additionalProperties": {"type": "number", "exclusiveMinimum": 0}},
@@ -78,6 +82,14 @@ class TextSubjects(Check):
             if not m:
                 continue
             found = next(((t, row) for t in tables if (row := _find(t, m)) is not None), None)
+            if ctx.params["aspect"] == "names":
+                if found is None:
+                    ctx.report(statement_location(ctx, st), expected="表中科目", actual=st.get("subject", ""),
+                               kind="mismatch", subject=st.get("subject", ""),
+                               tables="、".join(t.get("title") or t["role"] for t in tables))
+                else:
+                    ctx.counted()
+                continue
             if found is None:
                 unmatched += 1
                 continue
