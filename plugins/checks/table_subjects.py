@@ -84,8 +84,9 @@ class TextSubjects(Check):
             found = next(((t, row) for t in tables if (row := _find(t, m)) is not None), None)
             if ctx.params["aspect"] == "names":
                 if found is None:
-                    ctx.report(statement_location(ctx, st), expected="表中科目", actual=st.get("subject", ""),
-                               kind="mismatch", subject=st.get("subject", ""),
+                    named = re.sub(r"[“”\"]", "", st.get("subject", ""))
+                    ctx.report(statement_location(ctx, st), expected="表中科目", actual=named,
+                               kind="mismatch", subject=named,
                                tables="、".join(t.get("title") or t["role"] for t in tables))
                 else:
                     ctx.counted()
