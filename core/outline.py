@@ -58,8 +58,8 @@ def render_outline(doc: dict[str, Any], max_cell: int = 14) -> str:
                     out.append(f"{rl:>9} {mark}| " + " | ".join(cells))
                 for n in b.get("notes", []):
                     out.append(f"{_loc(n['loc']):>9}  note: {n['text'][:70]}")
-    for pid, fa in (doc.get("final_accounts_by_part") or {}).items():
-        out.extend(_final_accounts_tables(pid, fa))
+    for pid, pt in (doc.get("part_tables") or {}).items():
+        out.extend(_part_tables(pid, pt))
     for key in ("scorecards", "final_accounts", "statements"):
         if doc.get(key):
             out.append("")
@@ -67,24 +67,35 @@ def render_outline(doc: dict[str, Any], max_cell: int = 14) -> str:
     return "\n".join(out) + "\n"
 
 
-def _final_accounts_tables(part_id: str, fa: dict[str, Any]) -> list[str]:
-    """Which of the template's tables were recognised in a 部门决算 part (and
-    which not), with their columns: what the arithmetic rules can read."""
-    from budgetlint.plugins.recognizers.final_accounts import roles
+def _part_tables(part_id: str, pt: dict[str, Any]) -> list[str]:
+    """Which of the template's tables were recognised in a 部门决算 or 部门预算
+    part (and which not), with their units and columns: what the arithmetic
+    rules can read."""
+    from budgetlint.plugins.recognizers import final_accounts
 
-    out = ["", f"部门决算 tables recognised in {part_id}:"]
-    found = {t["role"] for t in fa.get("tables", []) if t.get("role")}
-    for t in fa.get("tables", []):
+    genre = pt.get("genre") or "部门决算"
+    if genre == "部门决算":
+        expected = final_accounts.roles()
+    else:
+        from budgetlint.plugins.recognizers.budget_tables import DATA_FILE
+
+        with final_accounts.vocabulary(DATA_FILE):
+            expected = final_accounts.roles()
+    out = ["", f"{genre} tables recognised in {part_id}:"]
+    found = {t["role"] for t in pt.get("tables", []) if t.get("role")}
+    for t in pt.get("tables", []):
         where = _loc(t.get("loc", {}))
         state = "empty" + (", explained" if t.get("explained") else ", NOT explained") if t.get("empty") else \
             f"{len(t.get('rows', []))} rows"
         partial = sum(1 for r in t.get("rows", []) if r.get("partial"))
         extra = f", {partial} rows without column positions" if partial else ""
         misprint = "  (title misprint)" if t.get("title_misprint") else ""
-        out.append(f"{where:>9}  ✓ {t.get('role') or '?'} · “{t.get('title') or ''}” · {state}{extra}{misprint}")
+        unit = f" [{t['unit']}]" if t.get("unit") else ""
+        out.append(f"{where:>9}  ✓ {t.get('role') or '?'} · “{t.get('title') or t.get('code') or ''}”{unit} · "
+                   f"{state}{extra}{misprint}")
         cols = [c["role"] for c in t.get("columns", [])]
         if cols:
             out.append(f"{'':>9}    columns: {' | '.join(cols)}")
-    missing = [r for r in roles() if r not in found]
-    out.append(f"{'':>9}  {len(found)} of {len(roles())} recognised" + (": missing " + "、".join(missing) if missing else ""))
+    missing = [r for r in expected if r not in found]
+    out.append(f"{'':>9}  {len(found)} of {len(expected)} recognised" + (": missing " + "、".join(missing) if missing else ""))
     return out

@@ -703,6 +703,11 @@ class PackLoader:
                     if not any(in_region(r, region_text) for r in regions):  # divisions: rules/regions.yaml
                         continue
                     score += 4
+                part_types = sel.get("part_types")  # a genre's own pack (部门预算) beats a region's
+                if part_types:
+                    if part_type not in part_types:
+                        continue
+                    score += 8
                 if sel.get("fallback"):
                     score = 0
             if score > best_score or (score == best_score and best is not None and name < best):

@@ -30,7 +30,8 @@ STRICT_SCHEMA: dict[str, Any] = {"type": "boolean", "default": False}
 def final_accounts(ctx: CheckContext) -> dict[str, Any] | None:
     """The recognizer's result for the part being checked."""
     by_part = ctx.doc.get("final_accounts_by_part") or {}
-    return by_part.get(ctx.part.get("id"))
+    # other genres (部门预算) publish the same shape in part_tables
+    return by_part.get(ctx.part.get("id")) or (ctx.doc.get("part_tables") or {}).get(ctx.part.get("id"))
 
 
 def tables_by_role(fa: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -38,6 +39,8 @@ def tables_by_role(fa: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     for t in fa.get("tables", []):
         if t.get("role"):
             out.setdefault(t["role"], []).append(t)
+        if t.get("generic") and t["generic"] != t.get("role"):  # 支出表 names 支出决算表 too
+            out.setdefault(t["generic"], []).append(t)
     return out
 
 

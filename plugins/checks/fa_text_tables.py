@@ -35,7 +35,8 @@ def statement_matches(st: dict[str, Any], sel: dict[str, Any]) -> bool:
 
 def named_values_for(ctx: CheckContext) -> dict[str, Any] | None:
     by_part = ctx.doc.get("final_accounts_by_part") or {}
-    fa = by_part.get(ctx.part.get("id")) or ctx.doc.get("final_accounts")
+    fa = by_part.get(ctx.part.get("id")) or (ctx.doc.get("part_tables") or {}).get(ctx.part.get("id")) \
+        or ctx.doc.get("final_accounts")
     if not fa:
         return None
     return fa.get("named_values") or ctx.doc.get("named_values") or {}
@@ -63,6 +64,10 @@ class TableMatch(Check):
         mappings: list of ``{statement: {kind, topic, subject, section}, field,
             value: [named value keys], label}``.
         tolerance: ``printed`` or an absolute amount.
+        text_unit: the unit the narrative states amounts in (``万元``); with
+            ``units``, a table printed in another unit is converted first.
+        units: ``{unit: size in text_unit}`` (``{元: 0.0001, 万元: 1}``); a
+            table whose unit is not listed is compared as printed.
         corroboration: ``{zh, en}`` text appended when another part states the
             text's figure too; may use ``{where}`` and ``{value}``.
 
@@ -82,6 +87,8 @@ class TableMatch(Check):
                                "value": {"type": "array", "items": {"type": "string"}, "minItems": 1},
                                "label": {"type": "string"}}}},
             "tolerance": _TOLERANCE,
+            "text_unit": {"type": "string"},
+            "units": {"type": "object", "additionalProperties": {"type": "number", "exclusiveMinimum": 0}},
             "corroboration": {"type": "object", "additionalProperties": False,
                               "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}},
         },
@@ -112,6 +119,7 @@ class TableMatch(Check):
                                                ("block", cell.get("block"))) if v is not None}
                 table_op = Operand(Decimal(cell["value"]), cell.get("text", cell["value"]), table_loc,
                                    m.get("label") or key, 99 if cell.get("exact") else cell.get("decimals"))
+                table_op = _in_text_unit(ctx, table_op, cell.get("unit"))
                 if text_op.value == table_op.value:
                     ctx.counted()
                     continue
@@ -135,6 +143,19 @@ class TableMatch(Check):
                 where = f"{part.get('type', '')}{place(other.get('loc'), ctx.lang)}"
                 return text.format(where=where, value=f["text"])
         return ""
+
+
+def _in_text_unit(ctx: CheckContext, op: Operand, unit: str | None) -> Operand:
+    """A table amount converted to the narrative's unit (元 → 万元: ×0.0001,
+    four more printed decimals, so its rounding interval shrinks with it)."""
+    units = ctx.params.get("units") or {}
+    text_unit = ctx.params.get("text_unit")
+    if not unit or not text_unit or unit == text_unit or unit not in units or text_unit not in units:
+        return op
+    factor = Decimal(str(units[unit])) / Decimal(str(units[text_unit]))
+    shift = -factor.normalize().as_tuple().exponent if factor < 1 else 0
+    decimals = None if op.decimals is None else op.decimals + max(shift, 0)
+    return Operand(op.value * factor, f"{op.text}{unit}", op.location, op.label, decimals)
 
 
 def register(registry) -> None:

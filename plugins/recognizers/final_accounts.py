@@ -48,6 +48,9 @@ prints no amount as zero, so it carries no rounding (param of the checks).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -62,12 +65,12 @@ _CODE_RE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
 _NOTE = re.compile(r"^(注|说明|备注|附注)\s*\d*\s*[:：.．]?")
 
 
-@lru_cache(maxsize=1)
-def config() -> dict[str, Any]:
-    """The recognizer's data (aliases, patterns), loaded once."""
+@lru_cache(maxsize=8)
+def load_vocabulary(path: Path = DATA_FILE) -> dict[str, Any]:
+    """A table vocabulary (aliases, patterns) in this module's format, loaded once."""
     from budgetlint.core.rulepack import load_data_yaml  # cached by content: no YAML parser on a warm start
 
-    data = load_data_yaml(DATA_FILE)
+    data = dict(load_data_yaml(path))  # the parsed nodes are shared: add keys to a copy only
     data["_codes"] = [(c["template"], re.compile(c["pattern"])) for c in data["codes"]]
     names: list[tuple[str, dict[str, Any]]] = []
     for t in data["tables"]:
@@ -79,6 +82,25 @@ def config() -> dict[str, Any]:
     data["_ignore"] = {compact(x) for x in data["header_ignore"]}
     return data
 
+
+# Another genre (部门预算, budget_tables.py) parses its tables with this
+# machinery under its own vocabulary: ``with vocabulary(path): recognize_part(…)``.
+_VOCABULARY: ContextVar[Path | None] = ContextVar("budgetlint_table_vocabulary", default=None)
+
+
+def config() -> dict[str, Any]:
+    """The active vocabulary: the 决算 one unless a genre recognizer set its own."""
+    return load_vocabulary(_VOCABULARY.get() or DATA_FILE)
+
+
+@contextmanager
+def vocabulary(path: Path) -> Iterator[None]:
+    """Parse tables with the vocabulary in ``path`` inside the ``with`` block."""
+    token = _VOCABULARY.set(path)
+    try:
+        yield
+    finally:
+        _VOCABULARY.reset(token)
 
 
 def roles() -> list[str]:
@@ -202,6 +224,8 @@ def _counting_row(row: list[dict[str, Any]]) -> list[tuple[int, int]] | None:
 
 def _alias(text: str) -> str:
     t = compact(text)
+    for rx in config().get("column_prefix_strip", []):  # 2024年“三公”经费预算数 → 三公经费预算数
+        t = re.sub(rx, "", t)
     return config()["column_aliases"].get(t, t)
 
 
@@ -266,7 +290,7 @@ def _header_columns(block: dict[str, Any]) -> tuple[list[dict[str, Any]], int | 
                 if is_group(r, cc):
                     path.insert(0, t)
                 break
-        out.append({"key": f"c{n}", "label": "/".join(path), "role": ".".join(_alias(p) for p in path), "col": col})
+        out.append({"key": f"c{n}", "label": "/".join(path), "role": ".".join(a for a in map(_alias, path) if a), "col": col})
     return out, count_idx
 
 
@@ -344,6 +368,7 @@ def _parse_two_sided(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[
     split = None
     for row in hrows:
         texts = {compact(c["text"]): c["col"] for c in row if c.get("text")}
+        texts.update({cfg["side_aliases"][k]: v for k, v in texts.items() if k in cfg.get("side_aliases", {})})
         if cfg["sides"][0] in texts and cfg["sides"][1] in texts:
             split = texts[cfg["sides"][1]]
             break
@@ -820,6 +845,7 @@ def recognize_final_accounts(doc: dict[str, Any]) -> None:
     if not by_part:
         return
     doc["final_accounts_by_part"] = by_part
+    doc.setdefault("part_tables", {}).update(by_part)  # one shape for every genre (see budget_tables.py)
     doc["final_accounts"] = next(iter(by_part.values()))
     named = doc.setdefault("named_values", {})
     for fa in by_part.values():
