@@ -72,6 +72,24 @@ def pack_for_cases(cases_file: Path) -> Path:
                         fix="put cases beside the rule inside a pack directory")
 
 
+_DOC_MEMO: dict[tuple[str, int, int, int], dict[str, Any]] = {}
+_DOC_MEMO_SIZE = 16
+
+
+def _load_cached(path: Path, host: PluginHost) -> dict[str, Any]:
+    """Rule cases read the same real documents again and again (every case
+    of a rule on one PDF): parse each file once per host and hand out copies,
+    so a check that annotates its document cannot leak into the next case.
+    Keyed by path, size and mtime: an edited file is read again."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, id(host))
+    if key not in _DOC_MEMO:
+        if len(_DOC_MEMO) >= _DOC_MEMO_SIZE:
+            _DOC_MEMO.pop(next(iter(_DOC_MEMO)))
+        _DOC_MEMO[key] = load_document(path, host)
+    return copy.deepcopy(_DOC_MEMO[key])
+
+
 def run_rule(rule_id: str, *, pack: str | Path, text: str | None = None, path: str | Path | None = None,
              document: dict[str, Any] | None = None, part: str | None = None, name: str = "case.txt",
              host: PluginHost | None = None, lang: str = "zh",
@@ -89,7 +107,7 @@ def run_rule(rule_id: str, *, pack: str | Path, text: str | None = None, path: s
     elif text is not None:
         doc = document_from_text(text, name=name, host=host)
     elif path is not None:
-        doc = load_document(path, host)
+        doc = _load_cached(Path(path), host)
     else:
         raise ValueError("give text, path or document")
     if related is not None:
