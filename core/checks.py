@@ -241,14 +241,25 @@ class CheckContext:
 
     def report(self, location: dict[str, Any], *, expected: Any = None, actual: Any = None,
                severity: str | None = None, kind: str | None = None, operands: list[Operand] | None = None,
-               message: dict[str, str] | None = None, **message_params: Any) -> dict[str, Any]:
+               message: dict[str, str] | None = None, inputs: list[dict[str, Any] | str] | None = None,
+               derives: list[str] | None = None, **message_params: Any) -> dict[str, Any]:
         """Record a finding.  ``message_params`` fill the rule's message
-        template (``{expected}``, ``{actual}`` and anything the check passes)."""
-        from budgetlint.core.findings import make_finding
+        template (``{expected}``, ``{actual}`` and anything the check passes).
+
+        ``inputs`` (locations of the figures read, or names of derived values
+        such as ``"scorecard:1:总分值"``) and ``derives`` (names of the values
+        this finding judges) let the engine attach consequences to their root
+        cause (:func:`budgetlint.core.findings.link_related`); ``operands``
+        count as inputs already."""
+        from budgetlint.core.findings import make_finding, place_key
 
         self.outcome.checked += 1
         finding = make_finding(self, location=location, expected=expected, actual=actual, severity=severity,
                                kind=kind, operands=operands, message=message, params=message_params)
+        if inputs:
+            finding["_inputs"] = [place_key(x) for x in inputs]
+        if derives:
+            finding["_outputs"] = list(derives)
         self.outcome.findings.append(finding)
         return finding
 

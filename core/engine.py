@@ -15,7 +15,7 @@ from typing import Any
 
 from budgetlint.core.checks import CheckContext
 from budgetlint.core.errors import BudgetlintError, InputError
-from budgetlint.core.findings import sort_key
+from budgetlint.core.findings import link_related, sort_key
 from budgetlint.core.loading import load_document
 from budgetlint.core.plugins import PluginHost
 from budgetlint.core.rulepack import PackLoader, RulePack, rule_applies
@@ -150,6 +150,7 @@ class Checker:
                 evaluations.append(ev["evaluation"])
                 findings.extend(ev["findings"])
         findings.sort(key=sort_key)
+        link_related(findings)
         document = {"path": doc["source"]["path"], "status": "checked", "format": doc["source"]["format"],
                     "sha256": doc["source"]["sha256"], "meta": meta, "parts": parts_out}
         if doc.get("recognizer_errors"):
