@@ -92,13 +92,16 @@ def parse(file: Path, fmt: str, no_recognize: bool) -> None:
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error", show_default=True)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--show-skipped", is_flag=True, help="List rules that could not be evaluated.")
+@click.option("--show-info", is_flag=True,
+              help="Also print info findings (rounding differences 尾数差异) in text output; they are always counted "
+                   "in the summary line and kept in JSON/HTML/XLSX.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE (atomically).")
 @click.option("--jobs", "-j", type=int, default=None, help="Parallel worker processes (default: number of cores).")
 @click.option("--waivers", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Waiver file (YAML).")
 @click.option("--baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Previous JSON report: show only new findings.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
 def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, lang: str, show_skipped: bool,
-          output: Path | None, jobs: int | None, waivers: Path | None, baseline: Path | None,
+          show_info: bool, output: Path | None, jobs: int | None, waivers: Path | None, baseline: Path | None,
           progress: bool | None) -> None:
     """Check files and folders against the rule packs."""
     from budgetlint.core.batch import run_batch
@@ -111,7 +114,7 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
     checker.validate_rules()
     report = run_batch(checker, [str(p) for p in paths], jobs=jobs, progress=progress,
                        waivers=str(waivers) if waivers else None, baseline=str(baseline) if baseline else None)
-    options = {"lang": lang, "show_skipped": show_skipped, "fail_on": fail_on,
+    options = {"lang": lang, "show_skipped": show_skipped, "show_info": show_info, "fail_on": fail_on,
                "color": output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")}
     write_report(checker.host, report, fmt, output, options)
     sys.exit(exit_code(report, fail_on))

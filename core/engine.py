@@ -215,7 +215,7 @@ class Checker:
 
 def summarize(documents: list[dict[str, Any]], findings: list[dict[str, Any]],
               evaluations: list[dict[str, Any]]) -> dict[str, Any]:
-    sev = Counter(f["severity"] for f in findings if not f.get("waived"))
+    sev = Counter(f["severity"] for f in findings if not f.get("waived") and not f.get("related_to"))
     status = Counter(e["status"] for e in evaluations)
     return {
         "documents": len(documents),
@@ -224,6 +224,7 @@ def summarize(documents: list[dict[str, Any]], findings: list[dict[str, Any]],
         "findings": sum(sev.values()),
         "by_severity": {k: sev.get(k, 0) for k in ("error", "warning", "info")},
         "waived": sum(1 for f in findings if f.get("waived")),
+        "related": sum(1 for f in findings if f.get("related_to") and not f.get("waived")),
         "rules_evaluated": len(evaluations),
         "by_status": {k: status.get(k, 0) for k in ("passed", "failed", "not_evaluated", "not_applicable")},
         "not_evaluated": status.get("not_evaluated", 0),

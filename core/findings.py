@@ -219,7 +219,10 @@ def _inputs(f: dict[str, Any]) -> set[str]:
 
 
 def _outputs(f: dict[str, Any]) -> set[str]:
-    keys = {place_key(f.get("location", {}))} | set(f.get("_outputs", []))
+    loc = f.get("location", {})
+    # a finding judges the figure at its location only when that is one cell (a text line is a whole row)
+    cell = any(loc.get(k) is not None for k in ("col_index", "cell_ref", "bbox", "path")) or isinstance(loc.get("col"), int)
+    keys = ({place_key(loc)} if cell else set()) | set(f.get("_outputs", []))
     keys.discard("")
     return keys
 
