@@ -181,7 +181,7 @@ class Checker:
             status, worst = "not_applicable", None
         elif out.checked == 0:
             status, worst = "not_evaluated", None
-            out.not_evaluated.append("nothing to evaluate in this part (规则在本部分未找到可检查的内容)")
+            ctx.not_evaluated("nothing to evaluate in this part (规则在本部分未找到可检查的内容)")
         else:
             status, worst = "passed", None
         evaluation = {"rule_id": rule.id, "check": rule.check, "severity": rule.severity,

@@ -36,8 +36,12 @@ def _fmt_value(v: Any) -> str:
     return "" if v is None else str(v)
 
 
-def render_message(template: str, params: dict[str, Any]) -> str:
-    fmt = _Fmt({k: _fmt_value(v) for k, v in params.items()})
+def render_message(template: str, params: dict[str, Any], lang: str = "zh") -> str:
+    """Fill a rule's message template; internal dotted names among the
+    values (``本年支出.合计``) are shown as a clerk names them."""
+    from budgetlint.core.i18n import humanize_names
+
+    fmt = _Fmt({k: humanize_names(_fmt_value(v), lang) for k, v in params.items()})
     try:
         return string.Formatter().vformat(template, (), fmt)
     except (ValueError, IndexError, KeyError):
@@ -61,7 +65,7 @@ def make_finding(ctx: CheckContext, *, location: dict[str, Any], expected: Any, 
         from budgetlint.core.checks import place
 
         values["where"] = place(location, lang)
-    text = render_message(templates.get(lang) or templates.get("zh") or rule.title or rule.id, values)
+    text = render_message(templates.get(lang) or templates.get("zh") or rule.title or rule.id, values, lang)
     if kind == "rounding":
         text = ROUNDING_PREFIX.get(ctx.lang, ROUNDING_PREFIX["zh"]) + text
     finding: dict[str, Any] = {
@@ -158,6 +162,8 @@ def basis_text(basis: list[dict[str, Any]]) -> str:
 
 def human_location(loc: dict[str, Any], lang: str = "zh") -> str:
     """One-line place for text output: 第283行 · 公开05表 … · 行 20199 · 列 项目支出."""
+    from budgetlint.core.i18n import humanize_names
+
     bits: list[str] = []
     if loc.get("line"):
         if loc.get("end_line") and loc["end_line"] != loc["line"]:
@@ -169,7 +175,11 @@ def human_location(loc: dict[str, Any], lang: str = "zh") -> str:
     if loc.get("sheet"):
         bits.append(f"{loc['sheet']}!{loc.get('cell_ref', '')}".rstrip("!"))
     if loc.get("paragraph") is not None and not loc.get("line"):
-        bits.append(f"段落{loc['paragraph']}" if lang == "zh" else f"paragraph {loc['paragraph']}")
+        bits.append(f"第{int(loc['paragraph']) + 1}段" if lang == "zh" else f"paragraph {int(loc['paragraph']) + 1}")
+    if loc.get("path") and not (loc.get("line") or loc.get("page")):
+        from budgetlint.core.checks import place
+
+        bits.append(place({"path": loc["path"]}, lang))
     table = " ".join(str(loc[k]) for k in ("table_code", "table") if loc.get(k))
     if table:
         bits.append(table)
@@ -178,11 +188,11 @@ def human_location(loc: dict[str, Any], lang: str = "zh") -> str:
     if loc.get("indicator"):
         bits.append(("指标 " if lang == "zh" else "indicator ") + str(loc["indicator"]))
     if loc.get("row"):
-        bits.append(("行 " if lang == "zh" else "row ") + str(loc["row"]))
+        bits.append(("行 " if lang == "zh" else "row ") + humanize_names(str(loc["row"]), lang))
     if loc.get("column"):
-        bits.append(("列 " if lang == "zh" else "column ") + str(loc["column"]))
+        bits.append(("列 " if lang == "zh" else "column ") + humanize_names(str(loc["column"]), lang))
     if loc.get("field"):
-        bits.append(str(loc["field"]))
+        bits.append(humanize_names(str(loc["field"]), lang))
     return " · ".join(bits)
 
 
