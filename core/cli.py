@@ -347,6 +347,9 @@ def waivers_check(file: Path, ref: str | None) -> None:
     click.echo(f"{file}: OK — {len(entries)} waiver(s)" + (f", {len(expired)} expired" if expired else ""))
 
 
+waivers.add_command(waivers_check, name="validate")
+
+
 @main.command()
 def formats() -> None:
     """List input formats and report formats."""
