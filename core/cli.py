@@ -26,10 +26,25 @@ def _fail(exc: BudgetlintError) -> None:
     sys.exit(exc.exit_code)
 
 
+def _quiet_broken_pipe() -> None:
+    """The reader went away (``budgetlint rules list | head -1``): stop
+    quietly, as Unix tools do, without a traceback at interpreter exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(141)  # 128 + SIGPIPE, what a shell reports for a tool killed by a closed pipe
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()
+            return result
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         except BudgetlintError as exc:
             _fail(exc)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
@@ -111,12 +126,20 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
     if fmt not in checker.host.registry.reporters:
         raise UsageError(f"unknown report format {fmt!r}", culprit="--format",
                          fix="use one of " + ", ".join(sorted(checker.host.registry.reporters)))
+    if output is None and checker.host.registry.reporters[fmt].binary and sys.stdout.isatty():
+        raise UsageError(f"the {fmt} report is a binary file and would garble the terminal", culprit="--format",
+                         fix=f"write it to a file: -o report.{fmt} (or redirect: > report.{fmt})")
     checker.validate_rules()
     report = run_batch(checker, [str(p) for p in paths], jobs=jobs, progress=progress,
                        waivers=str(waivers) if waivers else None, baseline=str(baseline) if baseline else None)
     options = {"lang": lang, "show_skipped": show_skipped, "show_info": show_info, "fail_on": fail_on,
                "color": output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")}
     write_report(checker.host, report, fmt, output, options)
+    if output is not None:  # the report went to a file: the terminal still learns the outcome and where it is
+        from budgetlint.plugins.reporters.basic import summary_line
+
+        click.echo(summary_line(report, lang) + ("；报告已写入 " if lang == "zh" else "; report written to ")
+                   + str(output), err=True)
     sys.exit(exit_code(report, fail_on))
 
 
