@@ -76,10 +76,22 @@ def _checker(rules: str | None = None, lang: str = "zh"):
 # ------------------------------------------------------------------ parse
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default=None,
+              help="json (default): the canonical document; text: a readable outline. With --names: "
+                   "text (default) is one name a line, json a mapping.")
 @click.option("--no-recognize", is_flag=True, help="Only the loader's output, without recognizers.")
-def parse(file: Path, fmt: str, no_recognize: bool) -> None:
-    """Parse FILE into the canonical JSON document (or a readable outline)."""
+@click.option("--names", "names", is_flag=True,
+              help="List the named values a formula rule can use (name, value, place); "
+                   "FILTER keeps the names containing it.")
+@click.argument("name_filter", required=False, metavar="[FILTER]")
+def parse(file: Path, fmt: str, no_recognize: bool, names: bool, name_filter: str | None) -> None:
+    """Parse FILE into the canonical JSON document (or a readable outline).
+
+    \b
+    Examples:
+      budgetlint parse report.pdf --format text
+      budgetlint parse report.pdf --names 三公        # names for a formula rule, with values and places
+    """
     from budgetlint.core.loading import load_document
 
     checker = _checker()
@@ -90,12 +102,37 @@ def parse(file: Path, fmt: str, no_recognize: bool) -> None:
     except BudgetlintError as exc:
         click.echo(f"budgetlint: {exc}", err=True)
         sys.exit(3)
+    if names:
+        _print_names(doc, name_filter, fmt or "text")
+        return
+    fmt = fmt or "json"
+    if name_filter:
+        raise UsageError(f"unexpected argument {name_filter!r}", culprit="parse",
+                         fix="FILTER is only used with --names")
     if fmt == "json":
         click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
     else:
         from budgetlint.core.outline import render_outline
 
         click.echo(render_outline(doc), nl=False)
+
+
+def _print_names(doc: dict[str, Any], name_filter: str | None, fmt: str) -> None:
+    """The named values of a document, for writing ``formula`` rules."""
+    from budgetlint.core.findings import human_location
+
+    values = doc.get("named_values") or {}
+    rows = [(k, v) for k, v in sorted(values.items()) if not name_filter or name_filter in k]
+    if fmt == "json":
+        click.echo(json.dumps({k: v for k, v in rows}, ensure_ascii=False, indent=1))
+        return
+    if not rows:
+        click.echo(f"{doc['source']['path']}: no named value" + (f" contains {name_filter!r}" if name_filter else "")
+                   + f" ({len(values)} in all)", err=True)
+        sys.exit(1)
+    for k, v in rows:
+        where = human_location({**(v.get("loc") or {}), "table": v.get("table")}, "zh")
+        click.echo(f"{k}\t{v.get('text', v.get('value'))}\t{where}")
 
 
 # ------------------------------------------------------------------ check

@@ -61,3 +61,14 @@ def test_closed_pipe_ends_quietly():
     assert closed.returncode == 141  # 128 + SIGPIPE, as a Unix tool killed by the closed pipe
     head = _run(["bash", "-c", f"{cli} rules list | head -1"])
     assert head.stderr == "" and head.stdout.startswith("# ") and len(head.stdout.splitlines()) == 1
+
+
+def test_parse_names_lists_formula_names_with_values_and_places():
+    seed = REPO / "samples" / "002_5ce8aee0cc10826a.txt"
+    proc = _run(["parse", str(seed), "--names", "三公.决算"])
+    assert proc.returncode == 0, proc.stderr
+    rows = dict((ln.split("\t")[0], ln.split("\t")[1:]) for ln in proc.stdout.splitlines())
+    assert rows["三公.决算.合计"] == ["6.52", "第368行 · 财政拨款“三公”经费支出决算表"]
+    assert all(k.startswith("三公.决算") or "三公.决算" in k for k in rows)
+    none = _run(["parse", str(seed), "--names", "没有这个名字"])
+    assert none.returncode == 1 and "no named value" in none.stderr
