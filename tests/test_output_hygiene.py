@@ -72,3 +72,21 @@ def test_parse_names_lists_formula_names_with_values_and_places():
     assert all(k.startswith("三公.决算") or "三公.决算" in k for k in rows)
     none = _run(["parse", str(seed), "--names", "没有这个名字"])
     assert none.returncode == 1 and "no named value" in none.stderr
+
+
+def test_xlsx_has_clerk_columns_and_a_sheet_of_not_evaluated_reasons(tmp_path):
+    import openpyxl
+
+    out = tmp_path / "r.xlsx"
+    proc = _run(["check", str(REPO / "samples" / "002_5ce8aee0cc10826a.txt"), "--format", "xlsx", "-o", str(out)])
+    assert proc.returncode == 1, proc.stderr
+    wb = openpyxl.load_workbook(out)
+    findings = wb.worksheets[0]
+    head = [c.value for c in findings[1]]
+    assert head[-3:] == ["根本原因", "整改情况", "处理意见"]
+    rows = list(findings.iter_rows(min_row=2, values_only=True))
+    assert all(r[-2] is None and r[-1] is None for r in rows)  # left for the clerk
+    assert any(str(r[-3] or "").startswith("由 ") for r in rows) and any(str(r[-3] or "").startswith("引起 ") for r in rows)
+    skipped = wb["未能评估"]
+    reasons = [r[4] for r in skipped.iter_rows(min_row=2, values_only=True)]
+    assert reasons and all(reasons)
