@@ -141,8 +141,11 @@ def _print_names(doc: dict[str, Any], name_filter: str | None, fmt: str) -> None
 @click.option("--rules", "rules", metavar="PACK", help="Rule pack name or path for every document (default: picked per part).")
 @click.option("--format", "fmt", default="text", show_default=True,
               help="Report format: text, json, sarif, junit, html, xlsx (see `budgetlint formats`).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error", show_default=True)
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error", show_default=True,
+              help="Exit 1 when a finding (not waived) is at or above this severity; never: always exit 0 "
+                   "unless a file is unreadable.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of messages, places and not-evaluated reasons.")
 @click.option("--show-skipped", is_flag=True, help="List rules that could not be evaluated.")
 @click.option("--show-info", is_flag=True,
               help="Also print info findings (rounding differences 尾数差异) in text output; they are always counted "
@@ -155,7 +158,14 @@ def _print_names(doc: dict[str, Any], name_filter: str | None, fmt: str) -> None
 def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, lang: str, show_skipped: bool,
           show_info: bool, output: Path | None, jobs: int | None, waivers: Path | None, baseline: Path | None,
           progress: bool | None) -> None:
-    """Check files and folders against the rule packs."""
+    """Check files and folders against the rule packs.
+
+    \b
+    Examples:
+      budgetlint check reports/                          # text for the terminal: errors, then warnings
+      budgetlint check reports/ --show-info              # also the 尾数差异 (rounding) notes
+      budgetlint check reports/ --format xlsx -o 结果.xlsx --waivers waivers.yaml
+    """
     from budgetlint.core.batch import run_batch
     from budgetlint.core.reporting import write_report
 
@@ -204,10 +214,16 @@ def _load_pack(checker: Any, ref: str | None):
 
 @rules.command("list")
 @click.option("--rules", "ref", metavar="PACK", help="Pack name or path (default: the base pack).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one rule a line; json: for scripts.")
 @click.option("--all", "show_all", is_flag=True, help="Include disabled rules.")
 def rules_list(ref: str | None, fmt: str, show_all: bool) -> None:
-    """List the rules of a pack (after inheritance)."""
+    """List the rules of a pack (after inheritance).
+
+    \b
+    Example:
+      budgetlint rules list --rules hunan-2020 | grep scorecard
+    """
     checker = _checker()
     pack = _load_pack(checker, ref)
     rows = [r for r in pack.rules.values() if show_all or r.enabled]
@@ -225,7 +241,7 @@ def rules_list(ref: str | None, fmt: str, show_all: bool) -> None:
 
 @rules.command("show")
 @click.argument("rule_id")
-@click.option("--rules", "ref", metavar="PACK")
+@click.option("--rules", "ref", metavar="PACK", help="Pack name or path (default: the base pack).")
 def rules_show(rule_id: str, ref: str | None) -> None:
     """Show a rule after inheritance, with where each value came from."""
     checker = _checker()
@@ -243,7 +259,7 @@ def rules_show(rule_id: str, ref: str | None) -> None:
 
 @rules.command("explain")
 @click.argument("target", required=False)
-@click.option("--rules", "ref", metavar="PACK")
+@click.option("--rules", "ref", metavar="PACK", help="Pack the rule id is looked up in (default: the base pack).")
 @click.option("--list-checks", is_flag=True, help="List registered check types.")
 def rules_explain(target: str | None, ref: str | None, list_checks: bool) -> None:
     """Documentation of a check type, or of the check behind a rule."""
@@ -281,7 +297,12 @@ def rules_explain(target: str | None, ref: str | None, list_checks: bool) -> Non
 @rules.command("validate")
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
 def rules_validate(file: Path) -> None:
-    """Lint a rule pack (schema, extends, overrides, check types, params)."""
+    """Lint a rule pack (schema, extends, overrides, check types, params).
+
+    \b
+    Example:
+      budgetlint rules validate bureau-2025/pack.yaml
+    """
     checker = _checker()
     pack = checker.packs.load(str(file))
     click.echo(f"{file}: OK — pack {pack.name}, {len(pack.enabled_rules())} enabled rule(s)"
@@ -291,7 +312,8 @@ def rules_validate(file: Path) -> None:
 @rules.command("diff")
 @click.argument("pack_a")
 @click.argument("pack_b")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one change a line; json: for scripts.")
 def rules_diff(pack_a: str, pack_b: str, fmt: str) -> None:
     """What changed between two packs: added/removed/changed rules and params."""
     from budgetlint.core.packdiff import diff_packs
@@ -387,7 +409,12 @@ def waivers() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--rules", "ref", metavar="PACK", help="Also check rule ids against this pack (default: all built-in packs).")
 def waivers_check(file: Path, ref: str | None) -> None:
-    """Validate a waiver file: one `file:line` error per problem, exit 2."""
+    """Validate a waiver file: one `file:line` error per problem, exit 2.
+
+    \b
+    Example (see docs/waivers.md):
+      budgetlint waivers validate waivers.yaml
+    """
     from budgetlint.core.waivers import WAIVER_RULES, parse_waivers, today
 
     checker = _checker()
