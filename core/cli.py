@@ -363,7 +363,12 @@ def rules_test(pack_path: Path | None, coverage: bool) -> None:
                     click.echo(f"skipped {case.test_id}: {exc}", err=True)
                     continue
                 if case.todo:
-                    xfailed += 1
+                    if result.ok:  # strict: a gap that is fixed must lose its todo, or it hides the fix
+                        failed += 1
+                        click.echo(f"{case.file}:{case.line}: case {case.test_id} passes but is marked todo — "
+                                   "remove the todo", err=True)
+                    else:
+                        xfailed += 1
                     continue
                 if result.ok:
                     passed += 1
