@@ -24,6 +24,7 @@ _ROOTS = {"说明": ("情况说明", "narrative"), "三公": ("“三公”经�
 _NAME = re.compile(r"(?<![\w.])(?!\d+\.)[\w（）()“”]+(?:\.[\w（）()“”]+)+(?![\w.])")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _NUMBER = re.compile(r"^[\d.]+$")
+_DECIMAL = re.compile(r"\d\.\d")
 
 
 def display_name(name: str, lang: str = "zh") -> str:
@@ -50,8 +51,9 @@ def humanize_names(text: str, lang: str = "zh") -> str:
 
     def sub(m: re.Match[str]) -> str:
         token = m.group(0)
-        if _NUMBER.match(token) or not (_CJK.search(token) or token.rsplit(".", 1)[-1] in _SUFFIX):
-            return token
+        if _NUMBER.match(token) or _DECIMAL.search(token) \
+                or not (_CJK.search(token) or token.rsplit(".", 1)[-1] in _SUFFIX):
+            return token  # a decimal number inside quoted text (“增加12.00万元”) is not a name
         return display_name(token, lang)
 
     return _NAME.sub(sub, text)

@@ -79,3 +79,13 @@ def test_not_evaluated_reasons_in_the_report_language(results):
         # English reasons may name the form's Chinese tables, never carry a Chinese gloss of the reason itself
         bad += [x for x in reasons if re.search(r"规则在本部分|未找到|未识别|没有", x)]
     assert not bad, "\n".join(sorted(bad)[:20])
+
+
+def test_names_are_humanized_but_quoted_numbers_are_not():
+    from budgetlint.core.i18n import humanize_names
+
+    assert humanize_names("说明.机关运行经费支出.amount") == "情况说明“机关运行经费支出”金额"
+    assert humanize_names("（一般公共预算财政拨款基本支出决算表.301.决算+表.303.决算）") == \
+        "（一般公共预算财政拨款基本支出决算表 · 301 · 决算+表 · 303 · 决算）"
+    quoted = "“收入支出总计增加12.00万元，增长13.95。”“1.本表批复到项级科目。”"
+    assert humanize_names(quoted) == quoted
