@@ -25,6 +25,7 @@ _NAME = re.compile(r"(?<![\w.])(?!\d+\.)[\w（）()“”]+(?:\.[\w（）()“�
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _NUMBER = re.compile(r"^[\d.]+$")
 _DECIMAL = re.compile(r"\d\.\d")
+_ENUMERATED = re.compile(r"^[“”（）()]*\d+\.")  # “1.本表…” is a numbered list item, not a name
 
 
 def display_name(name: str, lang: str = "zh") -> str:
@@ -51,7 +52,7 @@ def humanize_names(text: str, lang: str = "zh") -> str:
 
     def sub(m: re.Match[str]) -> str:
         token = m.group(0)
-        if _NUMBER.match(token) or _DECIMAL.search(token) \
+        if _NUMBER.match(token) or _DECIMAL.search(token) or _ENUMERATED.match(token) \
                 or not (_CJK.search(token) or token.rsplit(".", 1)[-1] in _SUFFIX):
             return token  # a decimal number inside quoted text (“增加12.00万元”) is not a name
         return display_name(token, lang)
