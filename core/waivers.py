@@ -391,5 +391,16 @@ def apply_baseline(report: dict[str, Any], known: Counter[str], baseline_file: s
             dropped += 1
         else:
             kept.append(f)
+    # a new consequence of a known root cause is shown as a finding of its own, not hidden under a root
+    # that is no longer in the report
+    present = {f.get("fingerprint") for f in kept}
+    for f in kept:
+        if f.get("related_to") and f["related_to"] not in present:
+            f.pop("related_to")
+            f.pop("relation", None)
+        if f.get("related"):
+            f["related"] = [x for x in f["related"] if x in present]
+            if not f["related"]:
+                f.pop("related")
     report["findings"] = kept
     report["baseline"] = {"file": baseline_file, "known": dropped, "new": len(kept)}

@@ -88,7 +88,7 @@ def render_text(report: dict[str, Any], options: dict[str, Any] | None = None) -
             lines.append(style(f"✗ {doc.get('error', path)}", fg="red", bold=True))
             lines.append("")
             continue
-        roots = [f for f in findings if f["source"] == path and not f.get("related_to")
+        roots = [f for f in findings if f["source"] == path and f.get("related_to") not in by_fp
                  and (show_info or f["severity"] != "info")]
         roots.sort(key=lambda f: SEVERITY_ORDER.get(f["severity"], 9))  # stable: place order within a severity
         meta = doc.get("meta", {})
