@@ -12,6 +12,7 @@ import pytest
 
 from budgetlint.core import testing
 from budgetlint.core.errors import SharedInputMissing
+from budgetlint.core.rulepack import PackLoader
 from budgetlint.core.testing import RuleCase, _match, cases_files_for, load_cases, run_case
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,6 +79,12 @@ def noop_checks(host, monkeypatch):
     original = testing.load_document
     monkeypatch.setattr(testing, "load_document", lambda path, h=None, *a, **k: copy.deepcopy(
         _cached(original, str(Path(path).resolve()), host)))
+    loader = PackLoader(host.registry, host.rule_pack_dirs())
+
+    class OnePackLoader(testing.Checker):  # packs are read once, not once per case
+        packs = loader  # type: ignore[assignment]
+
+    monkeypatch.setattr(testing, "Checker", OnePackLoader)
     return host
 
 
