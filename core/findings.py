@@ -310,10 +310,15 @@ def _link_causes(findings: list[dict[str, Any]], idx: list[int]) -> None:
     outs = {i: _outputs(findings[i]) for i in idx}
     explains: dict[int, list[int]] = {i: [] for i in idx}
     has_cause: set[int] = set()
+    readers: dict[str, list[int]] = {}  # figure → findings that read it (keeps this linear on large reports)
+    for i in idx:
+        for k in ins[i]:
+            readers.setdefault(k, []).append(i)
     for a in idx:
         if not ins[a] and not outs[a]:
             continue
-        for b in idx:
+        candidates = sorted({b for k in ins[a] | outs[a] for b in readers.get(k, ())})
+        for b in candidates:
             if a == b or not ins[b]:
                 continue
             feeds = bool(outs[a] & ins[b]) and not (outs[b] & ins[a])
