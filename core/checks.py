@@ -158,8 +158,25 @@ def place(location: dict[str, Any] | None, lang: str = "zh") -> str:
     if loc.get("sheet") is not None:
         return words["sheet"].format(loc["sheet"]) + (f"!{loc['cell_ref']}" if loc.get("cell_ref") else "")
     if loc.get("path"):
-        return words["path"].format(loc["path"])
+        return _xpath_place(str(loc["path"]), lang)
     return "—"
+
+
+def _xpath_place(path: str, lang: str) -> str:
+    """An HTML element path as a clerk says it: ``…/p[27]`` → 第27段,
+    ``…/table[2]/tr[3]/td[1]`` → 表格2第3行第1列 — never the XPath itself."""
+    steps = re.findall(r"([a-z0-9]+)(?:\[(\d+)\])?", path.lower())
+    last = steps[-1] if steps else ("", "")
+    zh = lang == "zh"
+    if last[0] in ("td", "th") and len(steps) >= 2 and steps[-2][0] == "tr":
+        tables = [n for t, n in steps if t == "table"]
+        t = f"表格{tables[-1] or 1}" if zh else f"table {tables[-1] or 1}"
+        r, c = steps[-2][1] or "1", last[1] or "1"
+        return f"{t}第{r}行第{c}列" if zh else f"{t} row {r} column {c}"
+    if last[0] == "tr":
+        return f"表格第{last[1] or 1}行" if zh else f"table row {last[1] or 1}"
+    n = last[1] or "1"
+    return f"第{n}段" if zh else f"paragraph {n}"
 
 
 def number_json(value: Decimal | None) -> float | int | None:
@@ -231,8 +248,14 @@ class CheckContext:
         return loc
 
     # -------------------------------------------------------------- results
-    def not_evaluated(self, reason: str) -> None:
-        self.outcome.not_evaluated.append(reason)
+    def not_evaluated(self, reason: str, *, zh: str | None = None) -> None:
+        """The rule could not be evaluated here.  ``reason`` in English with
+        the form's Chinese terms; the report shows it in its language (see
+        core/i18n.py; ``zh`` gives the Chinese wording when the catalogue
+        has none)."""
+        from budgetlint.core.i18n import localize_reason
+
+        self.outcome.not_evaluated.append(localize_reason(reason, self.lang, zh))
 
     def relation_not_evaluated(self, relation: str, reason: str) -> None:
         """One relation of a rule with several (an identity, a table pair)
@@ -243,11 +266,13 @@ class CheckContext:
         evaluated the rule is ``not_evaluated`` with these as its reasons."""
         self.outcome.not_evaluated_relations.append(f"{relation}: {reason}")
 
-    def not_applicable(self, reason: str) -> None:
+    def not_applicable(self, reason: str, *, zh: str | None = None) -> None:
         """The rule does not concern this part (e.g. the form has no 扣分标准
         column, the scorecard prints no 二级 weights).  Unlike
         :meth:`not_evaluated` this is not a gap in the check."""
-        self.outcome.not_applicable.append(reason)
+        from budgetlint.core.i18n import localize_reason
+
+        self.outcome.not_applicable.append(localize_reason(reason, self.lang, zh))
 
     def counted(self, n: int = 1) -> None:
         """Record that ``n`` items were actually evaluated (a rule that
@@ -256,14 +281,25 @@ class CheckContext:
 
     def report(self, location: dict[str, Any], *, expected: Any = None, actual: Any = None,
                severity: str | None = None, kind: str | None = None, operands: list[Operand] | None = None,
-               message: dict[str, str] | None = None, **message_params: Any) -> dict[str, Any]:
+               message: dict[str, str] | None = None, inputs: list[dict[str, Any] | str] | None = None,
+               derives: list[str] | None = None, **message_params: Any) -> dict[str, Any]:
         """Record a finding.  ``message_params`` fill the rule's message
-        template (``{expected}``, ``{actual}`` and anything the check passes)."""
-        from budgetlint.core.findings import make_finding
+        template (``{expected}``, ``{actual}`` and anything the check passes).
+
+        ``inputs`` (locations of the figures read, or names of derived values
+        such as ``"scorecard:1:总分值"``) and ``derives`` (names of the values
+        this finding judges) let the engine attach consequences to their root
+        cause (:func:`budgetlint.core.findings.link_related`); ``operands``
+        count as inputs already."""
+        from budgetlint.core.findings import make_finding, place_key
 
         self.outcome.checked += 1
         finding = make_finding(self, location=location, expected=expected, actual=actual, severity=severity,
                                kind=kind, operands=operands, message=message, params=message_params)
+        if inputs:
+            finding["_inputs"] = [place_key(x) for x in inputs]
+        if derives:
+            finding["_outputs"] = list(derives)
         self.outcome.findings.append(finding)
         return finding
 

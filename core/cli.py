@@ -28,10 +28,25 @@ def _fail(exc: BudgetlintError) -> None:
     sys.exit(exc.exit_code)
 
 
+def _quiet_broken_pipe() -> None:
+    """The reader went away (``budgetlint rules list | head -1``): stop
+    quietly, as Unix tools do, without a traceback at interpreter exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(141)  # 128 + SIGPIPE, what a shell reports for a tool killed by a closed pipe
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()
+            return result
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         except BudgetlintError as exc:
             _fail(exc)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
@@ -67,10 +82,22 @@ def _checker(rules: str | None = None, lang: str = "zh"):
 # ------------------------------------------------------------------ parse
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default=None,
+              help="json (default): the canonical document; text: a readable outline. With --names: "
+                   "text (default) is one name a line, json a mapping.")
 @click.option("--no-recognize", is_flag=True, help="Only the loader's output, without recognizers.")
-def parse(file: Path, fmt: str, no_recognize: bool) -> None:
-    """Parse FILE into the canonical JSON document (or a readable outline)."""
+@click.option("--names", "names", is_flag=True,
+              help="List the named values a formula rule can use (name, value, place); "
+                   "FILTER keeps the names containing it.")
+@click.argument("name_filter", required=False, metavar="[FILTER]")
+def parse(file: Path, fmt: str, no_recognize: bool, names: bool, name_filter: str | None) -> None:
+    """Parse FILE into the canonical JSON document (or a readable outline).
+
+    \b
+    Examples:
+      budgetlint parse report.pdf --format text
+      budgetlint parse report.pdf --names 三公        # names for a formula rule, with values and places
+    """
     from budgetlint.core.loading import load_document
 
     checker = _checker()
@@ -81,12 +108,37 @@ def parse(file: Path, fmt: str, no_recognize: bool) -> None:
     except BudgetlintError as exc:
         click.echo(f"budgetlint: {exc}", err=True)
         sys.exit(3)
+    if names:
+        _print_names(doc, name_filter, fmt or "text")
+        return
+    fmt = fmt or "json"
+    if name_filter:
+        raise UsageError(f"unexpected argument {name_filter!r}", culprit="parse",
+                         fix="FILTER is only used with --names")
     if fmt == "json":
         click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
     else:
         from budgetlint.core.outline import render_outline
 
         click.echo(render_outline(doc), nl=False)
+
+
+def _print_names(doc: dict[str, Any], name_filter: str | None, fmt: str) -> None:
+    """The named values of a document, for writing ``formula`` rules."""
+    from budgetlint.core.findings import human_location
+
+    values = doc.get("named_values") or {}
+    rows = [(k, v) for k, v in sorted(values.items()) if not name_filter or name_filter in k]
+    if fmt == "json":
+        click.echo(json.dumps({k: v for k, v in rows}, ensure_ascii=False, indent=1))
+        return
+    if not rows:
+        click.echo(f"{doc['source']['path']}: no named value" + (f" contains {name_filter!r}" if name_filter else "")
+                   + f" ({len(values)} in all)", err=True)
+        sys.exit(1)
+    for k, v in rows:
+        where = human_location({**(v.get("loc") or {}), "table": v.get("table")}, "zh")
+        click.echo(f"{k}\t{v.get('text', v.get('value'))}\t{where}")
 
 
 # ------------------------------------------------------------------ check
@@ -100,8 +152,12 @@ def parse(file: Path, fmt: str, no_recognize: bool) -> None:
                    "(`--fail-on error,not-evaluated`, or alone: errors and not evaluated) for a strict gate that "
                    "also fails when a rule that applies could not be evaluated (wholly or some of its relations) "
                    "or a file in a folder was skipped.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of messages, places and not-evaluated reasons.")
 @click.option("--show-skipped", is_flag=True, help="List rules that could not be evaluated.")
+@click.option("--show-info", is_flag=True,
+              help="Also print info findings (rounding differences 尾数差异) in text output; they are always counted "
+                   "in the summary line and kept in JSON/HTML/XLSX.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE (atomically).")
 @click.option("--jobs", "-j", type=int, default=None, help="Parallel worker processes (default: number of cores).")
 @click.option("--waivers", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Waiver file (YAML).")
@@ -121,11 +177,18 @@ def parse(file: Path, fmt: str, no_recognize: bool) -> None:
                    "nothing is written.  Repeatable.")
 @click.option("--compare-previous", is_flag=True, help="With --store: findings new / fixed / unchanged since the previous check.")
 def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, lang: str, show_skipped: bool,
-          output: Path | None, jobs: int | None, waivers: Path | None, baseline: Path | None,
+          show_info: bool, output: Path | None, jobs: int | None, waivers: Path | None, baseline: Path | None,
           progress: bool | None, use_cache: bool = False, executor: str = "local",
           scheduler: str | None = None, store: str | None = None, evidence: tuple[Path, ...] = (),
           compare_previous: bool = False) -> None:
-    """Check files and folders against the rule packs."""
+    """Check files and folders against the rule packs.
+
+    \b
+    Examples:
+      budgetlint check reports/                          # text for the terminal: errors, then warnings
+      budgetlint check reports/ --show-info              # also the 尾数差异 (rounding) notes
+      budgetlint check reports/ --format xlsx -o 结果.xlsx --waivers waivers.yaml
+    """
     from budgetlint.core.batch import run_batch
     from budgetlint.core.reporting import write_report
 
@@ -135,6 +198,9 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
     if fmt not in checker.host.registry.reporters:
         raise UsageError(f"unknown report format {fmt!r}", culprit="--format",
                          fix="use one of " + ", ".join(sorted(checker.host.registry.reporters)))
+    if output is None and checker.host.registry.reporters[fmt].binary and sys.stdout.isatty():
+        raise UsageError(f"the {fmt} report is a binary file and would garble the terminal", culprit="--format",
+                         fix=f"write it to a file: -o report.{fmt} (or redirect: > report.{fmt})")
     checker.validate_rules()
     cache = _result_cache(checker) if use_cache else None
     if scheduler and executor != "dask":
@@ -149,9 +215,15 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
     report = run_batch(checker, [str(p) for p in paths], jobs=jobs, progress=progress,
                        waivers=str(waivers) if waivers else None, baseline=str(baseline) if baseline else None,
                        **({"cache": cache} if cache is not None else {}), **run)
-    options = {"lang": lang, "show_skipped": show_skipped, "fail_on": fail_on, "fail_on_not_evaluated": strict,
+    options = {"lang": lang, "show_skipped": show_skipped, "show_info": show_info, "fail_on": fail_on,
+               "fail_on_not_evaluated": strict,
                "color": output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")}
     write_report(checker.host, report, fmt, output, options)
+    if output is not None:  # the report went to a file: the terminal still learns the outcome and where it is
+        from budgetlint.plugins.reporters.basic import summary_line
+
+        click.echo(summary_line(report, lang) + ("；报告已写入 " if lang == "zh" else "; report written to ")
+                   + str(output), err=True)
     if compare_previous:
         _echo_comparisons(report, lang)
     sys.exit(exit_code(report, fail_on, not_evaluated=strict))
@@ -308,10 +380,16 @@ def _load_pack(checker: Any, ref: str | None):
 
 @rules.command("list")
 @click.option("--rules", "ref", metavar="PACK", help="Pack name or path (default: the base pack).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one rule a line; json: for scripts.")
 @click.option("--all", "show_all", is_flag=True, help="Include disabled rules.")
 def rules_list(ref: str | None, fmt: str, show_all: bool) -> None:
-    """List the rules of a pack (after inheritance)."""
+    """List the rules of a pack (after inheritance).
+
+    \b
+    Example:
+      budgetlint rules list --rules hunan-2020 | grep scorecard
+    """
     checker = _checker()
     pack = _load_pack(checker, ref)
     rows = [r for r in pack.rules.values() if show_all or r.enabled]
@@ -329,7 +407,7 @@ def rules_list(ref: str | None, fmt: str, show_all: bool) -> None:
 
 @rules.command("show")
 @click.argument("rule_id")
-@click.option("--rules", "ref", metavar="PACK")
+@click.option("--rules", "ref", metavar="PACK", help="Pack name or path (default: the base pack).")
 def rules_show(rule_id: str, ref: str | None) -> None:
     """Show a rule after inheritance, with where each value came from."""
     checker = _checker()
@@ -347,7 +425,7 @@ def rules_show(rule_id: str, ref: str | None) -> None:
 
 @rules.command("explain")
 @click.argument("target", required=False)
-@click.option("--rules", "ref", metavar="PACK")
+@click.option("--rules", "ref", metavar="PACK", help="Pack the rule id is looked up in (default: the base pack).")
 @click.option("--list-checks", is_flag=True, help="List registered check types.")
 def rules_explain(target: str | None, ref: str | None, list_checks: bool) -> None:
     """Documentation of a check type, or of the check behind a rule."""
@@ -385,7 +463,12 @@ def rules_explain(target: str | None, ref: str | None, list_checks: bool) -> Non
 @rules.command("validate")
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
 def rules_validate(file: Path) -> None:
-    """Lint a rule pack (schema, extends, overrides, check types, params)."""
+    """Lint a rule pack (schema, extends, overrides, check types, params).
+
+    \b
+    Example:
+      budgetlint rules validate bureau-2025/pack.yaml
+    """
     checker = _checker()
     pack = checker.packs.load(str(file))
     click.echo(f"{file}: OK — pack {pack.name}, {len(pack.enabled_rules())} enabled rule(s)"
@@ -395,7 +478,8 @@ def rules_validate(file: Path) -> None:
 @rules.command("diff")
 @click.argument("pack_a")
 @click.argument("pack_b")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one change a line; json: for scripts.")
 def rules_diff(pack_a: str, pack_b: str, fmt: str) -> None:
     """What changed between two packs: added/removed/changed rules and params."""
     from budgetlint.core.packdiff import diff_packs
@@ -445,7 +529,12 @@ def rules_test(pack_path: Path | None, coverage: bool) -> None:
                     click.echo(f"skipped {case.test_id}: {exc}", err=True)
                     continue
                 if case.todo:
-                    xfailed += 1
+                    if result.ok:  # strict: a gap that is fixed must lose its todo, or it hides the fix
+                        failed += 1
+                        click.echo(f"{case.file}:{case.line}: case {case.test_id} passes but is marked todo — "
+                                   "remove the todo", err=True)
+                    else:
+                        xfailed += 1
                     continue
                 if result.ok:
                     passed += 1
@@ -491,7 +580,12 @@ def waivers() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--rules", "ref", metavar="PACK", help="Also check rule ids against this pack (default: all built-in packs).")
 def waivers_check(file: Path, ref: str | None) -> None:
-    """Validate a waiver file: one `file:line` error per problem, exit 2."""
+    """Validate a waiver file: one `file:line` error per problem, exit 2.
+
+    \b
+    Example (see docs/waivers.md):
+      budgetlint waivers validate waivers.yaml
+    """
     from budgetlint.core.waivers import WAIVER_RULES, parse_waivers, today
 
     checker = _checker()
@@ -509,6 +603,9 @@ def waivers_check(file: Path, ref: str | None) -> None:
     for w in expired:
         click.echo(f"{w.file}:{w.line}: warning: waiver for {w.rule} expired on {w.expires} — renew or remove it")
     click.echo(f"{file}: OK — {len(entries)} waiver(s)" + (f", {len(expired)} expired" if expired else ""))
+
+
+waivers.add_command(waivers_check, name="validate")
 
 
 @main.command()

@@ -15,7 +15,7 @@ from typing import Any
 
 from budgetlint.core.checks import CheckContext
 from budgetlint.core.errors import BudgetlintError, InputError
-from budgetlint.core.findings import sort_key
+from budgetlint.core.findings import link_related, sort_key
 from budgetlint.core.loading import load_document
 from budgetlint.core.plugins import PluginHost
 from budgetlint.core.rulepack import PackLoader, RulePack, rule_applies
@@ -190,6 +190,7 @@ class Checker:
                 if ev.get("crash"):
                     crashes.append(ev["crash"])
         findings.sort(key=sort_key)
+        link_related(findings)
         document = {"path": doc["source"]["path"], "status": "checked", "format": doc["source"]["format"],
                     "sha256": doc["source"]["sha256"], "meta": meta, "parts": parts_out}
         if warnings:
@@ -233,7 +234,7 @@ class Checker:
             status, worst = "not_applicable", None
         elif out.checked == 0:
             status, worst = "not_evaluated", None
-            out.not_evaluated.append("nothing to evaluate in this part (规则在本部分未找到可检查的内容)")
+            ctx.not_evaluated("nothing to evaluate in this part (规则在本部分未找到可检查的内容)")
         else:
             status, worst = "passed", None
         evaluation = {"rule_id": rule.id, "check": rule.check, "severity": rule.severity,
@@ -292,7 +293,7 @@ class Tally:
     verify file by file."""
 
     def __init__(self) -> None:
-        self.documents = self.checked = self.unreadable = self.failed = self.waived = 0
+        self.documents = self.checked = self.unreadable = self.failed = self.waived = self.related = 0
         self.evaluated = self.partial = self.warnings = 0
         self.severity: Counter[str] = Counter()
         self.status: Counter[str] = Counter()
@@ -312,6 +313,8 @@ class Tally:
         for f in findings:
             if f.get("waived"):
                 self.waived += 1
+            elif f.get("related_to"):  # a consequence, counted under its root cause
+                self.related += 1
             else:
                 self.severity[f["severity"]] += 1
 
@@ -337,7 +340,7 @@ class Tally:
             "documents": self.documents, "documents_checked": self.checked, "documents_unreadable": self.unreadable,
             "findings": sum(self.severity.values()),
             "by_severity": {k: self.severity.get(k, 0) for k in ("error", "warning", "info")},
-            "waived": self.waived, "rules_evaluated": self.evaluated,
+            "waived": self.waived, "related": self.related, "rules_evaluated": self.evaluated,
             "by_status": {k: self.status.get(k, 0) for k in ("passed", "failed", "not_evaluated", "not_applicable")},
             "not_evaluated": self.status.get("not_evaluated", 0),
             "partially_evaluated": self.partial,

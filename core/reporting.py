@@ -39,6 +39,7 @@ def atomic_write(path: Path, data: str | bytes) -> None:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -46,3 +47,15 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions a report file gets: those of the file it replaces, or
+    0666 less the umask (mkstemp's private 0600 would hide the report from
+    the colleagues the umask lets read it)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask

@@ -859,7 +859,7 @@ class PackLoader:
         if not applies.get("part_types") and getattr(cls, "part_types", ()):
             applies = {**applies, "part_types": list(cls.part_types)}
         where = f"{file}:{line_of(node)}"
-        rule = Rule(id=rid, check=cls.id, params=params, severity=data.get("severity", "error"),
+        rule = Rule(id=rid, check=cls.id, params=params, severity=severity_name(data.get("severity", "error")),
                     title=data.get("title", ""), description=data.get("description", ""), applies_to=applies,
                     basis=basis, message=data.get("message") or {}, enabled=data.get("enabled", True),
                     pure_arithmetic=pure, tags=data.get("tags") or [], file=str(file), line=line_of(node),
@@ -885,7 +885,7 @@ class PackLoader:
             rule.enabled = bool(data["enabled"])
             rule.provenance["enabled"] = where
         if "severity" in data:
-            rule.severity = data["severity"]
+            rule.severity = severity_name(data["severity"])
             rule.provenance["severity"] = where
         for key in ("message", "basis", "applies_to", "title", "description"):
             if key in data:
@@ -954,3 +954,12 @@ def rule_applies(rule: Rule, part: dict[str, Any], meta: dict[str, Any]) -> bool
         if not region_matches(regions, meta):
             return False
     return True
+
+
+#: a bureau may write severities as the report prints them
+SEVERITY_ALIASES = {"错误": "error", "警告": "warning", "提示": "info"}
+
+
+def severity_name(value: str) -> str:
+    """``错误``/``警告``/``提示`` → ``error``/``warning``/``info`` (others unchanged)."""
+    return SEVERITY_ALIASES.get(str(value).strip(), str(value).strip())

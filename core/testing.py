@@ -170,9 +170,10 @@ def load_cases(cases_file: Path) -> list[RuleCase]:
             raise RulePackError(f"case {name!r} has no input", culprit=str(cases_file), where=str(line),
                                 fix="give input.text, input.file or input.document")
         expect = data.get("expect") or {}
-        if not any(k in expect for k in ("fires", "findings", "not_evaluated")):
+        if not any(k in expect for k in ("fires", "findings", "not_evaluated", "not_applicable")):
             raise RulePackError(f"case {name!r} asserts nothing", culprit=str(cases_file), where=str(line),
-                                fix="add expect.fires (a count or true/false), expect.findings or expect.not_evaluated")
+                                fix="add expect.fires (a count or true/false), expect.findings, "
+                                    "expect.not_evaluated or expect.not_applicable")
         rule_id = str(data.get("rule") or default_rule)
         out.append(RuleCase(rule_id, name, inp, expect, cases_file, line, data.get("todo"), data))
     return out
@@ -267,7 +268,11 @@ def _match(f: dict[str, Any], m: dict[str, Any]) -> bool:
                     return False
         elif key == "location":
             for lk, lv in want.items():
-                if str(lv) not in str(loc.get(lk, "")):
+                got = loc.get(lk)
+                if isinstance(lv, (int, float)) or isinstance(got, (int, float)):
+                    if str(got) != str(lv):  # page: 21 is page 21, never 121
+                        return False
+                elif str(lv) not in str(got if got is not None else ""):
                     return False
         elif f.get(key) != want:
             return False
@@ -313,8 +318,19 @@ def run_case(case: RuleCase, *, pack: Path | None = None, roots: list[Path] | No
         ne = any(e["status"] == "not_evaluated" for e in evaluations)
         if bool(exp["not_evaluated"]) != ne:
             problems.append(f"expected not_evaluated={exp['not_evaluated']}, got {ne}")
-    if not evaluations and fires not in (0, False):
-        problems.append("the rule did not apply to any part of the input")
+    if "not_applicable" in exp:
+        na = bool(evaluations) and all(e["status"] == "not_applicable" for e in evaluations)
+        if bool(exp["not_applicable"]) != na:
+            problems.append(f"expected not_applicable={exp['not_applicable']}, got {na}")
+    if not evaluations:
+        problems.append("the rule did not apply to any part of the input (check applies_to, input.part and "
+                        "that the input is recognised as the genre the rule is for)")
+    elif is_silent(case) and not (exp.get("not_evaluated") or exp.get("not_applicable")) \
+            and not any(e["status"] in ("passed", "failed") and e.get("checked", 0) > 0 for e in evaluations):
+        reasons = "; ".join(r for e in evaluations for r in e.get("reasons", [])) or "nothing was checked"
+        problems.append("a silent case must prove the rule ran, but it was not evaluated on this input "
+                        f"({reasons}); fix the input, or say not_evaluated: true / not_applicable: true "
+                        "if that is the point")
     return CaseResult(not problems, problems, findings, evaluations)
 
 
@@ -335,6 +351,13 @@ def _related_input(spec: dict[str, Any], case: RuleCase, roots: list[Path], host
                 else load_document(_resolve_input_file(s["file"], case.file, roots), host or make_host()))
         out[rel] = {"identity": identity_of(rdoc), "named_values": rdoc.get("named_values") or {}}
     return out
+
+
+def is_silent(case: RuleCase) -> bool:
+    """A case that expects no finding (``fires: 0`` / ``fires: false``)."""
+    fires = case.expect.get("fires")
+    return (fires is False or (isinstance(fires, int) and not isinstance(fires, bool) and fires == 0)) \
+        and not case.expect.get("findings")
 
 
 # ------------------------------------------------------------- builders
@@ -417,8 +440,12 @@ def coverage_problems(pack: RulePack, pack_ref: Path, host: PluginHost | None = 
         else:
             if not any(_fires(c) for c in rc):
                 problems.append(f"{rule.where}: rule {rule.id} has no case where it fires")
-            if not any(_fires(c) is False for c in rc):
-                problems.append(f"{rule.where}: rule {rule.id} has no case where it stays silent (fires: 0)")
+            # a silent case counts only when it shows the rule evaluated its input (the harness fails a
+            # silent case whose rule did not run); "not evaluated here" is not "silent on a good input"
+            if not any(_fires(c) is False and not (c.expect.get("not_evaluated") or c.expect.get("not_applicable"))
+                       for c in rc):
+                problems.append(f"{rule.where}: rule {rule.id} has no case where it is evaluated and stays silent "
+                                "(fires: 0)")
         if not rule.basis and not rule.pure_arithmetic:
             problems.append(f"{rule.where}: rule {rule.id} has no basis — cite the regulation "
                             "(document, number, article) or mark it pure_arithmetic: true")

@@ -6,7 +6,8 @@ A waiver file is YAML::
     waivers:
       - rule: template-placeholder-left          # rule id
         document: "*/001_*.txt"                   # path glob (or the file's sha256)
-        location: "（三）单位机构、人员情况"          # optional: matched against line/table/row/column/field…
+        location: "（三）单位机构、人员情况"          # optional: the place as printed, or line/table/row/column/field…
+        fingerprint: 2745310be367da36             # optional: the 指纹 shown in the HTML/XLSX report
         reason: 示例文字系引用原文，已核实
         approved_by: 张三
         expires: 2026-06-30                       # optional date
@@ -40,7 +41,8 @@ from budgetlint.core.errors import UsageError, WaiverError
 LOCATION_KEYS = ("line", "table_code", "table", "row", "column", "field", "indicator", "cell", "section",
                  "snippet", "sheet", "cell_ref", "page", "paragraph")
 REQUIRED = ("rule", "document", "reason", "approved_by")
-ALLOWED = (*REQUIRED, "location", "expires")
+ALLOWED = (*REQUIRED, "location", "expires", "fingerprint")
+FINGERPRINT = re.compile(r"^[0-9a-f]{16}$")
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 WAIVER_RULES = {
     "waiver-expired": {"title": "豁免已过期 (waiver expired)",
@@ -65,22 +67,35 @@ class Waiver:
     line: int
     location: str | dict[str, str] | None = None
     expires: dt.date | None = None
+    fingerprint: str | None = None
     used: int = field(default=0, compare=False)
 
     def expired(self, today: dt.date) -> bool:
         return self.expires is not None and self.expires < today
 
     def matches(self, finding: dict[str, Any], sha256: str | None) -> bool:
+        """Rule, document (glob relative to the waiver file, absolute glob,
+        file name or sha256) and, when given, the fingerprint shown in the
+        HTML/XLSX report or the place exactly as the text report prints it
+        (``第153行 · 2020年度部门整体支出绩效自评表 · 总分``) or one of its
+        parts (``location: {row: …}``)."""
+        from budgetlint.core.findings import human_location
+
         if finding.get("rule_id") != self.rule:
             return False
-        if not _document_matches(self.document, finding.get("source", ""), sha256):
+        if self.fingerprint and finding.get("fingerprint") != self.fingerprint:
+            return False
+        if self.document != "*" and not _document_matches(self.document, finding.get("source", ""), sha256,
+                                                          base=Path(self.file).resolve().parent):
             return False
         if self.location is None:
             return True
         loc = finding.get("location", {}) or {}
         if isinstance(self.location, dict):
             return all(_value_matches(pat, loc.get(key)) for key, pat in self.location.items())
-        return any(_value_matches(self.location, loc.get(key)) for key in LOCATION_KEYS)
+        printed = [human_location(loc, lang) for lang in ("zh", "en")]
+        return any(_value_matches(self.location.strip(), p) for p in printed) or \
+            any(_value_matches(self.location, loc.get(key)) for key in LOCATION_KEYS)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"reason": self.reason, "approved_by": self.approved_by,
@@ -90,14 +105,23 @@ class Waiver:
         return out
 
 
-def _document_matches(pattern: str, path: str, sha256: str | None) -> bool:
+def _document_matches(pattern: str, path: str, sha256: str | None, base: Path | None = None) -> bool:
     if SHA256.match(pattern):
         return bool(sha256) and sha256.lower() == pattern.lower()
     posix = path.replace("\\", "/")
-    candidates = {posix, posix.rsplit("/", 1)[-1], Path(path).resolve().as_posix() if path else ""}
+    absolute = Path(path).resolve().as_posix() if path else ""
+    candidates = {posix, posix.rsplit("/", 1)[-1], absolute}
     if posix.startswith("./"):
         candidates.add(posix[2:])
-    return any(c and fnmatch.fnmatchcase(c, pattern) for c in candidates)
+    if any(c and fnmatch.fnmatchcase(c, pattern) for c in candidates):
+        return True
+    # a relative pattern means: relative to the waiver file, wherever budgetlint is run from
+    pat = pattern.replace("\\", "/")
+    if base is not None and absolute and not Path(pat).is_absolute():
+        anchored = (base / pat).as_posix()
+        norm = os.path.normpath(anchored).replace("\\", "/")
+        return fnmatch.fnmatchcase(absolute, norm)
+    return False
 
 
 def _value_matches(pattern: str, value: Any) -> bool:
@@ -164,8 +188,16 @@ def parse_waivers(path: str | Path, known_rules: set[str] | None = None) -> tupl
                                           fix=(f"did you mean {close[0]!r}?" if close else
                                                "allowed: " + ", ".join(ALLOWED))))
                 bad = True
+        fp = node.get("fingerprint")
+        if fp is not None and not FINGERPRINT.match(str(fp).strip()):
+            errors.append(WaiverError(f"'fingerprint' is not a 16-digit hex fingerprint: {fp!r}", culprit=spath,
+                                      where=str(_line(node, "fingerprint")),
+                                      fix="copy the 指纹 column of the HTML/XLSX report (e.g. 2745310be367da36)"))
+            bad = True
         for key in REQUIRED:
             value = node.get(key)
+            if key == "document" and value is None and fp is not None:
+                continue  # the fingerprint already names the document
             if value is None or not str(value).strip():
                 errors.append(WaiverError(f"waiver #{i + 1} has no {key!r}", culprit=spath, where=str(line),
                                           fix=f"add '{key}:' (every waiver needs rule, document, reason and approved_by)"))
@@ -208,9 +240,10 @@ def parse_waivers(path: str | Path, known_rules: set[str] | None = None) -> tupl
                                       fix=(f"did you mean {close[0]!r}?" if close else "run `budgetlint rules list`")))
             bad = True
         if not bad:
-            waivers.append(Waiver(rule=rule, document=str(node["document"]).strip(), reason=str(node["reason"]),
-                                  approved_by=str(node["approved_by"]), file=spath, line=line,
-                                  location=location, expires=expires))
+            waivers.append(Waiver(rule=rule, document=str(node.get("document") or "*").strip(),
+                                  reason=str(node["reason"]), approved_by=str(node["approved_by"]), file=spath,
+                                  line=line, location=location, expires=expires,
+                                  fingerprint=str(fp).strip() if fp is not None else None))
     return waivers, errors
 
 
@@ -288,6 +321,11 @@ def apply_waivers(report: dict[str, Any], waivers: list[Waiver], waiver_file: st
                 f["waived"] = w.as_json()
                 w.used += 1
                 break
+    # a waived root cause takes its consequences with it (they are not problems of their own)
+    waived_roots = {f["fingerprint"]: f["waived"] for f in report["findings"] if f.get("waived") and f.get("related")}
+    for f in report["findings"]:
+        if not f.get("waived") and f.get("related_to") in waived_roots:
+            f["waived"] = {**waived_roots[f["related_to"]], "via": f["related_to"]}
     extra: list[dict[str, Any]] = []
     for w in waivers:
         if w.expired(when):
@@ -353,5 +391,16 @@ def apply_baseline(report: dict[str, Any], known: Counter[str], baseline_file: s
             dropped += 1
         else:
             kept.append(f)
+    # a new consequence of a known root cause is shown as a finding of its own, not hidden under a root
+    # that is no longer in the report
+    present = {f.get("fingerprint") for f in kept}
+    for f in kept:
+        if f.get("related_to") and f["related_to"] not in present:
+            f.pop("related_to")
+            f.pop("relation", None)
+        if f.get("related"):
+            f["related"] = [x for x in f["related"] if x in present]
+            if not f["related"]:
+                f.pop("related")
     report["findings"] = kept
     report["baseline"] = {"file": baseline_file, "known": dropped, "new": len(kept)}

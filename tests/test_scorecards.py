@@ -125,10 +125,11 @@ def _pack(tmp_path: Path, overrides: str) -> Path:
 
 def test_pack_switches_weight_scheme(tmp_path):
     text = SEEDS["003"]
-    national, _ = run_rule("scorecard-weight-scheme", pack=ROOT / "rules/national", path=text)
+    national, ev = run_rule("scorecard-weight-scheme", pack=ROOT / "rules/national", path=text)
     assert national == []  # national sets no 部门整体 scheme: not evaluated, no finding
-    hunan, _ = run_rule("scorecard-weight-scheme", pack=ROOT / "rules/hunan_2020", path=text)
-    assert hunan == []
+    assert [e["status"] for e in ev] == ["not_evaluated"] and "分值方案" in ev[0]["reasons"][0]
+    hunan, ev = run_rule("scorecard-weight-scheme", pack=ROOT / "rules/hunan_2020", path=text)
+    assert hunan == [] and [e["status"] for e in ev] == ["passed"] and ev[0]["checked"] > 0
     other = _pack(tmp_path, "  scorecard-weight-scheme:\n    params:\n      schemes:\n        部门整体:\n"
                             "          - {投入管理指标: 20, 产出指标: 35, 效益指标: 45}\n")
     findings, _ = run_rule("scorecard-weight-scheme", pack=other, path=text)
@@ -142,5 +143,5 @@ def test_pack_switches_bands(tmp_path):
     assert [f["expected"] for f in default] == ["优"]
     strict = _pack(tmp_path, "  scorecard-grade:\n    params:\n      prefer_printed_bands: false\n      bands:\n"
                              "        - {grade: 优, min: 101}\n        - {grade: 良, min: 80}\n        - {grade: 差, min: 0}\n")
-    findings, _ = run_rule("scorecard-grade", pack=strict, text=text)
-    assert findings == []
+    findings, ev = run_rule("scorecard-grade", pack=strict, text=text)
+    assert findings == [] and [e["status"] for e in ev] == ["passed"]

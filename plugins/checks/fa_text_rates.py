@@ -258,6 +258,9 @@ class Completion(Check):
             return
         for st in sts:
             budget, actual, comp = dec(st.get("budget")), dec(st.get("actual")), dec(st.get("completion"))
+            if ctx.params["mode"] == "zero_budget" and budget == 0 and comp is None:
+                ctx.counted()  # a zero budget stated without a percentage: what the template asks for
+                continue
             if budget is None or actual is None or comp is None:
                 continue
             loc = statement_location(ctx, st)

@@ -130,3 +130,15 @@ def compare_target(item: dict[str, Any]) -> tuple[bool | None, Decimal | None, D
 def is_blank_reason(text: str, blanks: list[str]) -> bool:
     t = "".join(text.split())
     return not t or t in blanks
+
+
+def derived(card: dict[str, Any], name: str) -> str:
+    """Name of a value computed from a card (``总分值``, ``总得分``), so a
+    finding about it and the findings that use it can be linked as one root
+    cause (``ctx.report(inputs=…, derives=…)``)."""
+    return f"scorecard:{card.get('block')}:{card.get('index')}:{name}"
+
+
+def weight_places(ctx: CheckContext, card: dict[str, Any], nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Locations of the 分值 figures of ``nodes`` (the inputs of a weight sum)."""
+    return [location(ctx, card, n["分值"].get("loc")) for n in nodes if n.get("分值") and n["分值"].get("loc")]

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from budgetlint.core.checks import Check, CheckContext
 from budgetlint.plugins.checks.scorecard_common import (
-    PART_TYPES, TOLERANCE_SCHEMA, cards, dec, fmt, funds_total, item_label, items, location, operand)
+    PART_TYPES, TOLERANCE_SCHEMA, cards, dec, derived, fmt, funds_total, item_label, items, location, operand)
 
 
 class ScoreBounds(Check):
@@ -97,7 +97,9 @@ class TotalScore(Check):
             if totals is None or totals.get("得分") is None:
                 loc = (totals or {}).get("loc") or card["loc"]
                 ctx.report(location(ctx, card, loc, field="总分得分"), expected=expected if scores else None,
-                           actual=None, kind="missing", missing_row="" if totals else "总分行")
+                           actual=None, kind="missing", missing_row="" if totals else "总分行",
+                           inputs=[o.location for o in ops] + [derived(card, "总分值")],
+                           derives=[derived(card, "总得分")])
                 continue
             if not scores:
                 ctx.not_evaluated("no item scores")
@@ -105,7 +107,8 @@ class TotalScore(Check):
             act = operand(totals["得分"], "总分得分", ctx, card)
             ctx.compare(location(ctx, card, totals["得分"]["loc"], field="总分得分"), expected, act, operands=ops,
                         tolerance=None if ctx.params.get("tolerance") in (None, "printed")
-                        else Decimal(str(ctx.params["tolerance"])))
+                        else Decimal(str(ctx.params["tolerance"])),
+                        inputs=[derived(card, "总分值")], derives=[derived(card, "总得分")])
 
 
 class Grade(Check):
@@ -175,7 +178,8 @@ class Grade(Check):
                     exp = self._band(bands, score) if reliable else None
                     ctx.report(location(ctx, card, loc, field="等级"), expected=exp, actual="", kind="missing",
                                message=ctx.params.get("missing_message"),
-                               score=fmt(dec(totals.get("得分")) if totals.get("得分") else score),
+                               inputs=[derived(card, "总得分"), derived(card, "总分值")],
+                               score=fmt(score if score is not None else dec(totals.get("得分"))),
                                bands=band_text,
                                band_source=ctx.params["source_labels"].get(source, source),
                                suggestion=exp or "")
@@ -187,6 +191,7 @@ class Grade(Check):
             if grade["text"].strip() != want:
                 ctx.report(location(ctx, card, grade["loc"], field="等级"), expected=want, actual=grade["text"],
                            kind="mismatch", score=fmt(score), bands=band_text,
+                           inputs=[derived(card, "总得分"), derived(card, "总分值")],
                            band_source=ctx.params["source_labels"].get(source, source))
 
     @staticmethod

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from budgetlint.core.checks import Check, CheckContext, place
 from budgetlint.plugins.checks.scorecard_common import (
     PART_TYPES, TOLERANCE_SCHEMA, cards, dec, explicit_tolerance, fmt, funds_total, item_label, items,
-    level1_items, location, weight_sum)
+    derived, level1_items, location, weight_places, weight_sum)
 
 
 class WeightSum(Check):
@@ -70,7 +70,8 @@ class WeightSum(Check):
                         ctx.report(location(ctx, card, node["weight"].get("loc") or node.get("loc"),
                                             indicator=node["name"], field="分值"),
                                    expected=w, actual=total, indicator=node["name"], parent=l1["name"],
-                                   n_items=len(its), items=" + ".join(fmt(dec(i["分值"])) for i in its))
+                                   n_items=len(its), items=" + ".join(fmt(dec(i["分值"])) for i in its),
+                                   inputs=weight_places(ctx, card, its))
         if not declared:
             ctx.not_applicable(f"the form prints no {'一级' if ctx.params['level'] == 1 else '二级'} weights")
 
@@ -188,10 +189,12 @@ class TotalWeight(Check):
             printed = dec(totals.get("分值"))
             loc = (totals.get("分值") or {}).get("loc") or totals.get("loc") or card["loc"]
             ctx.counted()
+            places = weight_places(ctx, card, its + [funds_total(card)])
             if total != want:
                 ctx.report(location(ctx, card, loc, field="总分"), expected=want, actual=total,
                            printed=fmt(printed) if printed is not None else "", funds=fmt(fw),
-                           items_total=fmt(weight_sum(its)), kind="sum")
+                           items_total=fmt(weight_sum(its)), kind="sum", inputs=places,
+                           derives=[derived(card, "总分值")])
             elif printed is not None and printed != want:
                 ctx.report(location(ctx, card, loc, field="总分"), expected=want, actual=printed,
                            printed=fmt(printed), funds=fmt(fw), items_total=fmt(weight_sum(its)), kind="printed")

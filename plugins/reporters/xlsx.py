@@ -15,7 +15,10 @@ from budgetlint.core.findings import human_location
 
 HEAD = {
     "zh": {"findings": "问题清单", "matrix": "合规矩阵", "documents": "文件",
-           "cols": ["文件", "部分", "位置", "规则", "严重程度", "问题说明", "应为", "实为", "依据", "豁免状态", "指纹"],
+           "cols": ["文件", "部分", "位置", "规则", "严重程度", "问题说明", "应为", "实为", "依据", "豁免状态", "指纹",
+                    "根本原因", "整改情况", "处理意见"],
+           "skipped": "未能评估", "skipped_cols": ["文件", "部分", "规则", "名称", "原因"],
+           "caused_by": "由 {fp} 引起", "causes": "引起 {n} 项",
            "doc_cols": ["文件", "状态", "单位", "年度", "SHA-256", "错误", "警告", "提示", "已豁免", "说明"],
            "rule": "规则", "title": "名称", "sev": {"error": "错误", "warning": "警告", "info": "提示"},
            "status": {"pass": "通过", "fail": "不通过", "waived": "已豁免", "not_evaluated": "未能评估",
@@ -23,7 +26,9 @@ HEAD = {
            "waived": "已豁免：{reason}（{approved_by}）", "open": "未豁免", "checked": "已检查", "error": "无法读取"},
     "en": {"findings": "Findings", "matrix": "Compliance matrix", "documents": "Documents",
            "cols": ["Document", "Part", "Location", "Rule", "Severity", "Message", "Expected", "Actual", "Basis",
-                    "Waiver", "Fingerprint"],
+                    "Waiver", "Fingerprint", "Root cause", "Correction", "Decision"],
+           "skipped": "Not evaluated", "skipped_cols": ["Document", "Part", "Rule", "Title", "Reason"],
+           "caused_by": "caused by {fp}", "causes": "causes {n}",
            "doc_cols": ["Document", "Status", "Department", "Year", "SHA-256", "Errors", "Warnings", "Info",
                         "Waived", "Note"],
            "rule": "Rule", "title": "Title", "sev": {"error": "error", "warning": "warning", "info": "info"},
@@ -56,13 +61,14 @@ def _fill(color: str) -> Any:
 
 def render_xlsx(report: dict[str, Any], options: dict[str, Any] | None = None) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     from budgetlint.core.findings import basis_text
 
     lang = (options or {}).get("lang", "zh")
     h = HEAD.get(lang, HEAD["zh"])
     bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
     wb = Workbook()
     ws = wb.active
     ws.title = h["findings"]
@@ -75,15 +81,38 @@ def render_xlsx(report: dict[str, Any], options: dict[str, Any] | None = None) -
                   human_location(f.get("location", {}) or {}, lang), f["rule_id"], h["sev"].get(f["severity"], f["severity"]),
                   f["message"], f.get("expected"), f.get("actual"), basis_text(f.get("basis", [])),
                   h["waived"].format(reason=w.get("reason", ""), approved_by=w.get("approved_by", "")) if w else h["open"],
-                  f.get("fingerprint", "")]
+                  f.get("fingerprint", ""),
+                  h["caused_by"].format(fp=f["related_to"]) if f.get("related_to")
+                  else h["causes"].format(n=len(f["related"])) if f.get("related") else "",
+                  "", ""]  # 整改情况 / 处理意见: left empty for the clerk and the bureau to fill in
         for c, v in enumerate(values, 1):
             cell = _put(ws, r, c, v)
             if c == 5 and not w:
                 cell.fill = _fill(FILLS[f["severity"]])
+            if c in (3, 6, 9):
+                cell.alignment = wrap
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{_col(len(h['cols']))}{max(1, len(report['findings']) + 1)}"
-    for col, width in zip("ABCDEFGHIJK", (28, 22, 34, 26, 8, 60, 14, 14, 40, 24, 18)):
+    for col, width in zip("ABCDEFGHIJKLMN", (28, 22, 34, 26, 8, 60, 14, 14, 40, 24, 18, 20, 30, 30)):
         ws.column_dimensions[col].width = width
+
+    rule_titles = {r["id"]: r.get("title", "") for r in ((report.get("summary") or {}).get("matrix") or {}).get("rules", [])}
+    rule_titles.update({k: v.get("title", "") for k, v in (report.get("rules") or {}).items() if isinstance(v, dict)})
+    wsk = wb.create_sheet(h["skipped"])
+    for c, name in enumerate(h["skipped_cols"], 1):
+        _put(wsk, 1, c, name).font = bold
+    skipped = [e for e in report.get("evaluations", [])
+               if e.get("status") == "not_evaluated" or e.get("not_evaluated_relations")]  # wholly or partly
+    for r, e in enumerate(skipped, 2):
+        row = [e.get("document", ""), e.get("part_type") or e.get("part", ""), e["rule_id"],
+               rule_titles.get(e["rule_id"], ""),
+               "；".join(e.get("reasons", []) if e.get("status") == "not_evaluated"
+                        else ["部分评估 (partially evaluated)", *e["not_evaluated_relations"]])]
+        for c, v in enumerate(row, 1):
+            _put(wsk, r, c, v).alignment = wrap
+    for col, width in zip("ABCDE", (40, 24, 30, 36, 70)):
+        wsk.column_dimensions[col].width = width
+    wsk.freeze_panes = "A2"
 
     m = (report.get("summary") or {}).get("matrix")
     if m is None:
@@ -120,8 +149,9 @@ def render_xlsx(report: dict[str, Any], options: dict[str, Any] | None = None) -
             _put(wd, r, c, v)
     wd.column_dimensions["A"].width = 40
 
-    # what a reviewer must know was not verified: skipped files, warnings,
-    # rules not (fully) evaluated — one row each, with the reason
+    # files a reviewer must know were not (fully) verified: skipped files,
+    # crashes, warnings — one row each, with the reason (rules that were not
+    # evaluated have the sheet above)
     zh = lang == "zh"
     wn = wb.create_sheet("未检查与注意" if zh else "Not checked")
     for c, name in enumerate(("文件" if zh else "File", "类别" if zh else "Kind", "规则/部分" if zh else "Rule/part",
@@ -135,18 +165,12 @@ def render_xlsx(report: dict[str, Any], options: dict[str, Any] | None = None) -
             rows.append([d["path"], "运行错误" if zh else "crash", "", d.get("error", "")])
         for w in d.get("warnings") or []:
             rows.append([d["path"], "注意" if zh else "warning", "", w])
-    for e in report.get("evaluations", []):
-        if e["status"] == "not_evaluated":
-            rows.append([e["document"], "未能评估" if zh else "not evaluated", f"{e['rule_id']} [{e['part']}]",
-                         "; ".join(e.get("reasons", []))])
-        elif e.get("not_evaluated_relations"):
-            rows.append([e["document"], "部分评估" if zh else "partially evaluated", f"{e['rule_id']} [{e['part']}]",
-                         "; ".join(e["not_evaluated_relations"])])
     for r, row in enumerate(rows, 2):
         for c, v in enumerate(row, 1):
             _put(wn, r, c, v)
     for col, width in zip("ABCD", (40, 14, 34, 90)):
         wn.column_dimensions[col].width = width
+    wb.move_sheet(wsk, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(wsk.title))  # last: after the matrix
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
