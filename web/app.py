@@ -329,6 +329,7 @@ def create_app(config: WebConfig) -> FastAPI:
             cookie = request.cookies.get("budgetlint_token", "")
             ok = any(v and hmac.compare_digest(v.encode(), token.encode()) for v in (bearer, cookie))
             if not ok:
+                await _drain(request, config.max_bytes)
                 if path.startswith("/api") or path in ("/openapi.json", "/docs") or bearer:
                     return JSONResponse({"detail": "需要有效令牌：Authorization: Bearer <token> (token required)"},
                                         status_code=401, headers={"WWW-Authenticate": "Bearer"})
@@ -337,6 +338,7 @@ def create_app(config: WebConfig) -> FastAPI:
         if request.method == "POST" and length and length.isdigit():
             limit = config.max_bytes + CHUNK if path.startswith("/api") else config.max_bytes * 20 + CHUNK
             if int(length) > limit:
+                await _drain(request, 2 * config.max_bytes)
                 return JSONResponse({"detail": f"上传超过{config.max_upload_mb:g} MB上限 (upload too large)"},
                                     status_code=413)
         return await call_next(request)
@@ -409,6 +411,21 @@ def create_app(config: WebConfig) -> FastAPI:
     # ------------------------------------------------------------ pages
     pages.install(app, svc, get_doc)
     return app
+
+
+async def _drain(request: Request, cap: int) -> None:
+    """Read and discard a refused request body, up to ``cap`` bytes, so a
+    client that sends the whole body before reading (curl, urllib, browsers)
+    sees the 401/413 instead of a connection reset; beyond the cap the
+    connection is simply closed."""
+    seen = 0
+    try:
+        async for chunk in request.stream():
+            seen += len(chunk)
+            if seen > cap:
+                break
+    except Exception:  # a client that hung up: nothing to answer
+        pass
 
 
 def _disposition(name: str, inline: bool) -> str:
