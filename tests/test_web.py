@@ -334,3 +334,14 @@ def test_browser_upload_and_boxes(server: Server, tmp_path: Path) -> None:
         assert edge and len(red) > 0.5 * len(edge), (r, edge[:5])
     finally:
         driver.quit()
+
+
+def test_xlsx_view_highlights_the_cell(server: Server) -> None:
+    xlsx = ROOT / "samples" / "004_scorecards_2020.xlsx"
+    status, out = server.upload(xlsx.name, xlsx.read_bytes())
+    assert status == 200
+    assert server.wait(out["id"])["status"] == "done"
+    status, page, _ = server.request("GET", f"/documents/{out['id']}?severity=error")
+    html = page.decode("utf-8")
+    assert status == 200 and 'class="src-cell hl"' in html and 'href="#src-' in html
+    assert "None" not in html.split('id="finding-list"')[1]

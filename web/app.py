@@ -105,7 +105,11 @@ class Service:
         if config.store is not None:
             self.checker.options["store"] = config.store
         self.checker.validate_rules()  # a broken --rules stops the server before it listens
-        self.lock = threading.Lock()   # the checker is used by the worker and by report building
+        # Reports and source views use a second checker with its own lock, so
+        # a page never waits for a long check running in the worker.
+        self.lock = threading.Lock()
+        self.view_checker = Checker(rules=config.rules, lang=config.lang)
+        self.view_lock = threading.Lock()
         self.queue: queue.Queue[str] = queue.Queue()
         self.worker = threading.Thread(target=self._work, name="budgetlint-check", daemon=True)
         self.worker.start()
@@ -214,9 +218,9 @@ class Service:
                 entry["status"] = "error"
                 entry["error"] = f"{doc['name']}: {STATUS_ZH[doc['status']]} (check not finished)"
             result = {"document": entry, "findings": [], "evaluations": []}
-        with self.lock:
-            report = self.checker.build_report([result])
-            report["rules"] = rule_catalogue(self.checker, report)
+        with self.view_lock:
+            report = self.view_checker.build_report([result])
+            report["rules"] = rule_catalogue(self.view_checker, report)
         self.apply_waivers(report)
         matrix = compliance_matrix(report)
         report["summary"] = summarize(report["documents"], report["findings"], report["evaluations"])
@@ -240,7 +244,7 @@ class Service:
     def render(self, report: dict[str, Any], fmt: str) -> bytes:
         from budgetlint.core.reporting import render
 
-        data = render(self.checker.host, report, fmt, {"lang": self.config.lang, "show_skipped": True,
+        data = render(self.view_checker.host, report, fmt, {"lang": self.config.lang, "show_skipped": True,
                                                        "fail_on": "error", "color": False})
         return data.encode("utf-8") if isinstance(data, str) else data
 

@@ -173,11 +173,11 @@ def _blocks(svc: Service, doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The canonical document's blocks (parsed once, cached as JSON)."""
     import json
 
-    cache = svc.cache / f"{doc['sha256']}.doc.json"
+    cache = svc.cache / f"{doc['sha256']}.doc2.json"
     if cache.exists():
         return json.loads(cache.read_text(encoding="utf-8"))
-    with svc.lock:
-        parsed = svc.checker.load(svc.path_of(doc))
+    with svc.view_lock:
+        parsed = svc.view_checker.load(svc.path_of(doc))
     from budgetlint.core.document import grid
 
     out = []
@@ -185,7 +185,15 @@ def _blocks(svc: Service, doc: dict[str, Any]) -> list[dict[str, Any]]:
         item = {"id": b["id"], "type": b["type"], "text": b.get("text", ""), "loc": b.get("loc", {})}
         if b["type"] == "table":
             item["title"] = b.get("title") or ""
-            item["rows"] = [[(c or {}).get("text", "") if c else "" for c in row] for row in grid(b)]
+            rows = grid(b)
+            item["rows"] = [[(c or {}).get("text", "") if c else "" for c in row] for row in rows]
+            refs: dict[str, list[int]] = {}  # XLSX findings name a cell by its A1 reference
+            for r, row in enumerate(rows):
+                for c, cell in enumerate(row):
+                    ref = ((cell or {}).get("loc") or {}).get("cell_ref")
+                    if ref and ref not in refs:
+                        refs[ref] = [r, c]
+            item["refs"] = refs
         out.append(item)
     cache.write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
     return out
@@ -198,6 +206,10 @@ def _block_key(loc: dict[str, Any], blocks: list[dict[str, Any]]) -> str | None:
     if block:
         if isinstance(loc.get("row_index"), int) and isinstance(loc.get("col_index"), int):
             return f"{block}-{loc['row_index']}-{loc['col_index']}"
+        table = next((b for b in blocks if b["id"] == block), None)
+        rc = (table or {}).get("refs", {}).get(str(loc.get("cell_ref", "")).split(":")[0])
+        if rc:
+            return f"{block}-{rc[0]}-{rc[1]}"
         return str(block)
     line = loc.get("line")
     if isinstance(line, int):
