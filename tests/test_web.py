@@ -345,3 +345,12 @@ def test_xlsx_view_highlights_the_cell(server: Server) -> None:
     html = page.decode("utf-8")
     assert status == 200 and 'class="src-cell hl"' in html and 'href="#src-' in html
     assert "None" not in html.split('id="finding-list"')[1]
+
+
+def test_open_bind_without_token_is_refused_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "BUDGETLINT_TOKEN"}
+    exe = Path(sys.executable).parent / "budgetlint"
+    proc = subprocess.run([str(exe), "serve", "--host", "0.0.0.0", "--data-dir", str(tmp_path / "d")],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "token" in proc.stderr and "Traceback" not in proc.stderr

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from fastapi import FastAPI, Form, HTTPException, Request, UploadFile
+from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -173,7 +173,7 @@ def _blocks(svc: Service, doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The canonical document's blocks (parsed once, cached as JSON)."""
     import json
 
-    cache = svc.cache / f"{doc['sha256']}.doc2.json"
+    cache = svc.cache / f"{doc['sha256']}.doc3.json"
     if cache.exists():
         return json.loads(cache.read_text(encoding="utf-8"))
     with svc.view_lock:
@@ -186,14 +186,28 @@ def _blocks(svc: Service, doc: dict[str, Any]) -> list[dict[str, Any]]:
         if b["type"] == "table":
             item["title"] = b.get("title") or ""
             rows = grid(b)
-            item["rows"] = [[(c or {}).get("text", "") if c else "" for c in row] for row in rows]
+            # Merged cells are drawn once with rowspan/colspan; a finding that
+            # names a covered position is sent to the cell that covers it.
+            out_rows: list[list[dict[str, Any]]] = []
             refs: dict[str, list[int]] = {}  # XLSX findings name a cell by its A1 reference
+            alias: dict[str, list[int]] = {}
             for r, row in enumerate(rows):
+                cells_out = []
                 for c, cell in enumerate(row):
-                    ref = ((cell or {}).get("loc") or {}).get("cell_ref")
+                    if cell is None:
+                        cells_out.append({"text": "", "c": c})
+                        continue
+                    r0, c0 = cell.get("row", r), cell.get("col", c)
+                    if (r0, c0) != (r, c):
+                        alias[f"{r}-{c}"] = [r0, c0]
+                        continue
+                    cells_out.append({"text": cell.get("text", ""), "c": c, "rowspan": cell.get("rowspan", 1),
+                                      "colspan": cell.get("colspan", 1)})
+                    ref = (cell.get("loc") or {}).get("cell_ref")
                     if ref and ref not in refs:
                         refs[ref] = [r, c]
-            item["refs"] = refs
+                out_rows.append(cells_out)
+            item.update(rows=out_rows, refs=refs, alias=alias)
         out.append(item)
     cache.write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
     return out
@@ -204,9 +218,11 @@ def _block_key(loc: dict[str, Any], blocks: list[dict[str, Any]]) -> str | None:
     block that holds its line."""
     block = loc.get("block")
     if block:
-        if isinstance(loc.get("row_index"), int) and isinstance(loc.get("col_index"), int):
-            return f"{block}-{loc['row_index']}-{loc['col_index']}"
         table = next((b for b in blocks if b["id"] == block), None)
+        if isinstance(loc.get("row_index"), int) and isinstance(loc.get("col_index"), int):
+            r, c = (table or {}).get("alias", {}).get(f"{loc['row_index']}-{loc['col_index']}",
+                                                     [loc["row_index"], loc["col_index"]])
+            return f"{block}-{r}-{c}"
         rc = (table or {}).get("refs", {}).get(str(loc.get("cell_ref", "")).split(":")[0])
         if rc:
             return f"{block}-{rc[0]}-{rc[1]}"
