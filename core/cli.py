@@ -209,15 +209,16 @@ def history(department: str | None, year: int | None, store: str, fmt: str) -> N
 @click.option("--token", envvar="BUDGETLINT_TOKEN", default=None, metavar="T",
               help="Require 'Authorization: Bearer T' (or the login page) on every request [env BUDGETLINT_TOKEN].")
 @click.option("--max-upload-mb", default=50.0, show_default=True, type=float, help="Largest file accepted (413 above).")
+@click.option("--max-pages", default=2000, show_default=True, type=int, help="Longest PDF checked (pages).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where uploads, results and waivers are kept (default: the user data dir).")
 def serve(host: str, port: int, store: str | None, rules: str | None, token: str | None,
-          max_upload_mb: float, data_dir: Path | None) -> None:
+          max_upload_mb: float, max_pages: int, data_dir: Path | None) -> None:
     """Start the web page for clerks: upload, findings on the page, waivers, downloads (needs budgetlint[web])."""
     from budgetlint.web.server import serve as run_server
 
     run_server(host=host, port=port, store=store, rules=rules, token=token or None,
-               max_upload_mb=max_upload_mb, data_dir=data_dir)
+               max_upload_mb=max_upload_mb, max_pages=max_pages, data_dir=data_dir)
 
 
 def exit_code(report: dict[str, Any], fail_on: str) -> int:

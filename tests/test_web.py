@@ -40,8 +40,8 @@ def _free_port() -> int:
 class Server:
     """A ``budgetlint serve`` subprocess on a data dir."""
 
-    def __init__(self, data: Path, token: str | None = TOKEN, max_mb: float = 5) -> None:
-        self.data, self.token, self.max_mb = data, token, max_mb
+    def __init__(self, data: Path, token: str | None = TOKEN, max_mb: float = 5, args: tuple[str, ...] = ()) -> None:
+        self.data, self.token, self.max_mb, self.args = data, token, max_mb, args
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
 
@@ -49,7 +49,7 @@ class Server:
         self.port = _free_port()
         exe = Path(sys.executable).parent / "budgetlint"
         cmd = [str(exe), "serve", "--port", str(self.port), "--data-dir", str(self.data),
-               "--max-upload-mb", str(self.max_mb)]
+               "--max-upload-mb", str(self.max_mb), *self.args]
         env = {k: v for k, v in os.environ.items() if k != "BUDGETLINT_TOKEN"}
         if self.token:
             env["BUDGETLINT_TOKEN"] = self.token
@@ -354,3 +354,15 @@ def test_open_bind_without_token_is_refused_in_one_line(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60, env=env)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "token" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_page_limit_and_report_before_done(tmp_path: Path) -> None:
+    srv = Server(tmp_path / "data", args=("--max-pages", "2")).start()
+    try:
+        status, out = srv.upload(SEED.name, SEED.read_bytes())
+        st = srv.wait(out["id"])
+        assert st["status"] == "failed" and "页上限" in st["error"] and "\n" not in st["error"]
+        status, body, _ = srv.request("GET", "/api/documents/0123456789abcdef/report")
+        assert status == 404
+    finally:
+        srv.stop()

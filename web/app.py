@@ -56,6 +56,7 @@ class WebConfig:
     rules: str | None = None
     token: str | None = None
     max_upload_mb: float = 50.0
+    max_pages: int = 2000
     lang: str = "zh"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -177,6 +178,12 @@ class Service:
             return
         self.db.set_status(doc_id, "running")
         path = self.path_of(doc)
+        if doc["ext"] == ".pdf":
+            pages = _pdf_pages(path)
+            if pages is not None and pages > self.config.max_pages:
+                self.db.set_status(doc_id, "failed", error=f"{doc['name']}: 共{pages}页，超过{self.config.max_pages}页上限 "
+                                                           f"(too many pages; limit --max-pages)")
+                return
         with self.lock:
             result = check_path(self.checker, str(path))
         if "fatal" in result:
@@ -369,6 +376,8 @@ def create_app(config: WebConfig) -> FastAPI:
     @app.get("/api/documents/{doc_id}/report", summary="Report: json (as `check --format json`), html, xlsx, sarif")
     def api_report(doc_id: str, format: str = "json") -> Response:
         doc = get_doc(doc_id)
+        if doc["status"] in ("queued", "running"):
+            raise HTTPException(409, f"检查尚未完成：{STATUS_ZH[doc['status']]} (not checked yet; poll the status)")
         if format not in REPORT_FORMATS:
             raise HTTPException(400, f"未知格式 {format}，可用：{', '.join(REPORT_FORMATS)} (unknown format)")
         media, ext = REPORT_FORMATS[format]
@@ -415,6 +424,21 @@ def create_app(config: WebConfig) -> FastAPI:
     # ------------------------------------------------------------ pages
     pages.install(app, svc, get_doc)
     return app
+
+
+def _pdf_pages(path: Path) -> int | None:
+    """Page count, or None when pypdfium2 cannot open it (the loader then
+    reports the one-line reason)."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except Exception:
+        return None
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
 
 
 async def _drain(request: Request, cap: int) -> None:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 TEMPLATES = Path(__file__).parent / "templates"
 _ENV = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
+_ENV.filters["when"] = lambda ts: dt.datetime.fromtimestamp(float(ts)).strftime("%Y-%m-%d %H:%M")
 
 
 def _render(name: str, **ctx: Any) -> str:

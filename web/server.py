@@ -24,7 +24,7 @@ def default_data_dir() -> Path:
 
 
 def serve(*, host: str, port: int, store: str | None, rules: str | None, token: str | None,
-          max_upload_mb: float, data_dir: Path | None) -> None:
+          max_upload_mb: float, data_dir: Path | None, max_pages: int = 2000) -> None:
     try:
         import fastapi  # noqa: F401
         import multipart  # noqa: F401  (python-multipart: form uploads)
@@ -37,6 +37,8 @@ def serve(*, host: str, port: int, store: str | None, rules: str | None, token: 
                          fix="add --token T (or set BUDGETLINT_TOKEN), or bind 127.0.0.1")
     if max_upload_mb <= 0:
         raise UsageError("--max-upload-mb must be positive", culprit="--max-upload-mb", fix="e.g. --max-upload-mb 50")
+    if max_pages <= 0:
+        raise UsageError("--max-pages must be positive", culprit="--max-pages", fix="e.g. --max-pages 2000")
     if store is not None:
         from budgetlint.store.db import open_store
 
@@ -44,7 +46,7 @@ def serve(*, host: str, port: int, store: str | None, rules: str | None, token: 
     from budgetlint.web.app import WebConfig, create_app
 
     config = WebConfig(data_dir=Path(data_dir) if data_dir else default_data_dir(), store=store, rules=rules,
-                       token=token, max_upload_mb=max_upload_mb)
+                       token=token, max_upload_mb=max_upload_mb, max_pages=max_pages)
     try:
         config.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
