@@ -332,6 +332,20 @@ def test_browser_upload_and_boxes(server: Server, tmp_path: Path) -> None:
                 for y in (y0 + 1, y1 - 2) if 0 <= y < im.height]
         red = [p for p in edge if p[0] > 200 and p[1] < 80 and p[2] < 80]
         assert edge and len(red) > 0.5 * len(edge), (r, edge[:5])
+        # clicking a finding scrolls its place into view
+        link = driver.find_element(By.CSS_SELECTOR, "#finding-list a.goto[href^='#box-']")
+        target = driver.find_element(By.ID, link.get_attribute("href").split("#", 1)[1])
+        driver.execute_script("window.scrollTo(0, 0)")
+        link.click()
+        top = driver.execute_script("return arguments[0].getBoundingClientRect().top", target)
+        assert 0 <= top <= driver.execute_script("return window.innerHeight")
+        # waive it through the form
+        item = link.find_element(By.XPATH, "./ancestor::li")
+        item.find_element(By.TAG_NAME, "summary").click()
+        item.find_element(By.NAME, "reason").send_keys("页面豁免测试")
+        item.find_element(By.NAME, "approved_by").send_keys("李四")
+        item.find_element(By.XPATH, ".//form[contains(@action, '/waive')]//button").click()
+        assert "已豁免：页面豁免测试" in driver.find_element(By.ID, "finding-list").text
     finally:
         driver.quit()
 

@@ -81,6 +81,8 @@ def annotate(pdf_path: Path, findings: list[dict[str, Any]]) -> bytes:
             text = f"[{f['severity']}] {f['rule_id']}: {f['message']}"
             if f.get("expected") is not None or f.get("actual") is not None:
                 text += f"\n应为 {f.get('expected')}，实为 {f.get('actual')}"
+            if f.get("waived"):
+                text += f"\n已豁免：{f['waived'].get('reason', '')}（{f['waived'].get('approved_by', '')}）"
             basis = basis_text(f.get("basis") or [])
             if basis:
                 text += f"\n依据：{basis}"
