@@ -1,12 +1,12 @@
 """The ASGI app: pages for clerks and a JSON API on the same engine.
 
 Design choices (why):
-- Checking runs in one background worker thread with one long-lived
-  :class:`~budgetlint.core.engine.Checker` (plugin host and rule packs built
-  once), through ``core.batch.check_path`` — the same code path as
-  ``check --jobs`` — so a crashing loader becomes ``failed`` with a one-line
-  reason and never takes the server down.  One thread because a 2-core
-  machine is shared, and the page shows progress (queued → running → done).
+- Checking runs in one worker *process* (``core.batch``'s worker, as
+  ``check --jobs``), fed by one queue thread: a failing loader becomes
+  ``failed`` with a one-line reason, a crashing one kills only the worker
+  (replaced), and PDFium — not thread-safe — never runs in two threads of the
+  server.  One worker because a 2-core machine is shared; the page shows
+  progress (queued → running → done).
 - Uploads are stored as ``files/<sha256><ext>`` under the data dir; the
   uploaded name is only a label (sanitised) and never touches the file
   system.  Findings and the report carry that label as the document name, so
@@ -106,11 +106,11 @@ class Service:
         if config.store is not None:
             self.checker.options["store"] = config.store
         self.checker.validate_rules()  # a broken --rules stops the server before it listens
-        # Reports and source views use a second checker with its own lock, so
-        # a page never waits for a long check running in the worker.
-        self.lock = threading.Lock()
+        # Reports and source views use their own checker and lock (checks run
+        # in the worker process).
         self.view_checker = Checker(rules=config.rules, lang=config.lang)
         self.view_lock = threading.Lock()
+        self.pool = self._new_pool()
         self.queue: queue.Queue[str] = queue.Queue()
         self.worker = threading.Thread(target=self._work, name="budgetlint-check", daemon=True)
         self.worker.start()
@@ -160,6 +160,33 @@ class Service:
         return self.files / f"{doc['sha256']}{doc['ext']}"
 
     # ------------------------------------------------------------ worker
+    def _new_pool(self) -> Any:
+        """One worker process, as ``check --jobs`` uses (core.batch's worker
+        initializer and entry point): PDFium is not thread-safe, so checks
+        never share a process with the page renderer, and a file that crashes
+        the parser kills only the worker, which is then replaced."""
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        from budgetlint.core.batch import _init_worker
+
+        # spawn, not fork (the server has threads) nor forkserver (its helper
+        # would outlive the server).
+        ctx = mp.get_context("spawn")
+        return ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker,
+                                   initargs=(self.checker.rules_ref, self.checker.lang, dict(self.checker.options), {}))
+
+    def close(self) -> None:
+        """Stop the worker process at server shutdown (a check in flight is
+        re-queued at the next start, since it is still ``running``)."""
+        procs = list(getattr(self.pool, "_processes", {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join(timeout=5)
+
     def _work(self) -> None:
         while True:
             doc_id = self.queue.get()
@@ -170,7 +197,6 @@ class Service:
                                                                     f"{type(exc).__name__}: {exc}"))
 
     def _check(self, doc_id: str) -> None:
-        from budgetlint.core.batch import check_path
         from budgetlint.core.findings import fingerprint
 
         doc = self.db.document(doc_id)
@@ -184,8 +210,17 @@ class Service:
                 self.db.set_status(doc_id, "failed", error=f"{doc['name']}: 共{pages}页，超过{self.config.max_pages}页上限 "
                                                            f"(too many pages; limit --max-pages)")
                 return
-        with self.lock:
-            result = check_path(self.checker, str(path))
+        from concurrent.futures.process import BrokenProcessPool
+
+        from budgetlint.core.batch import _work
+
+        try:
+            result = self.pool.submit(_work, str(path)).result()
+        except BrokenProcessPool:
+            self.pool = self._new_pool()
+            self.db.set_status(doc_id, "failed", error=f"{doc['name']}: 检查进程在读取此文件时崩溃 "
+                                                       f"(the checker crashed on this file) — export the file again")
+            return
         if "fatal" in result:
             self.db.set_status(doc_id, "failed", error=one_line(result["fatal"][1].replace(str(path), doc["name"])))
             return
@@ -324,8 +359,17 @@ def create_app(config: WebConfig) -> FastAPI:
     """The FastAPI app for one data dir (OpenAPI at /docs and /openapi.json)."""
     from budgetlint.web import pages
 
+    from contextlib import asynccontextmanager
+
     svc = Service(config)
-    app = FastAPI(title="budgetlint", version="1", description="预决算公开与绩效自评合规检查 — clerk page and API")
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+        yield
+        svc.close()
+
+    app = FastAPI(title="budgetlint", version="1", description="预决算公开与绩效自评合规检查 — clerk page and API",
+                  lifespan=lifespan)
     app.state.svc = svc
 
     @app.middleware("http")
@@ -431,14 +475,17 @@ def _pdf_pages(path: Path) -> int | None:
     reports the one-line reason)."""
     import pypdfium2 as pdfium
 
-    try:
-        pdf = pdfium.PdfDocument(str(path))
-    except Exception:
-        return None
-    try:
-        return len(pdf)
-    finally:
-        pdf.close()
+    from budgetlint.web.pdfview import PDFIUM_LOCK
+
+    with PDFIUM_LOCK:
+        try:
+            pdf = pdfium.PdfDocument(str(path))
+        except Exception:
+            return None
+        try:
+            return len(pdf)
+        finally:
+            pdf.close()
 
 
 async def _drain(request: Request, cap: int) -> None:

@@ -7,8 +7,12 @@ top-left corner; the annotation needs PDF user space (origin bottom-left).
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
+
+#: PDFium is not thread-safe and request handlers run in a thread pool.
+PDFIUM_LOCK = threading.Lock()
 
 #: Render scale: 1.5 × 72 dpi is legible for table digits without huge PNGs.
 SCALE = 1.5
@@ -18,11 +22,12 @@ def page_sizes(pdf_path: Path) -> list[tuple[float, float]]:
     """(width, height) in points of every page, for the overlay percentages."""
     import pypdfium2 as pdfium
 
-    pdf = pdfium.PdfDocument(str(pdf_path))
-    try:
-        return [tuple(pdf[i].get_size()) for i in range(len(pdf))]  # type: ignore[misc]
-    finally:
-        pdf.close()
+    with PDFIUM_LOCK:
+        pdf = pdfium.PdfDocument(str(pdf_path))
+        try:
+            return [tuple(pdf[i].get_size()) for i in range(len(pdf))]  # type: ignore[misc]
+        finally:
+            pdf.close()
 
 
 def render_page(pdf_path: Path, page_no: int, cache_dir: Path) -> Path:
@@ -32,17 +37,18 @@ def render_page(pdf_path: Path, page_no: int, cache_dir: Path) -> Path:
     out = cache_dir / f"{pdf_path.stem}-p{page_no}.png"
     if out.exists():
         return out
-    pdf = pdfium.PdfDocument(str(pdf_path))
-    try:
-        if not 1 <= page_no <= len(pdf):
-            raise IndexError(page_no)
-        image = pdf[page_no - 1].render(scale=SCALE).to_pil()
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(".tmp")
-        image.save(tmp, format="PNG")
-        tmp.replace(out)
-    finally:
-        pdf.close()
+    with PDFIUM_LOCK:
+        pdf = pdfium.PdfDocument(str(pdf_path))
+        try:
+            if not 1 <= page_no <= len(pdf):
+                raise IndexError(f"第{page_no}页不存在")
+            image = pdf[page_no - 1].render(scale=SCALE).to_pil()
+        finally:
+            pdf.close()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{threading.get_ident()}.tmp")
+    image.save(tmp, format="PNG")
+    tmp.replace(out)
     return out
 
 
