@@ -337,6 +337,28 @@ def history(department: str | None, year: int | None, store: str, fmt: str) -> N
                    f"{r['path'] or ''}  sha256:{r['sha256'][:12]}")
 
 
+# ------------------------------------------------------------------ serve (issue 18)
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (default: this machine only).")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--store", "store", is_flag=False, flag_value="", default=None, metavar="PATH|URL",
+              help="Also record every check in the store (history per department and year).")
+@click.option("--rules", "rules", metavar="PACK", help="Rule pack for every document (default: picked per part).")
+@click.option("--token", envvar="BUDGETLINT_TOKEN", default=None, metavar="T",
+              help="Require 'Authorization: Bearer T' (or the login page) on every request [env BUDGETLINT_TOKEN].")
+@click.option("--max-upload-mb", default=50.0, show_default=True, type=float, help="Largest file accepted (413 above).")
+@click.option("--max-pages", default=2000, show_default=True, type=int, help="Longest PDF checked (pages).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where uploads, results and waivers are kept (default: the user data dir).")
+def serve(host: str, port: int, store: str | None, rules: str | None, token: str | None,
+          max_upload_mb: float, max_pages: int, data_dir: Path | None) -> None:
+    """Start the web page for clerks: upload, findings on the page, waivers, downloads (needs budgetlint[web])."""
+    from budgetlint.web.server import serve as run_server
+
+    run_server(host=host, port=port, store=store, rules=rules, token=token or None,
+               max_upload_mb=max_upload_mb, max_pages=max_pages, data_dir=data_dir)
+
+
 def parse_fail_on(value: str) -> tuple[str, bool]:
     """``error`` / ``warning,not-evaluated`` / ``not-evaluated`` → (severity
     threshold, strict).  ``not-evaluated`` alone keeps the ``error`` threshold."""

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-FOLDERS = ("core", "plugins", "rules", "schemas", "executor", "store")
+FOLDERS = ("core", "plugins", "rules", "schemas", "executor", "store", "web")
 CODE_SUFFIXES = (".py", ".pyc")
 
 
