@@ -37,7 +37,7 @@ from typing import Any
 from budgetlint.core.values import decimals_of, normalize_text
 
 PATTERNS_FILE = Path(__file__).with_name("statement_patterns.yaml")
-_TEXT_FIELDS = ("direction", "rate_direction", "reference", "denominator", "subject")
+_TEXT_FIELDS = ("direction", "rate_direction", "reference", "denominator", "subject", "flat", "verdict")
 
 
 @lru_cache(maxsize=4)
@@ -54,11 +54,15 @@ def load_patterns(path: str = str(PATTERNS_FILE)) -> dict[str, Any]:
         "lead": re.compile(data["enumeration_lead"]),
         "topics": [(t["key"], re.compile(t["pattern"])) for t in data.get("topics", [])],
         "directions": {w: norm for norm, words in data.get("directions", {}).items() for w in words},
+        "verdicts": {w: norm for norm, words in data.get("verdicts", {}).items() for w in words},
         "skip_sections": re.compile(data.get("skip_sections") or r"(?!)"),
         "patterns": [],
     }
     for p in data["patterns"]:
-        rx = p["pattern"].replace("{amt}", "{num}万元").replace("{num}", num)
+        rx = p["pattern"].replace("{amt}", "{num}万元")
+        for name in ("prev_bare", "prev", "year"):
+            rx = rx.replace("{%s}" % name, data.get(name, ""))
+        rx = rx.replace("{num}", num)
         try:
             out["patterns"].append({"kind": p["kind"], "subject": p.get("subject"), "rx": re.compile(rx)})
         except re.error as exc:
@@ -138,10 +142,15 @@ def extract_paragraph(text: str, cfg: dict[str, Any]) -> list[dict[str, Any]]:
                 st["subject"] = lead_subject
             elif pat["kind"] == "completion":
                 st["subject"] = re.sub(r"(?:年初|全年)?$", "", lead_subject)
-            for key in ("direction", "rate_direction"):
+            if pat["kind"] == "change":
+                st["_lead"] = lead_subject  # “三公经费支出决算数比2024年度增加…”
+            for key in ("direction", "rate_direction", "flat"):
                 if key in st:
                     st[key + "_text"] = st[key]
                     st[key] = cfg["directions"].get(st[key], st[key])
+            if "verdict" in st:
+                st["verdict_text"] = st["verdict"]
+                st["verdict"] = cfg["verdicts"].get(st["verdict"], st["verdict"])
             for name in ("amount", "actual"):
                 if name in st:
                     st["_amounts"].append((m.start(name), st[name], st.get("subject", "")))
@@ -161,12 +170,16 @@ def _resolve(paragraph: list[dict[str, Any]], text: str, prev_total: dict[str, A
     for st in paragraph:
         if st["kind"] == "change":
             before = [a for a in amounts if a[0] < st["_pos"]]
-            own = st.get("subject")
+            own = st.get("subject") or st.get("_lead")
+            if own and not st.get("subject"):
+                st["subject"] = own
             if before and (not own or topic_of(own, cfg) == topic_of(before[-1][2], cfg)):
                 if "change" in st:
                     st["amount"] = before[-1][1]
                 if not own:
                     st["subject"] = before[-1][2]
+            if not st.get("subject") and st.get("_lead"):
+                st["subject"] = st["_lead"]
         if st["kind"] == "share":
             denom = (st.get("denominator") or "").rstrip("的")
             st["denominator"] = denom
@@ -192,6 +205,26 @@ def _resolve(paragraph: list[dict[str, Any]], text: str, prev_total: dict[str, A
                     st["total_from"] = "enumeration"
 
 
+def _resolve_verdicts(paragraph: list[dict[str, Any]], last: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Give each verdict (“决算数大于预算数”) the budget and actual it judges:
+    those of the nearest completion statement before it — in its paragraph,
+    or the last one of the paragraph just before (PDF exports often break a
+    sentence there).  Returns the completion a verdict in the next paragraph
+    may refer to."""
+    for st in paragraph:
+        if st["kind"] == "completion":
+            last = st
+        elif st["kind"] == "verdict" and last is not None:
+            for key in ("budget", "actual"):
+                if key in last:
+                    st[key] = last[key]
+            st["subject"] = last.get("subject", "")
+            st["judged_loc"] = last.get("loc")
+    if any(st["kind"] == "verdict" for st in paragraph):
+        return None  # a verdict closes its completion
+    return last if paragraph else None
+
+
 def recognize_statements(doc: dict[str, Any]) -> None:
     """Fill ``doc["statements"]`` and ``doc["glossary"]`` (see module doc)."""
     cfg = load_patterns()
@@ -204,10 +237,12 @@ def recognize_statements(doc: dict[str, Any]) -> None:
         context_subject = ""
         prev_total: dict[str, Any] | None = None
         history: list[dict[str, Any]] = []
+        last_completion: dict[str, Any] | None = None
         for block in doc["blocks"][part["first_block"]: part["last_block"] + 1]:
             btype = block["type"]
             if btype == "table":
                 prev_total = None
+                last_completion = None
                 continue
             text = normalize_text(block.get("text", ""))
             if btype == "heading" or _is_title_like(block.get("text", "")):
@@ -234,6 +269,7 @@ def recognize_statements(doc: dict[str, Any]) -> None:
                     st["subject_from"] = "heading"
                 st["topic"] = topic_of(st.get("subject", ""), cfg)
                 st["sentence"] = _sentence(text, st["_pos"], st["_end"])
+            last_completion = _resolve_verdicts(found, last_completion)
             history.extend(found)
             ends_open = text.endswith((":", "："))
             amounts = [a for st in found for a in st["_amounts"]]
@@ -243,7 +279,7 @@ def recognize_statements(doc: dict[str, Any]) -> None:
             elif not ends_open and amounts and not any(s["kind"] == "share" for s in found):
                 prev_total = None
             for st in found:
-                for k in ("_pos", "_end", "_amounts"):
+                for k in ("_pos", "_end", "_amounts", "_lead"):
                     st.pop(k, None)
                 statements.append(st)
     doc["statements"] = statements
