@@ -205,6 +205,67 @@ def _resolve(paragraph: list[dict[str, Any]], text: str, prev_total: dict[str, A
                     st["total_from"] = "enumeration"
 
 
+def _enumerations(paragraph: list[dict[str, Any]], text: str, cfg: dict[str, Any]) -> list[dict[str, Any]]:
+    """“X万元，其中：a万元，b万元，c万元。” → an ``enumeration`` statement:
+    ``whole`` (the amount just before the lead, in the same sentence),
+    ``parts`` (the amounts after it, up to the next lead or the end of the
+    sentence, each with its subject and share) and ``sentence``.  Leads
+    whose whole is a change (“增加5.07万元，其中：…”) or whose parts mix in
+    changes or budgets are not enumerations of amounts and are skipped."""
+    numbers: list[tuple[int, str, dict[str, Any], dict[str, Any]]] = []
+    for st in paragraph:
+        for name in ("amount", "actual", "change", "budget"):
+            if name in st and isinstance(st[name], dict) and "_pos" in st:
+                where = text.find(st[name]["text"].replace("万元", ""), st["_pos"])
+                numbers.append((where if where >= 0 else st["_pos"], name, st[name], st))
+    numbers.sort(key=lambda n: n[0])
+    leads = [m for m in cfg["lead"].finditer(text)]
+    out: list[dict[str, Any]] = []
+    for i, lead in enumerate(leads):
+        start = text.rfind("。", 0, lead.start()) + 1
+        whole_end = lead.start()
+        if not text[start:lead.start()].strip():  # “实际支出6.52万元。其中：…”
+            start = text.rfind("。", 0, max(start - 1, 0)) + 1
+            earlier = [m for m in leads if start <= m.start() < whole_end]
+            if earlier:  # “合计X万元，其中：A，B。主要用于以下方面：…” — the whole is X again
+                whole_end = earlier[0].start()
+        if text[max(lead.start() - 1, 0):lead.start()] == "(":  # “（其中公务用车购置费0万元）”
+            close = text.find(")", lead.end())
+            end = len(text) if close == -1 else close
+            closed = close != -1
+        else:
+            end = text.find("。", lead.end())
+            closed = end != -1
+            end = len(text) if end == -1 else end
+        if i + 1 < len(leads) and leads[i + 1].start() < end:
+            nxt = leads[i + 1]
+            if text[max(nxt.start() - 1, 0):nxt.start()] == "(":
+                close = text.find(")", nxt.end())
+                skip = (nxt.start(), close if close != -1 else end)
+            else:
+                end, skip = nxt.start(), (end, end)
+        else:
+            skip = (end, end)
+        before = [n for n in numbers if start <= n[0] < whole_end
+                  and not (text.rfind("(", 0, n[0]) > text.rfind(")", 0, n[0]) >= -1
+                           and text.rfind("(", 0, n[0]) > start)]
+        parts = [n for n in numbers if lead.end() <= n[0] < end and not skip[0] <= n[0] < skip[1]]
+        if not before or not parts or before[-1][1] not in ("amount", "actual"):
+            continue
+        if any(n[1] in ("change", "budget") and n[3]["kind"] != "completion" for n in parts):
+            continue
+        parts = [n for n in parts if n[1] in ("amount", "actual")]
+        whole = before[-1]
+        out.append({
+            "kind": "enumeration", "subject": whole[3].get("subject", ""), "amount": whole[2],
+            "lead": lead.group(0),
+            "parts": [dict(n[2], subject=n[3].get("subject", ""),
+                           **({"share": n[3]["share"]} if "share" in n[3] else {})) for n in parts],
+            "sentence": text[start:end + 1], "closed": closed, "_pos": whole[0], "_end": end, "_amounts": [],
+        })
+    return out
+
+
 def _resolve_verdicts(paragraph: list[dict[str, Any]], last: dict[str, Any] | None) -> dict[str, Any] | None:
     """Give each verdict (“决算数大于预算数”) the budget and actual it judges:
     those of the nearest completion statement before it — in its paragraph,
@@ -270,6 +331,10 @@ def recognize_statements(doc: dict[str, Any]) -> None:
                 st["topic"] = topic_of(st.get("subject", ""), cfg)
                 st["sentence"] = _sentence(text, st["_pos"], st["_end"])
             last_completion = _resolve_verdicts(found, last_completion)
+            enumerations = _enumerations(found, text, cfg)
+            for st in enumerations:
+                st.update(part=part["id"], block=block["id"], section=section, loc=block.get("loc", {}))
+            found.extend(enumerations)
             history.extend(found)
             ends_open = text.endswith((":", "："))
             amounts = [a for st in found for a in st["_amounts"]]
