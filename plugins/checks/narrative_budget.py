@@ -3,10 +3,12 @@ compare an item's 决算数 with its 预算数 (“决算数大于预算数”, 
 持平”) agree with the two figures the same text states for it."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from budgetlint.core.checks import Check, CheckContext, half_ulp, place
+from budgetlint.core.values import normalize_text
 from budgetlint.plugins.checks.fa_text_rates import dec, statement_location, statements_of
 
 _RELATIONS = ("大于", "小于", "等于", "约等于")
@@ -31,9 +33,19 @@ class BudgetVerdict(Check):
         原因：年中追加”) under figures that show the opposite explains a
         difference that does not exist.
 
+        ``mode: reason`` instead takes every completion statement whose
+        决算 differs from its 预算 beyond the printed rounding and asks for an
+        explanation (``reason_words``) after it — in its paragraph, before the
+        next item, or in the paragraph that follows.  A total that opens a
+        list of its items (“……完成年初预算的86.6%，其中：”) is explained by them.
+
     Parameters
+        mode: ``verdict`` (the words against the figures) or ``reason`` (an
+            explanation follows every difference).
         approx_percent: how far (percent of the budget) 决算 may be from 预算
             for “基本持平” (default 5).
+        reason_words: regular expression of an explanation (default
+            “原因|由于|因为|主要是|主要用于”).
 
     Example
         “年初预算为256.79万元，支出决算为229.67万元。决算数大于预算数的主要
@@ -46,10 +58,15 @@ class BudgetVerdict(Check):
     part_types: ClassVar[tuple[str, ...]] = ("部门决算",)
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object", "additionalProperties": False,
-        "properties": {"approx_percent": {"type": "number", "minimum": 0, "default": 5}},
+        "properties": {"mode": {"enum": ["verdict", "reason"], "default": "verdict"},
+                       "approx_percent": {"type": "number", "minimum": 0, "default": 5},
+                       "reason_words": {"type": "string", "format": "regex", "default": "原因|由于|因为|主要是|主要用于"}},
     }
 
     def run(self, ctx: CheckContext) -> None:
+        if ctx.params["mode"] == "reason":
+            self._reasons(ctx)
+            return
         sts = statements_of(ctx, "verdict")
         if sts is None:
             return
@@ -70,6 +87,57 @@ class BudgetVerdict(Check):
                        verdict=st.get("verdict_text", relation), shown=shown)
         if unresolved:
             ctx.not_evaluated(f"{len(unresolved)} 处“决算数…预算数”表述前未找到年初预算与决算数：" + "、".join(unresolved[:5]))
+
+    def _reasons(self, ctx: CheckContext) -> None:
+        sts = statements_of(ctx, "completion")
+        if sts is None:
+            return
+        words = re.compile(ctx.params["reason_words"])
+        blocks = {b["id"]: i for i, b in enumerate(ctx.doc["blocks"])}
+        for k, st in enumerate(sts):
+            budget, actual = dec(st.get("budget")), dec(st.get("actual"))
+            if budget is None or actual is None:
+                continue
+            tol = half_ulp(st["budget"]["value"], st["budget"].get("decimals")) + \
+                half_ulp(st["actual"]["value"], st["actual"].get("decimals"))
+            if abs(actual - budget) <= tol:
+                continue
+            after = self._text_after(ctx, st, sts[k + 1] if k + 1 < len(sts) else None, blocks)
+            if re.search(r"(?:其中|具体如下|如下)[:：]", after):
+                continue  # a total whose items follow, each with its own explanation
+            if words.search(after):
+                ctx.counted()
+                continue
+            shown = "大于" if actual > budget else "小于"
+            ctx.report(statement_location(ctx, st), expected="主要原因", actual=None, kind="missing",
+                       subject=st.get("subject", ""), budget=st["budget"]["text"], actual_amount=st["actual"]["text"],
+                       shown=shown)
+
+    @staticmethod
+    def _text_after(ctx: CheckContext, st: dict[str, Any], nxt: dict[str, Any] | None,
+                    blocks: dict[str, int]) -> str:
+        """The text from the statement to the next completion statement:
+        the rest of its paragraph and, when the next item does not start
+        there, the following text block."""
+        i = blocks.get(st.get("block", ""), -1)
+        if i < 0:
+            return ""
+        text = normalize_text(ctx.doc["blocks"][i].get("text", ""))
+        pos = text.find(st.get("sentence", "")[:20])
+        rest = text[max(pos, 0):]
+        if nxt is not None and nxt.get("block") == st.get("block"):
+            cut = rest.find(nxt.get("sentence", "")[:20], 1)
+            return rest[:cut] if cut > 0 else rest
+        for b in ctx.doc["blocks"][i + 1:i + 3]:
+            if b["type"] == "table":
+                break
+            if nxt is not None and b["id"] == nxt.get("block"):
+                nt = normalize_text(b.get("text", ""))
+                cut = nt.find(nxt.get("sentence", "")[:20])
+                rest += nt[:cut] if cut > 0 else ""
+                break
+            rest += normalize_text(b.get("text", ""))
+        return rest
 
     def _holds(self, ctx: CheckContext, relation: str, budget: Decimal, actual: Decimal, st: dict[str, Any]) -> bool:
         tol = half_ulp(st["budget"]["value"], st["budget"].get("decimals")) + \
