@@ -82,7 +82,7 @@ def _statement_lines(statements: list[dict[str, Any]]) -> list[str]:
                 fields.append(f"{name}={v.get('text', v.get('value'))}")
             elif v not in (None, ""):
                 fields.append(f"{name}={v}")
-        for name in ("direction_text", "rate_direction_text", "reference"):
+        for name in ("direction_text", "rate_direction_text", "reference", "cue"):
             if st.get(name):
                 fields.append(f"{name.replace('_text', '')}={st[name]}")
         out.append(f"{_loc(st.get('loc', {})):>9}  {st['kind']:<10} {st.get('subject') or '-'} · {' · '.join(fields)}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
-from budgetlint.core.checks import Check, CheckContext, Operand, half_ulp
+from budgetlint.core.checks import Check, CheckContext, Operand, half_ulp, place
 
 HUNDRED = Decimal(100)
 _TOLERANCE = {"oneOf": [{"const": "printed"}, {"type": "number", "minimum": 0}], "default": "printed"}
@@ -174,6 +174,11 @@ class ChangeRate(Check):
         sts = statements_of(ctx, "change")
         if sts is None:
             return
+        if ctx.params["mode"] == "rate":
+            unparsed = statements_of(ctx, "unparsed") or []
+            if unparsed:
+                where = "、".join(f"{place(statement_location(ctx, u), ctx.lang)}“{u.get('cue', '')}”" for u in unparsed[:5])
+                ctx.not_evaluated(f"{len(unparsed)} 处比较表述未能解析为增减额/增减率：{where}")
         for st in sts:
             mode = ctx.params["mode"]
             if mode == "direction":

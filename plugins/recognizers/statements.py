@@ -56,6 +56,7 @@ def load_patterns(path: str = str(PATTERNS_FILE)) -> dict[str, Any]:
         "directions": {w: norm for norm, words in data.get("directions", {}).items() for w in words},
         "verdicts": {w: norm for norm, words in data.get("verdicts", {}).items() for w in words},
         "skip_sections": re.compile(data.get("skip_sections") or r"(?!)"),
+        "cue": re.compile(data.get("comparison_cue") or r"(?!)"),
         "patterns": [],
     }
     for p in data["patterns"]:
@@ -156,6 +157,9 @@ def extract_paragraph(text: str, cfg: dict[str, Any]) -> list[dict[str, Any]]:
                     st["_amounts"].append((m.start(name), st[name], st.get("subject", "")))
             taken.append((m.start(), m.end()))
             found.append(st)
+    for m in cfg["cue"].finditer(text):
+        if not any(st["kind"] == "change" and st["_pos"] <= m.start() < st["_end"] for st in found):
+            found.append({"kind": "unparsed", "cue": m.group(0), "_pos": m.start(), "_end": m.end(), "_amounts": []})
     found.sort(key=lambda s: s["_pos"])
     return found
 
