@@ -119,3 +119,12 @@ def test_named_year_comparisons_verdicts_and_flat_contradictions() -> None:
     (verdict,) = [s for s in doc["statements"] if s["kind"] == "verdict"]
     assert verdict["verdict"] == "大于" and verdict["verdict_text"] == "大于"
     assert (verdict["budget"]["value"], verdict["actual"]["value"]) == ("183.84", "202.20")
+
+
+def test_outline_lists_the_statements_understood() -> None:
+    from budgetlint.core.outline import render_outline
+    from budgetlint.core.testing import document_from_text
+
+    out = render_outline(document_from_text(SHANGHAI_WORDING))
+    assert "change     收入支出总计 · amount=4733.14万元 · change=90.09万元 · rate=1.94%" in out
+    assert "verdict" in out and "verdict=大于" in out

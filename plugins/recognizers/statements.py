@@ -18,8 +18,15 @@ Output (``doc["statements"]``), one record per recognised phrase::
      "loc": {"line": 380, "end_line": 380}, "sentence": "…"}
 
 kinds: ``amount``, ``share`` (amount, share, denominator, total),
-``change`` (amount = the base the change refers to, change, rate),
-``completion`` (budget, actual, completion), ``count``.
+``change`` (amount = the base the change refers to, change, rate; ``flat``
+when the same sentence also says 持平), ``completion`` (budget, actual,
+completion), ``count``, ``verdict`` (“决算数大于预算数”: verdict 大于 / 小于 /
+等于 / 约等于, with the budget and actual of the completion it judges),
+``enumeration`` (“X万元，其中：a万元，b万元”: amount = the whole, parts,
+lead, closed = the sentence ends in this paragraph) and ``unparsed`` (a
+comparison cue such as “与2023年度相比” that no pattern could read: the
+checks list it as not evaluated).  ``budgetlint parse --format text`` lists
+them after the outline.
 
 ``doc["glossary"]`` lists the terms a 名词解释 section defines
 (``{"term", "part", "block", "loc"}``).
