@@ -59,6 +59,7 @@ def load_patterns(path: str = str(PATTERNS_FILE)) -> dict[str, Any]:
         "boundary": re.compile(data["subject_boundary"]),
         "strip": [re.compile(p) for p in data.get("subject_strip", [])],
         "lead": re.compile(data["enumeration_lead"]),
+        "enum_total": re.compile(data.get("enumeration_total") or r"(?!)"),
         "topics": [(t["key"], re.compile(t["pattern"])) for t in data.get("topics", [])],
         "directions": {w: norm for norm, words in data.get("directions", {}).items() for w in words},
         "verdicts": {w: norm for norm, words in data.get("verdicts", {}).items() for w in words},
@@ -265,7 +266,10 @@ def _enumerations(paragraph: list[dict[str, Any]], text: str, cfg: dict[str, Any
             continue
         if any(n[1] in ("change", "budget") and n[3]["kind"] != "completion" for n in parts):
             continue
-        parts = [n for n in parts if n[1] in ("amount", "actual")]
+        parts = [n for n in parts if n[1] in ("amount", "actual")
+                 and not cfg["enum_total"].search(n[3].get("subject", ""))]
+        if not parts:
+            continue
         whole = before[-1]
         out.append({
             "kind": "enumeration", "subject": whole[3].get("subject", ""), "amount": whole[2],
