@@ -57,6 +57,9 @@ def test_shiquan_street_2025(checker: Checker, tmp_path_factory: pytest.TempPath
     assert missing == ["公务接待人次", "公务接待批次", "接待外宾批次和人次"]
     assert _at(result, "narrative-budget-verdict") == []
     assert _at(result, "narrative-enumeration-exceeds") == []
+    # “年初预算为 0，支出决算为 150 万元”: the budget has no unit (the lines the export
+    # wraps between a number and its “万元” are not findings)
+    assert [line for line, _ in _at(result, "narrative-amount-without-unit")] == [789]
 
 
 def test_seed_001_enumeration_and_punctuation(checker: Checker) -> None:
