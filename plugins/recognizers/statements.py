@@ -190,8 +190,6 @@ def _resolve(paragraph: list[dict[str, Any]], text: str, prev_total: dict[str, A
                     st["amount"] = before[-1][1]
                 if not own:
                     st["subject"] = before[-1][2]
-            if not st.get("subject") and st.get("_lead"):
-                st["subject"] = st["_lead"]
         if st["kind"] == "share":
             denom = (st.get("denominator") or "").rstrip("的")
             st["denominator"] = denom
@@ -258,9 +256,9 @@ def _enumerations(paragraph: list[dict[str, Any]], text: str, cfg: dict[str, Any
                 end, skip = nxt.start(), (end, end)
         else:
             skip = (end, end)
+        # the whole is outside parentheses: “公务用车费5.39万元（其中购置费0万元）”
         before = [n for n in numbers if start <= n[0] < whole_end
-                  and not (text.rfind("(", 0, n[0]) > text.rfind(")", 0, n[0]) >= -1
-                           and text.rfind("(", 0, n[0]) > start)]
+                  and not start < text.rfind("(", 0, n[0]) > text.rfind(")", 0, n[0])]
         parts = [n for n in numbers if lead.end() <= n[0] < end and not skip[0] <= n[0] < skip[1]]
         if not before or not parts or before[-1][1] not in ("amount", "actual"):
             continue
