@@ -64,6 +64,7 @@ def render_outline(doc: dict[str, Any], max_cell: int = 14) -> str:
         if doc.get(key):
             out.append("")
             out.append(f"{key}: {len(doc[key]) if isinstance(doc[key], list) else 'present'}")
+    out.extend(_statement_lines(doc.get("statements") or []))
     return "\n".join(out) + "\n"
 
 
@@ -98,4 +99,27 @@ def _part_tables(part_id: str, pt: dict[str, Any]) -> list[str]:
             out.append(f"{'':>9}    columns: {' | '.join(cols)}")
     missing = [r for r in expected if r not in found]
     out.append(f"{'':>9}  {len(found)} of {len(expected)} recognised" + (": missing " + "、".join(missing) if missing else ""))
+    return out
+
+
+_STATEMENT_FIELDS = ("amount", "budget", "actual", "completion", "change", "rate", "share", "total", "count",
+                     "verdict", "year")
+
+
+def _statement_lines(statements: list[dict[str, Any]]) -> list[str]:
+    """One line per narrative statement the recognizer understood, so a
+    reviewer can see which sentences were read (and which were not)."""
+    out: list[str] = []
+    for st in statements:
+        fields = []
+        for name in _STATEMENT_FIELDS:
+            v = st.get(name)
+            if isinstance(v, dict):
+                fields.append(f"{name}={v.get('text', v.get('value'))}")
+            elif v not in (None, ""):
+                fields.append(f"{name}={v}")
+        for name in ("direction_text", "rate_direction_text", "reference", "cue"):
+            if st.get(name):
+                fields.append(f"{name.replace('_text', '')}={st[name]}")
+        out.append(f"{_loc(st.get('loc', {})):>9}  {st['kind']:<10} {st.get('subject') or '-'} · {' · '.join(fields)}")
     return out

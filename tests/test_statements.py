@@ -89,3 +89,42 @@ def test_bad_pattern_file_is_a_one_line_plugin_error(tmp_path: Path) -> None:
                    "patterns:\n  - {kind: amount, pattern: '(?P<amount>{num}万元'}\n", encoding="utf-8")
     with pytest.raises(PluginError, match="invalid statement pattern"):
         load_patterns(str(bad))
+
+
+# Wordings of the Shanghai template (2024/2025 决算): the year is named, not “上年”.
+SHANGHAI_WORDING = """\
+2025年度部门决算情况说明
+一、收入支出决算总体情况说明
+上海市普陀区生态环境局2025年度收入支出总计4733.14万元。与2024年度相比，收入支出总计增加90.09万元，增长1.94%。主要原因：基本支出增加。
+2025年度“三公”经费财政拨款支出决算数比2024年度增加5.07万元，增长42.68%，其中：因公出国（境）费支出决算为0.00万元，与2024年持平；公务用车购置及运行维护费支出决算增加5.07万元，增长42.68%；公务接待费支出决算减少为0.00万元，与2024年持平。
+20.住房保障支出（类）住房改革支出（款）购房补贴（项），主要用于支付购房补贴。年初预算为183.84万元，支出决算为202.20万元，决算数大于预算数的主要原因：人员变动。
+"""
+
+
+def test_named_year_comparisons_verdicts_and_flat_contradictions() -> None:
+    from budgetlint.core.testing import document_from_text
+
+    doc = document_from_text(SHANGHAI_WORDING)
+    changes = [s for s in doc["statements"] if s["kind"] == "change"]
+    total = changes[0]
+    assert total["reference"] == "与2024年度相比" and total["amount"]["value"] == "4733.14"
+    assert total["subject"] == "收入支出总计" and total["rate"]["value"] == "1.94"
+    sangong = changes[1]
+    assert sangong["reference"] == "比2024年度" and sangong["subject"] == "“三公”经费财政拨款支出决算数"
+    car = next(s for s in changes if s.get("subject", "").startswith("公务用车"))
+    assert car["change"]["value"] == "5.07" and "amount" not in car  # 因公出国 0.00 is another topic
+    (contradiction,) = [s for s in changes if s.get("flat")]
+    assert contradiction["direction"] == "减少" and contradiction["flat"] == "持平"
+    assert contradiction["amount"]["value"] == "0.00"
+    (verdict,) = [s for s in doc["statements"] if s["kind"] == "verdict"]
+    assert verdict["verdict"] == "大于" and verdict["verdict_text"] == "大于"
+    assert (verdict["budget"]["value"], verdict["actual"]["value"]) == ("183.84", "202.20")
+
+
+def test_outline_lists_the_statements_understood() -> None:
+    from budgetlint.core.outline import render_outline
+    from budgetlint.core.testing import document_from_text
+
+    out = render_outline(document_from_text(SHANGHAI_WORDING))
+    assert "change     收入支出总计 · amount=4733.14万元 · change=90.09万元 · rate=1.94%" in out
+    assert "verdict" in out and "verdict=大于" in out

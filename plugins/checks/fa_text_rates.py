@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
-from budgetlint.core.checks import Check, CheckContext, Operand, half_ulp
+from budgetlint.core.checks import Check, CheckContext, Operand, half_ulp, place
 
 HUNDRED = Decimal(100)
 _TOLERANCE = {"oneOf": [{"const": "printed"}, {"type": "number", "minimum": 0}], "default": "printed"}
@@ -128,6 +128,12 @@ class ChangeRate(Check):
         ``mode: direction`` checks that the word of the amount (增加/减少) and
         the word of the rate (增长/降低) point the same way, and that a 持平
         statement carries no change.
+        ``mode: flat`` flags a sentence that says both that the amount moved
+        and that it stayed level (“减少为0.00万元，与上年持平”).
+        ``mode: zero_base`` flags a rate stated on a zero base: the sentence's
+        own figures give a previous amount of 0 (current = change), so
+        “增长100%” (or any rate) is meaningless; the text should say that there
+        was no such spending last year.
 
     Why it matters
         A growth rate is what readers quote.  Dividing by this year's figure
@@ -135,7 +141,7 @@ class ChangeRate(Check):
         sentence contradicts itself.
 
     Parameters
-        mode: ``rate`` or ``direction``.
+        mode: ``rate``, ``direction``, ``flat`` or ``zero_base``.
         tolerance: ``printed`` (interval from printed decimals) or a number of
             percentage points.
         truncation: ``{zh, en}`` note added (as ``{note}``) when the printed
@@ -156,7 +162,7 @@ class ChangeRate(Check):
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object", "additionalProperties": False,
         "properties": {
-            "mode": {"enum": ["rate", "direction"], "default": "rate"},
+            "mode": {"enum": ["rate", "direction", "flat", "zero_base"], "default": "rate"},
             "tolerance": _TOLERANCE,
             "hints": {"type": "object", "properties": {"wrong_base": _TEXT}, "additionalProperties": False,
                       "default": {}},
@@ -168,11 +174,50 @@ class ChangeRate(Check):
         sts = statements_of(ctx, "change")
         if sts is None:
             return
+        if ctx.params["mode"] == "rate":
+            unparsed = statements_of(ctx, "unparsed") or []
+            if unparsed:
+                where = "、".join(f"{place(statement_location(ctx, u), ctx.lang)}“{u.get('cue', '')}”" for u in unparsed[:5])
+                ctx.not_evaluated(f"{len(unparsed)} 处比较表述未能解析为增减额/增减率：{where}")
         for st in sts:
-            if ctx.params["mode"] == "direction":
+            mode = ctx.params["mode"]
+            if mode == "direction":
                 self._direction(ctx, st)
+            elif mode == "flat":
+                self._flat(ctx, st)
+            elif mode == "zero_base":
+                self._zero_base(ctx, st)
             else:
                 self._rate(ctx, st)
+
+    def _flat(self, ctx: CheckContext, st: dict[str, Any]) -> None:
+        moved = st.get("direction") in ("增加", "减少")
+        change = dec(st.get("change"))
+        if st.get("flat") == "持平" and moved:
+            contradiction = st.get("direction_text", "")
+        elif st.get("direction") == "持平" and change is not None and change != 0:
+            contradiction = st["change"]["text"]
+        else:
+            if st.get("direction") == "持平" or st.get("flat"):
+                ctx.counted()
+            return
+        ctx.report(statement_location(ctx, st), expected=None, actual=st.get("sentence", "")[:60], kind="direction",
+                   subject=st.get("subject", ""), word=contradiction,
+                   flat_word=st.get("flat_text") or st.get("direction_text", ""))
+
+    def _zero_base(self, ctx: CheckContext, st: dict[str, Any]) -> None:
+        current, change, rate = dec(st.get("amount")), signed_change(st), dec(st.get("rate"))
+        if current is None or change is None or rate is None:
+            return
+        h = half_ulp(st["amount"]["value"], st["amount"].get("decimals")) + \
+            half_ulp(st["change"]["value"], st["change"].get("decimals"))
+        if abs(current - change) > h:
+            ctx.counted()
+            return
+        ctx.report(statement_location(ctx, st), expected=None, actual=st["rate"]["text"], kind="zero_base",
+                   subject=st.get("subject", ""), current=st["amount"]["text"], change=st["change"]["text"],
+                   direction=st.get("direction_text", ""), rate=st["rate"]["text"],
+                   rate_word=st.get("rate_direction_text", ""), reference=st.get("reference", ""))
 
     def _direction(self, ctx: CheckContext, st: dict[str, Any]) -> None:
         d, rd = st.get("direction"), st.get("rate_direction")

@@ -18,8 +18,15 @@ Output (``doc["statements"]``), one record per recognised phrase::
      "loc": {"line": 380, "end_line": 380}, "sentence": "…"}
 
 kinds: ``amount``, ``share`` (amount, share, denominator, total),
-``change`` (amount = the base the change refers to, change, rate),
-``completion`` (budget, actual, completion), ``count``.
+``change`` (amount = the base the change refers to, change, rate; ``flat``
+when the same sentence also says 持平), ``completion`` (budget, actual,
+completion), ``count``, ``verdict`` (“决算数大于预算数”: verdict 大于 / 小于 /
+等于 / 约等于, with the budget and actual of the completion it judges),
+``enumeration`` (“X万元，其中：a万元，b万元”: amount = the whole, parts,
+lead, closed = the sentence ends in this paragraph) and ``unparsed`` (a
+comparison cue such as “与2023年度相比” that no pattern could read: the
+checks list it as not evaluated).  ``budgetlint parse --format text`` lists
+them after the outline.
 
 ``doc["glossary"]`` lists the terms a 名词解释 section defines
 (``{"term", "part", "block", "loc"}``).
@@ -37,7 +44,7 @@ from typing import Any
 from budgetlint.core.values import decimals_of, normalize_text
 
 PATTERNS_FILE = Path(__file__).with_name("statement_patterns.yaml")
-_TEXT_FIELDS = ("direction", "rate_direction", "reference", "denominator", "subject")
+_TEXT_FIELDS = ("direction", "rate_direction", "reference", "denominator", "subject", "flat", "verdict")
 
 
 @lru_cache(maxsize=4)
@@ -52,13 +59,19 @@ def load_patterns(path: str = str(PATTERNS_FILE)) -> dict[str, Any]:
         "boundary": re.compile(data["subject_boundary"]),
         "strip": [re.compile(p) for p in data.get("subject_strip", [])],
         "lead": re.compile(data["enumeration_lead"]),
+        "enum_total": re.compile(data.get("enumeration_total") or r"(?!)"),
         "topics": [(t["key"], re.compile(t["pattern"])) for t in data.get("topics", [])],
         "directions": {w: norm for norm, words in data.get("directions", {}).items() for w in words},
+        "verdicts": {w: norm for norm, words in data.get("verdicts", {}).items() for w in words},
         "skip_sections": re.compile(data.get("skip_sections") or r"(?!)"),
+        "cue": re.compile(data.get("comparison_cue") or r"(?!)"),
         "patterns": [],
     }
     for p in data["patterns"]:
-        rx = p["pattern"].replace("{amt}", "{num}万元").replace("{num}", num)
+        rx = p["pattern"].replace("{amt}", "{num}万元")
+        for name in ("prev_bare", "prev", "year"):
+            rx = rx.replace("{%s}" % name, data.get(name, ""))
+        rx = rx.replace("{num}", num)
         try:
             out["patterns"].append({"kind": p["kind"], "subject": p.get("subject"), "rx": re.compile(rx)})
         except re.error as exc:
@@ -138,15 +151,23 @@ def extract_paragraph(text: str, cfg: dict[str, Any]) -> list[dict[str, Any]]:
                 st["subject"] = lead_subject
             elif pat["kind"] == "completion":
                 st["subject"] = re.sub(r"(?:年初|全年)?$", "", lead_subject)
-            for key in ("direction", "rate_direction"):
+            if pat["kind"] == "change":
+                st["_lead"] = lead_subject  # “三公经费支出决算数比2024年度增加…”
+            for key in ("direction", "rate_direction", "flat"):
                 if key in st:
                     st[key + "_text"] = st[key]
                     st[key] = cfg["directions"].get(st[key], st[key])
+            if "verdict" in st:
+                st["verdict_text"] = st["verdict"]
+                st["verdict"] = cfg["verdicts"].get(st["verdict"], st["verdict"])
             for name in ("amount", "actual"):
                 if name in st:
                     st["_amounts"].append((m.start(name), st[name], st.get("subject", "")))
             taken.append((m.start(), m.end()))
             found.append(st)
+    for m in cfg["cue"].finditer(text):
+        if not any(st["kind"] == "change" and st["_pos"] <= m.start() < st["_end"] for st in found):
+            found.append({"kind": "unparsed", "cue": m.group(0), "_pos": m.start(), "_end": m.end(), "_amounts": []})
     found.sort(key=lambda s: s["_pos"])
     return found
 
@@ -161,7 +182,9 @@ def _resolve(paragraph: list[dict[str, Any]], text: str, prev_total: dict[str, A
     for st in paragraph:
         if st["kind"] == "change":
             before = [a for a in amounts if a[0] < st["_pos"]]
-            own = st.get("subject")
+            own = st.get("subject") or st.get("_lead")
+            if own and not st.get("subject"):
+                st["subject"] = own
             if before and (not own or topic_of(own, cfg) == topic_of(before[-1][2], cfg)):
                 if "change" in st:
                     st["amount"] = before[-1][1]
@@ -192,6 +215,90 @@ def _resolve(paragraph: list[dict[str, Any]], text: str, prev_total: dict[str, A
                     st["total_from"] = "enumeration"
 
 
+def _enumerations(paragraph: list[dict[str, Any]], text: str, cfg: dict[str, Any]) -> list[dict[str, Any]]:
+    """“X万元，其中：a万元，b万元，c万元。” → an ``enumeration`` statement:
+    ``whole`` (the amount just before the lead, in the same sentence),
+    ``parts`` (the amounts after it, up to the next lead or the end of the
+    sentence, each with its subject and share) and ``sentence``.  Leads
+    whose whole is a change (“增加5.07万元，其中：…”) or whose parts mix in
+    changes or budgets are not enumerations of amounts and are skipped."""
+    numbers: list[tuple[int, str, dict[str, Any], dict[str, Any]]] = []
+    for st in paragraph:
+        for name in ("amount", "actual", "change", "budget"):
+            if name in st and isinstance(st[name], dict) and "_pos" in st:
+                where = text.find(st[name]["text"].replace("万元", ""), st["_pos"])
+                numbers.append((where if where >= 0 else st["_pos"], name, st[name], st))
+    numbers.sort(key=lambda n: n[0])
+    leads = [m for m in cfg["lead"].finditer(text)]
+    out: list[dict[str, Any]] = []
+    for i, lead in enumerate(leads):
+        start = text.rfind("。", 0, lead.start()) + 1
+        whole_end = lead.start()
+        if not text[start:lead.start()].strip():  # “实际支出6.52万元。其中：…”
+            start = text.rfind("。", 0, max(start - 1, 0)) + 1
+            earlier = [m for m in leads if start <= m.start() < whole_end]
+            if earlier:  # “合计X万元，其中：A，B。主要用于以下方面：…” — the whole is X again
+                whole_end = earlier[0].start()
+        if text[max(lead.start() - 1, 0):lead.start()] == "(":  # “（其中公务用车购置费0万元）”
+            close = text.find(")", lead.end())
+            end = len(text) if close == -1 else close
+            closed = close != -1
+        else:
+            end = text.find("。", lead.end())
+            closed = end != -1
+            end = len(text) if end == -1 else end
+        if i + 1 < len(leads) and leads[i + 1].start() < end:
+            nxt = leads[i + 1]
+            if text[max(nxt.start() - 1, 0):nxt.start()] == "(":
+                close = text.find(")", nxt.end())
+                skip = (nxt.start(), close if close != -1 else end)
+            else:
+                end, skip = nxt.start(), (end, end)
+        else:
+            skip = (end, end)
+        # the whole is outside parentheses: “公务用车费5.39万元（其中购置费0万元）”
+        before = [n for n in numbers if start <= n[0] < whole_end
+                  and not start < text.rfind("(", 0, n[0]) > text.rfind(")", 0, n[0])]
+        parts = [n for n in numbers if lead.end() <= n[0] < end and not skip[0] <= n[0] < skip[1]]
+        if not before or not parts or before[-1][1] not in ("amount", "actual"):
+            continue
+        if any(n[1] in ("change", "budget") and n[3]["kind"] != "completion" for n in parts):
+            continue
+        parts = [n for n in parts if n[1] in ("amount", "actual")
+                 and not cfg["enum_total"].search(n[3].get("subject", ""))]
+        if not parts:
+            continue
+        whole = before[-1]
+        out.append({
+            "kind": "enumeration", "subject": whole[3].get("subject", ""), "amount": whole[2],
+            "lead": lead.group(0),
+            "parts": [dict(n[2], subject=n[3].get("subject", ""),
+                           **({"share": n[3]["share"]} if "share" in n[3] else {})) for n in parts],
+            "sentence": text[start:end + 1], "closed": closed, "_pos": whole[0], "_end": end, "_amounts": [],
+        })
+    return out
+
+
+def _resolve_verdicts(paragraph: list[dict[str, Any]], last: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Give each verdict (“决算数大于预算数”) the budget and actual it judges:
+    those of the nearest completion statement before it — in its paragraph,
+    or the last one of the paragraph just before (PDF exports often break a
+    sentence there).  Returns the completion a verdict in the next paragraph
+    may refer to."""
+    for st in paragraph:
+        if st["kind"] == "completion":
+            last = st
+        elif st["kind"] == "verdict" and last is not None:
+            for key in ("budget", "actual"):
+                if key in last:
+                    st[key] = last[key]
+            st["subject"] = last.get("subject", "")
+            st["judged_loc"] = last.get("loc")
+    if any(st["kind"] == "verdict" for st in paragraph):
+        return None  # a verdict closes its completion
+    return last if paragraph else None
+
+
 def recognize_statements(doc: dict[str, Any]) -> None:
     """Fill ``doc["statements"]`` and ``doc["glossary"]`` (see module doc)."""
     cfg = load_patterns()
@@ -204,10 +311,12 @@ def recognize_statements(doc: dict[str, Any]) -> None:
         context_subject = ""
         prev_total: dict[str, Any] | None = None
         history: list[dict[str, Any]] = []
+        last_completion: dict[str, Any] | None = None
         for block in doc["blocks"][part["first_block"]: part["last_block"] + 1]:
             btype = block["type"]
             if btype == "table":
                 prev_total = None
+                last_completion = None
                 continue
             text = normalize_text(block.get("text", ""))
             if btype == "heading" or _is_title_like(block.get("text", "")):
@@ -234,6 +343,11 @@ def recognize_statements(doc: dict[str, Any]) -> None:
                     st["subject_from"] = "heading"
                 st["topic"] = topic_of(st.get("subject", ""), cfg)
                 st["sentence"] = _sentence(text, st["_pos"], st["_end"])
+            last_completion = _resolve_verdicts(found, last_completion)
+            enumerations = _enumerations(found, text, cfg)
+            for st in enumerations:
+                st.update(part=part["id"], block=block["id"], section=section, loc=block.get("loc", {}))
+            found.extend(enumerations)
             history.extend(found)
             ends_open = text.endswith((":", "："))
             amounts = [a for st in found for a in st["_amounts"]]
@@ -243,7 +357,7 @@ def recognize_statements(doc: dict[str, Any]) -> None:
             elif not ends_open and amounts and not any(s["kind"] == "share" for s in found):
                 prev_total = None
             for st in found:
-                for k in ("_pos", "_end", "_amounts"):
+                for k in ("_pos", "_end", "_amounts", "_lead"):
                     st.pop(k, None)
                 statements.append(st)
     doc["statements"] = statements
