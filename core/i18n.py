@@ -26,6 +26,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _NUMBER = re.compile(r"^[\d.]+$")
 _DECIMAL = re.compile(r"\d\.\d")
 _ENUMERATED = re.compile(r"^[“”（）()]*\d+\.")  # “1.本表…” is a numbered list item, not a name
+_FILE_NAME = re.compile(r"\.(?:pdf|docx?|xlsx?|html?|txt|md|json|ya?ml)$", re.I)  # 2023.pdf names a file
 
 
 def display_name(name: str, lang: str = "zh") -> str:
@@ -52,7 +53,7 @@ def humanize_names(text: str, lang: str = "zh") -> str:
 
     def sub(m: re.Match[str]) -> str:
         token = m.group(0)
-        if _NUMBER.match(token) or _DECIMAL.search(token) or _ENUMERATED.match(token) \
+        if _NUMBER.match(token) or _DECIMAL.search(token) or _ENUMERATED.match(token) or _FILE_NAME.search(token) \
                 or not (_CJK.search(token) or token.rsplit(".", 1)[-1] in _SUFFIX):
             return token  # a decimal number inside quoted text (“增加12.00万元”) is not a name
         return display_name(token, lang)
@@ -80,9 +81,15 @@ def _r(pattern: str, zh: str | Callable[[re.Match[str]], str],
     return re.compile(pattern + r"$"), fmt(zh, "zh"), fmt(en, "en")
 
 
+_RELATION_EN = {"上年决算": "last year's final accounts", "上年预算": "last year's budget",
+                "本年预算": "this year's budget", "本年决算": "this year's final accounts"}
+_WHERE_EN = {"存储库": "the store", "证据文件": "the evidence files", "证据文件或存储库": "the evidence files or the store"}
+
 CATALOGUE: list[Rule] = [
     _r(r"nothing to evaluate in this part.*", "规则在本部分未找到可检查的内容", "nothing to evaluate in this part"),
     _r(r"no 部门决算 tables recognized in this part", "本部分未识别出部门决算表"),
+    _r(r"no tables recognized in this part", "本部分未识别出表格"),
+    _r(r"the part's fiscal year is unknown", "本部分的年度未识别"),
     _r(r"table\(s\) not found or empty: (.+)", "未找到以下表或表为空：{}"),
     _r(r"table\(s\) not found: (.+)", "未找到以下表：{}"),
     _r(r"named value\(s\) not found: (.+)", lambda m: "未找到以下数值：" + _names(m.group(1), "zh"),
@@ -115,7 +122,21 @@ CATALOGUE: list[Rule] = [
     _r(r"items without 分值", "指标没有分值"),
     _r(r"invalid pattern (.+?): (.+)", "规则中的正则表达式{}无效：{}"),
     _r(r"internal error in check (\S+): (.+)", "检查{}出现内部错误：{}（请报告此问题）"),
+    # store/related.py: a cross-document rule whose related document is absent
+    _r(r"未找到(上年决算|上年预算|本年预算|本年决算)：(.+?) — (?:未指定 --store 或 --evidence.*|（未指定 --store 或 --evidence）)",
+       "未找到{}：“{}”（未提供相关文件，请用“--store”或“--evidence”指定）",
+       lambda m: f"no {_RELATION_EN[m.group(1)]} found: {m.group(2)} — give it with --store or --evidence"),
+    _r(r"未找到(上年决算|上年预算|本年预算|本年决算)：(.+?) — (存储库|证据文件|证据文件或存储库)",
+       "未找到{}：“{}”（已查{}）",
+       lambda m: f"no {_RELATION_EN[m.group(1)]} found in {_WHERE_EN[m.group(3)]}: {m.group(2)}"),
+    _r(r"no comparison with last year in the text", "文字中无与上年比较的表述"),
+    _r(r"(\d+) “决算数…预算数” statement\(s\) without 预算数 and 决算数 before them: (.+)",
+       lambda m: f"{m.group(1)} 处“决算数…预算数”表述前未找到年初预算与决算数：{_lines_zh(m.group(2))}"),
 ]
+
+
+def _lines_zh(text: str) -> str:
+    return "、".join(re.sub(r"^line (\d+)$", r"第\1行", x.strip()) for x in text.split(","))
 
 
 def localize_reason(reason: str, lang: str = "zh", zh: str | None = None) -> str:

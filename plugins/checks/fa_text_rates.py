@@ -178,7 +178,8 @@ class ChangeRate(Check):
             unparsed = statements_of(ctx, "unparsed") or []
             if unparsed:
                 where = "、".join(f"{place(statement_location(ctx, u), ctx.lang)}“{u.get('cue', '')}”" for u in unparsed[:5])
-                ctx.not_evaluated(f"{len(unparsed)} 处比较表述未能解析为增减额/增减率：{where}")
+                ctx.not_evaluated(f"{len(unparsed)} comparison(s) could not be read as an amount or rate of change: {where}",
+                                  zh=f"{len(unparsed)} 处比较表述未能解析为增减额/增减率：{where}")
         for st in sts:
             mode = ctx.params["mode"]
             if mode == "direction":

@@ -86,7 +86,8 @@ class BudgetVerdict(Check):
                        subject=st.get("subject", ""), budget=st["budget"]["text"], actual_amount=st["actual"]["text"],
                        verdict=st.get("verdict_text", relation), shown=shown)
         if unresolved:
-            ctx.not_evaluated(f"{len(unresolved)} 处“决算数…预算数”表述前未找到年初预算与决算数：" + "、".join(unresolved[:5]))
+            ctx.not_evaluated(f"{len(unresolved)} “决算数…预算数” statement(s) without 预算数 and 决算数 before them: "
+                              + ", ".join(unresolved[:5]))
 
     def _reasons(self, ctx: CheckContext) -> None:
         sts = statements_of(ctx, "completion")

@@ -66,7 +66,7 @@ class CountsAgree(Check):
             for key, found in self._mentions(ctx, part, rxs).items():
                 others.setdefault(key, []).extend((c, loc, part) for c, loc, _ in found)
         if not mine:
-            ctx.not_applicable("本部分未列出可核对的产出数量")
+            ctx.not_applicable("the part lists no output counts to compare", zh="本部分未列出可核对的产出数量")
             return
         for key, found in mine.items():
             if key not in others:

@@ -30,6 +30,8 @@ class RequiredDisclosures(Check):
 
     Parameters
         section: regular expression for the section heading.
+        section_name: how a clerk names that section in the not-evaluated
+            reason (“三公”经费支出情况说明).
         exempt: regular expression; a section that matches needs no items.
         items: list of ``{label, pattern}``; ``pattern`` matched against the
             section's prose with whitespace removed.
@@ -46,6 +48,7 @@ class RequiredDisclosures(Check):
         "type": "object", "additionalProperties": False, "required": ["section", "items"],
         "properties": {
             "section": {"type": "string", "format": "regex"},
+            "section_name": {"type": "string", "default": "需核对的说明部分"},
             "exempt": {"type": "string", "format": "regex", "default": ""},
             "items": {"type": "array", "minItems": 1, "items": {
                 "type": "object", "additionalProperties": False, "required": ["label", "pattern"],
@@ -70,12 +73,13 @@ class RequiredDisclosures(Check):
             if best is None or size > best[0]:
                 best = (size, b, body)
         if best is None or best[0] == 0:
-            ctx.not_evaluated("未找到需核对的说明部分（标题匹配 " + ctx.params["section"] + "）")
+            name = ctx.params["section_name"]
+            ctx.not_evaluated(f"section not found: “{name}”", zh=f"未找到“{name}”")
             return
         _, heading, body = best
         text = "".join(normalize_text(x.get("text", "")) for x in [heading, *body])
         if ctx.params["exempt"] and re.search(ctx.params["exempt"], text):
-            ctx.not_applicable("本部分声明无此类支出")
+            ctx.not_applicable("the section declares no such spending", zh="本部分声明无此类支出")
             return
         for item in ctx.params["items"]:
             if re.search(item["pattern"], text):

@@ -81,7 +81,7 @@ class Years(Check):
         malformed = re.compile(ctx.params["malformed"]) if ctx.params["malformed"] else None
         places = [(re.compile(p["pattern"]), p) for p in ctx.params["places"]]
         if fy is None and places and malformed is None:
-            ctx.not_evaluated("报告年度未识别，无法核对年份")
+            ctx.not_evaluated("the report's fiscal year is unknown: years cannot be checked", zh="报告年度未识别，无法核对年份")
             return
         n = 0
         for block in iter_blocks(ctx.doc, ctx.part):

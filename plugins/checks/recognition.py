@@ -45,7 +45,7 @@ class DocumentRecognized(Check):
 
     id: ClassVar[str] = "document.recognized"
     title: ClassVar[str] = "文件类型已识别 (document type recognised)"
-    part_types: ClassVar[tuple[str, ...]] = (UNKNOWN,)
+    part_types: ClassVar[tuple[str, ...]] = ()  # every part: a recognised document is a pass, not "not applicable"
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object", "additionalProperties": False,
         "properties": {"part_types": {"type": "array", "items": {"type": "string"}, "default": [UNKNOWN]}},
@@ -55,7 +55,7 @@ class DocumentRecognized(Check):
         unknown = set(ctx.params["part_types"])
         parts = ctx.doc.get("parts") or []
         if any(p.get("type") not in unknown for p in parts):
-            ctx.not_applicable("another part of this document was recognised")
+            ctx.counted()  # the document was understood (at least one part recognised)
             return
         if parts and parts[0].get("id") != ctx.part.get("id"):
             ctx.counted()  # reported once, on the first part

@@ -93,7 +93,7 @@ class RelatedTextChange(Check):
         year = (ctx.doc.get("meta") or {}).get("fiscal_year") or ctx.part.get("year")
         claims = list(self._claims(ctx, phrase, comparisons, year))
         if not claims:
-            ctx.not_applicable("no comparison with last year in the text (文字中无与上年比较的表述)")
+            ctx.not_applicable("no comparison with last year in the text")
             return
         missing_subjects: list[str] = []
         reasons: set[str] = set()

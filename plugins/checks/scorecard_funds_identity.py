@@ -72,7 +72,8 @@ class FundsIdentity(Check):
                 elif all(set(e.get("values") or {}) <= set(_AMOUNT_COLUMNS) and not e.get("amount") for e in entries):
                     self._by_column(ctx, card, total, entries, name)
                 else:
-                    ctx.not_evaluated(f"{name}各行的数字与表头金额列不对应，未核对")
+                    ctx.not_evaluated(f"the numbers of the rows of {name} do not line up with the amount columns",
+                                      zh=f"{name}各行的数字与表头金额列不对应，未核对")
 
     def _one_amount(self, ctx: CheckContext, card: dict[str, Any], total: dict[str, Any],
                     entries: list[dict[str, Any]], name: str) -> None:
@@ -80,7 +81,7 @@ class FundsIdentity(Check):
         summed = sum((o.value for o in ops), Decimal(0))
         candidates = [c for c in ctx.params["columns"] if dec(total.get(c)) is not None]
         if not candidates:
-            ctx.not_evaluated("资金总额行未列出金额")
+            ctx.not_evaluated("the 资金总额 row prints no amounts", zh="资金总额行未列出金额")
             return
         for col in candidates:
             want = operand(total[col], f"{total.get('label', '合计')}·{col}", ctx, card)
