@@ -162,8 +162,10 @@ class Checker:
         ctx = CheckContext(doc=doc, part=part, rule=rule, lang=self.lang, section_of=sections)
         try:
             cls().run(ctx)
-        except BudgetlintError:
+        except InputError:
             raise
+        except BudgetlintError as exc:  # e.g. a formula error on this document's values: this rule only
+            ctx.not_evaluated(f"rule {rule.id} could not be evaluated: {exc}")
         except Exception as exc:  # a check bug must not lose the batch; it is reported, not hidden
             tb = traceback.extract_tb(exc.__traceback__)[-1]
             ctx.not_evaluated(f"internal error in check {rule.check}: {type(exc).__name__}: {exc} "

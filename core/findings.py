@@ -8,7 +8,7 @@ arithmetic rule with their own locations, and the legal basis.
 from __future__ import annotations
 
 import hashlib
-import string
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -35,12 +35,22 @@ def _fmt_value(v: Any) -> str:
     return "" if v is None else str(v)
 
 
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\w+)\}")
+
+
 def render_message(template: str, params: dict[str, Any]) -> str:
+    """Fill ``{name}`` placeholders only: no format specs or attribute access
+    (``{expected:>1000000000}``, ``{expected.__class__}``) from a rule pack ever
+    reach ``str.format``.  Unknown names and stray braces stay as written."""
     fmt = _Fmt({k: _fmt_value(v) for k, v in params.items()})
-    try:
-        return string.Formatter().vformat(template, (), fmt)
-    except (ValueError, IndexError, KeyError):
-        return template
+
+    def fill(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        if tok in ("{{", "}}"):
+            return tok[0]
+        return fmt[m.group(1)]
+
+    return _PLACEHOLDER.sub(fill, template)
 
 
 def make_finding(ctx: CheckContext, *, location: dict[str, Any], expected: Any, actual: Any,

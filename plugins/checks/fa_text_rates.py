@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
+from budgetlint.core.findings import render_message
 from budgetlint.core.checks import Check, CheckContext, Operand, half_ulp
 
 HUNDRED = Decimal(100)
@@ -172,7 +173,13 @@ class ChangeRate(Check):
             if ctx.params["mode"] == "direction":
                 self._direction(ctx, st)
             else:
-                self._rate(ctx, st)
+                try:
+                    self._rate(ctx, st)
+                except ArithmeticError:  # a figure too large to recompute at printed precision
+                    where = statement_location(ctx, st)
+                    line = f"第{where['line']}行" if where.get("line") else (st.get("sentence") or "")[:30]
+                    ctx.not_evaluated(f"{line}的增减率无法按印刷精度重算（数值过大）"
+                                      "(the change rate could not be recomputed: a figure is out of range)")
 
     def _direction(self, ctx: CheckContext, st: dict[str, Any]) -> None:
         d, rd = st.get("direction"), st.get("rate_direction")
@@ -202,8 +209,8 @@ class ChangeRate(Check):
         hint = ""
         if abs(rate - expected) > tol and current > 0:
             if rounds_to(abs(change) / current * HUNDRED, st["rate"]):
-                hint = pick(ctx.params.get("hints", {}).get("wrong_base"), ctx.lang).format(
-                    change=st["change"]["value"], current=st["amount"]["value"])
+                hint = render_message(pick(ctx.params.get("hints", {}).get("wrong_base"), ctx.lang),
+                                      {"change": st["change"]["value"], "current": st["amount"]["value"]})
         if rounds_to(expected, st["rate"]):
             ctx.counted()
             return
