@@ -154,6 +154,8 @@ class Checker:
                     "sha256": doc["source"]["sha256"], "meta": meta, "parts": parts_out}
         if doc.get("recognizer_errors"):
             document["warnings"] = doc["recognizer_errors"]
+        if doc.get("reading_notes"):  # repairs the loader made (bad bytes, skipped pages): also rule document-reading-problem
+            document["warnings"] = document.get("warnings", []) + [n["text"] for n in doc["reading_notes"]]
         return {"document": document, "findings": findings, "evaluations": evaluations}
 
     def _run_rule(self, doc: dict[str, Any], part: dict[str, Any], rule: Any,

@@ -90,3 +90,122 @@ def test_toc_titles_survives_a_duplicated_table(seeds, tmp_path):
     for ev in evaluations:
         assert ev["status"] in ("passed", "failed"), ev
         assert "internal error" not in json.dumps(ev, ensure_ascii=False)
+
+
+# ------------------------------------------------------------ text loader
+def _text_regexes():
+    from budgetlint.plugins.loaders import text as T
+
+    one_mb = 1_000_000
+    return [
+        (T._TAGS, "<p " * (one_mb // 3)), (T._TAGS, "<span " * (one_mb // 6)),
+        (T._BOOKMARK, "[bookmark:" * (one_mb // 10)), (T._TAG_BR, "</p>" + " " * one_mb),
+        (T._TAG_BR, "<br" + " " * one_mb), (T._MD_HEADING_START, "#" * 6 + " " * one_mb + "x"),
+        (T._PIPE_SEP, "|--" + " " * one_mb + "x"), (T._PIPE_SEP, "|" + "-- |" * (one_mb // 4) + "x"),
+        (T._LIST_MARK, "- " + " " * one_mb + "x"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_text_regexes())))
+def test_text_regexes_are_linear_on_a_megabyte_of_their_worst_case(case):
+    """Each worst case is scanned in well under a second (quadratic patterns
+    took minutes); measured as a ratio to a plain scan of the same line so the
+    test does not depend on the machine's speed."""
+    import re
+    import time
+
+    from budgetlint.plugins.loaders import text as T
+
+    rx, line = _text_regexes()[case]
+    t0 = time.perf_counter()
+    re.compile(r"\x00").search(line)
+    base = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    # patterns used with sub() scan every position; the anchored ones run with match()
+    if rx in (T._TAGS, T._BOOKMARK, T._TAG_BR):
+        rx.sub("", line)
+    else:
+        rx.match(line)
+    spent = time.perf_counter() - t0
+    assert spent < max(200 * base, 0.05) * 20, (rx.pattern, spent, base)
+
+
+def test_statement_number_pattern_is_linear_on_a_run_of_digits():
+    from budgetlint.plugins.recognizers.statements import extract_paragraph, load_patterns
+
+    cfg = load_patterns()
+    text = "收入合计" + "1" * 200_000 + "元"
+    import time
+
+    t0 = time.perf_counter()
+    extract_paragraph(text, cfg)
+    assert time.perf_counter() - t0 < 5
+
+
+def test_markdown_heading_without_backtracking():
+    from budgetlint.plugins.loaders.text import _md_heading
+
+    assert _md_heading("## 二、收入决算情况说明 ##") == (2, "二、收入决算情况说明")
+    assert _md_heading("####### seven") is None
+    assert _md_heading("# " + " " * 100_000 + "x")[1] == "x"
+
+
+def test_one_flipped_byte_is_replaced_and_named_by_line(tmp_path, seeds, load):
+    data = bytearray(seeds["004"].read_bytes())
+    i = data.index("收入支出决算总表".encode())
+    data[i + 1] ^= 0x40
+    p = tmp_path / "flipped.txt"
+    p.write_bytes(bytes(data))
+    doc = load(p)
+    assert doc["source"]["encoding"] == "utf-8"
+    line = data[:i].count(b"\n") + 1
+    assert [n["loc"]["line"] for n in doc["reading_notes"]] == [line]
+    assert f"第{line}行" in doc["reading_notes"][0]["text"]
+    assert any(part["type"] == "部门决算" for part in doc["parts"])
+
+
+def test_gbk_text_is_still_read_as_gb18030(tmp_path, seeds, load):
+    p = tmp_path / "gbk.txt"
+    p.write_bytes(seeds["004"].read_text(encoding="utf-8").encode("gb18030"))
+    doc = load(p)
+    assert doc["source"]["encoding"] == "gb18030" and not doc.get("reading_notes")
+
+
+def test_odd_length_utf16_is_read(tmp_path, load):
+    p = tmp_path / "odd.txt"
+    p.write_bytes(b"\xff\xfe" + "收入合计\t1.00\n支出合计\t1.00\n".encode("utf-16-le") + b"A")
+    doc = load(p)
+    assert "收入合计" in json.dumps(doc["blocks"], ensure_ascii=False)
+    assert doc["reading_notes"][0]["kind"] == "encoding"
+
+
+def test_three_megabytes_of_pipes_is_one_clipped_row(tmp_path, load):
+    from budgetlint.core.document import MAX_ROW_CELLS
+
+    p = tmp_path / "pipes.txt"
+    p.write_text("2020年度部门决算\n\n" + "|" * 3_000_000 + "\n", encoding="utf-8")
+    doc = load(p)
+    tables = [b for b in doc["blocks"] if b["type"] == "table"]
+    assert all(t["n_cols"] <= MAX_ROW_CELLS for t in tables)
+    assert doc["reading_notes"][0]["kind"] == "limit" and "第3行" in doc["reading_notes"][0]["text"]
+
+
+# ------------------------------------------------------------ HTML loader
+def test_html_spans_are_clipped_to_the_real_grid(tmp_path, load):
+    rows = "".join("<tr>" + '<td rowspan="1000" colspan="1000">1</td>' * 3 + "</tr>" for _ in range(300))
+    p = tmp_path / "spans.html"
+    p.write_text(f"<html><body><table><tr><td>项目</td><td>金额</td><td>备注</td></tr>{rows}</table></body></html>",
+                 encoding="utf-8")
+    doc = load(p)
+    table = next(b for b in doc["blocks"] if b["type"] == "table")
+    assert all(c.get("colspan", 1) == 1 for row in table["rows"] for c in row)
+    assert table["n_rows"] == 301
+
+
+@pytest.mark.parametrize("charset", ["base64", "zlib", "rot13", "utf-16", "no-such-charset"])
+def test_html_with_a_non_text_charset_is_read(tmp_path, load, charset):
+    p = tmp_path / "page.html"
+    p.write_bytes(f'<html><head><meta charset="{charset}"></head><body><p>收入合计 1.00</p></body></html>'
+                  .encode("utf-8"))
+    doc = load(p)
+    assert doc["blocks"][0]["text"] == "收入合计1.00"
