@@ -209,3 +209,127 @@ def test_html_with_a_non_text_charset_is_read(tmp_path, load, charset):
                   .encode("utf-8"))
     doc = load(p)
     assert doc["blocks"][0]["text"] == "收入合计1.00"
+
+
+# ------------------------------------------------------------ Office containers
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def _docx(body: str, numbering: str | None = None) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/content-types"/>')
+        z.writestr("word/document.xml", f'<?xml version="1.0"?><w:document xmlns:w="{W_NS}"><w:body>{body}'
+                   '</w:body></w:document>')
+        if numbering:
+            z.writestr("word/numbering.xml", f'<?xml version="1.0"?><w:numbering xmlns:w="{W_NS}">{numbering}'
+                       '</w:numbering>')
+    return out.getvalue()
+
+
+def _para(text: str, num: bool = False) -> str:
+    ppr = '<w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr>' if num else ""
+    return f"<w:p>{ppr}<w:r><w:t>{text}</w:t></w:r></w:p>"
+
+
+@pytest.mark.parametrize("start", ["1000000000", "9" * 5000, "-7"])
+def test_docx_numbering_is_formatted_arithmetically(tmp_path, load, start):
+    numbering = (f'<w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="{start}"/>'
+                 '<w:numFmt w:val="lowerRoman"/><w:lvlText w:val="%1."/></w:lvl></w:abstractNum>'
+                 '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>')
+    p = tmp_path / "numbering.docx"
+    p.write_bytes(_docx(_para("收入决算情况", num=True) * 3, numbering))
+    doc = load(p)
+    texts = [b["text"] for b in doc["blocks"]]
+    assert len(texts) == 3 and all(t.endswith("收入决算情况") and len(t) < 30 for t in texts), texts
+
+
+def test_docx_gridspan_is_clipped(tmp_path, load):
+    cell = '<w:tc><w:tcPr><w:gridSpan w:val="1000000000000"/></w:tcPr>' + _para("合计") + "</w:tc>"
+    plain = "<w:tc>" + _para("1.00") + "</w:tc>"
+    rows = f"<w:tr>{cell}{plain}</w:tr><w:tr>{plain}{plain}</w:tr>"
+    p = tmp_path / "span.docx"
+    p.write_bytes(_docx(f"<w:tbl>{rows}</w:tbl>"))
+    table = next(b for b in load(p)["blocks"] if b["type"] == "table")
+    assert table["n_cols"] <= 65  # Word's 63 columns, not a trillion
+
+
+def test_zip_member_that_lies_about_its_size_is_stopped_while_inflating(tmp_path, load):
+    """The central directory says 100 bytes; the stream inflates to 80 MiB:
+    the XML limit stops it while streaming, with a one-line error."""
+    import zipfile
+
+    from budgetlint.core.errors import LimitExceededError
+    from budgetlint.core.loading import check_zip
+
+    blob = _docx("<w:p/>" + "<w:p/>" * (80 * 1024 * 1024 // 6))
+    zf = zipfile.ZipFile(__import__("io").BytesIO(blob))
+    info = zf.getinfo("word/document.xml")
+    # patch the declared uncompressed size (central directory and local header) to 100 bytes
+    raw = bytearray(blob)
+    declared = info.file_size.to_bytes(4, "little")
+    for at in [i for i in range(len(raw) - 3) if raw[i:i + 4] == declared][:4]:
+        raw[at:at + 4] = (100).to_bytes(4, "little")
+    with pytest.raises((LimitExceededError, BudgetlintError)) as err:
+        check_zip(bytes(raw), "lying.docx", {"max_zip_xml_bytes": 64 * 1024 * 1024})
+    assert one_line(str(err.value)) and "lying.docx" in str(err.value)
+
+
+def _xlsx_with(tmp_path, merge: str | None = None, far: bool = False, value=None) -> Path:
+    import io
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "收入支出决算总表"
+    ws["A1"], ws["B1"] = "项目", "金额"
+    ws["A2"], ws["B2"] = "收入合计", value if value is not None else 522.47
+    ws["A3"], ws["B3"] = "支出合计", 522.47
+    if merge:
+        ws.merge_cells("C1:D1")
+    buf = io.BytesIO()
+    wb.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                if merge:
+                    data = data.replace(b'ref="C1:D1"', f'ref="{merge}"'.encode())
+                if far:
+                    data = data.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr">'
+                                                          b"<is><t>far</t></is></c></row></sheetData>")
+            dst.writestr(info, data)
+    p = tmp_path / "book.xlsx"
+    p.write_bytes(out.getvalue())
+    return p
+
+
+@pytest.mark.parametrize("merge, visible", [("A1:XFD1048576", "项目"), ("C1:XFD1048576", "收入合计")])
+def test_xlsx_whole_sheet_merge_is_clipped(tmp_path, load, merge, visible):
+    """Clipped to the cells that exist before openpyxl creates an object per
+    covered cell; what the merge covers is hidden, as in Excel."""
+    doc = load(_xlsx_with(tmp_path, merge=merge))
+    assert visible in json.dumps(doc["blocks"], ensure_ascii=False)
+
+
+def test_xlsx_far_cell_is_read_by_used_range(tmp_path, load):
+    doc = load(_xlsx_with(tmp_path, far=True))
+    texts = json.dumps(doc["blocks"], ensure_ascii=False)
+    assert "收入合计" in texts and "far" in texts
+
+
+@pytest.mark.parametrize("value", [1e308, float("1E+30")])
+def test_xlsx_huge_number_is_read_as_text_naming_the_cell(tmp_path, load, value):
+    doc = load(_xlsx_with(tmp_path, value=value))
+    notes = doc.get("reading_notes") or []
+    if value > 1e28:
+        assert notes and "B2" in notes[0]["text"] and notes[0]["loc"]["cell_ref"] == "B2"
+    assert "支出合计" in json.dumps(doc["blocks"], ensure_ascii=False)
