@@ -35,7 +35,7 @@ def _fmt_value(v: Any) -> str:
     return "" if v is None else str(v)
 
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\w+)\}")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^\W\d]\w*)\}")
 
 
 def render_message(template: str, params: dict[str, Any]) -> str:

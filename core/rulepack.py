@@ -633,7 +633,7 @@ def _with_defaults(schema: dict[str, Any], params: dict[str, Any]) -> dict[str, 
     return out
 
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{\w+\}|[{}]")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{[^\W\d]\w*\}|[{}]")
 
 
 def check_templates(message: Any, node: Any, file: Path, rule_id: str) -> None:

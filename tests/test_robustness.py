@@ -333,3 +333,97 @@ def test_xlsx_huge_number_is_read_as_text_naming_the_cell(tmp_path, load, value)
     if value > 1e28:
         assert notes and "B2" in notes[0]["text"] and notes[0]["loc"]["cell_ref"] == "B2"
     assert "支出合计" in json.dumps(doc["blocks"], ensure_ascii=False)
+
+
+# ------------------------------------------------------------ hostile rule packs
+RULE = """\
+  - id: income-total
+    check: formula
+    severity: error
+    basis: [{document: test}]
+    params: {expression: "收入支出决算总表.收入.总计.金额 >= 0"}
+    message: {zh: "合计 {actual}"}
+"""
+
+
+def _load_pack(tmp_path, text: str, name: str = "pack.yaml"):
+    from budgetlint.core.rulepack import PackLoader
+    from budgetlint.core.testing import make_host
+
+    folder = tmp_path / "hostile"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    host = make_host()
+    return PackLoader(host.registry, host.rule_pack_dirs()).load(str(folder / name))
+
+
+def _pack_error(tmp_path, text: str, match: str) -> RulePackError:
+    with pytest.raises(RulePackError, match=match) as err:
+        _load_pack(tmp_path, text)
+    assert one_line(str(err.value)) and "hostile" in str(err.value)
+    return err.value
+
+
+def test_yaml_alias_bomb_is_a_pack_error(tmp_path):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]"
+              for i in range(1, 10)]
+    _pack_error(tmp_path, "\n".join(lines) + "\n", "aliases")
+
+
+def test_deep_yaml_is_a_pack_error(tmp_path):
+    _pack_error(tmp_path, "name: deep\nx: " + "[" * 5000 + "]" * 5000 + "\n", "nested deeper")
+
+
+def test_huge_yaml_is_refused_before_parsing(tmp_path):
+    _pack_error(tmp_path, "name: big\n" + "# padding\n" * 200_000, "above the limit")
+
+
+def test_deep_formula_in_a_pack_names_file_and_line(tmp_path):
+    deep = "(" * 200 + "1" + ")" * 200
+    err = _pack_error(tmp_path, "name: f\nrules:\n" + RULE.replace('"收入支出决算总表.收入.总计.金额 >= 0"', f'"{deep} >= 0"'),
+                      "nested deeper")
+    assert err.where and err.where.split(":")[0].isdigit()
+
+
+@pytest.mark.parametrize("pattern", ["/etc/*", "../*.yaml", "../../**/*.yaml"])
+def test_rule_files_cannot_leave_the_pack_folder(tmp_path, pattern):
+    _pack_error(tmp_path, f"name: g\nrule_files: ['{pattern}']\n", "leaves the pack folder")
+
+
+def test_extends_to_a_fifo_or_device_is_refused(tmp_path):
+    import os
+
+    fifo = tmp_path / "hostile" / "sub" / "fifo.yaml"
+    fifo.parent.mkdir(parents=True)
+    os.mkfifo(fifo)
+    _pack_error(tmp_path, "name: e\nextends: sub/fifo.yaml\nrules:\n" + RULE, "not a regular file")
+    _pack_error(tmp_path, "name: e\nextends: /dev/zero\nrules:\n" + RULE, "outside the pack folder")
+
+
+@pytest.mark.parametrize("years", ["['1-999999999999']", "[99999]", "['2020-20201']"])
+def test_applies_to_years_are_validated(tmp_path, years):
+    rule = RULE + f"    applies_to: {{years: {years}}}\n"
+    _pack_error(tmp_path, "name: y\nrules:\n" + rule, "years")
+
+
+@pytest.mark.parametrize("template", ["{expected:>1000000000}", "{expected.__class__}", "{actual[0]}", "{0}"])
+def test_message_templates_allow_only_names(tmp_path, template):
+    rule = RULE.replace('message: {zh: "合计 {actual}"}', f'message: {{zh: "合计 {template}"}}')
+    _pack_error(tmp_path, "name: t\nrules:\n" + rule, "placeholders")
+
+
+def test_render_message_never_formats_specs():
+    from budgetlint.core.findings import render_message
+
+    assert render_message("{expected:>1000000000} {{x}} {actual}", {"expected": 1, "actual": 2}) == \
+        "{expected:>1000000000} {x} 2"
+
+
+def test_empty_pack_is_an_error(tmp_path):
+    _pack_error(tmp_path, "name: empty\n", "defines no rules")
+
+
+def test_a_valid_small_pack_still_loads(tmp_path):
+    pack = _load_pack(tmp_path, "name: ok\nrules:\n" + RULE + "    applies_to: {years: ['2019-2025', 2026]}\n")
+    assert list(pack.rules) == ["income-total"]
