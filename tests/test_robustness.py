@@ -427,3 +427,94 @@ def test_empty_pack_is_an_error(tmp_path):
 def test_a_valid_small_pack_still_loads(tmp_path):
     pack = _load_pack(tmp_path, "name: ok\nrules:\n" + RULE + "    applies_to: {years: ['2019-2025', 2026]}\n")
     assert list(pack.rules) == ["income-total"]
+
+
+# ------------------------------------------------------------ processes and budgets
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_document_over_its_time_budget_is_one_line_and_the_batch_goes_on(tmp_path, seeds, jobs):
+    import os
+    import subprocess
+    import sys
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for key in ("002", "004"):
+        (docs / seeds[key].name).write_bytes(seeds[key].read_bytes())
+    out = tmp_path / "report.json"
+    env = {**os.environ, "BUDGETLINT_MAX_SECONDS": "0.001", "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.run([sys.executable, "-m", "budgetlint.core.cli", "check", str(docs), "--format", "json",
+                           "--jobs", str(jobs), "-o", str(out)], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 3, proc.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert len(report["documents"]) == 2
+    for d in report["documents"]:
+        assert d["status"] == "error" and "超出处理限制" in d["error"] and one_line(d["error"])
+
+
+def test_workers_die_with_their_parent(tmp_path, seeds):
+    """SIGKILL the parent while its pool works: no worker is left, reparented."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(40):
+        (docs / f"{i:02d}.txt").write_bytes(seeds["004"].read_bytes())
+    env = {**os.environ, "BUDGETLINT_NO_FORK": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "budgetlint.core.cli", "check", str(docs), "--format", "json",
+                             "--jobs", "2", "-o", str(tmp_path / "r.json")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def descendants(pid: int) -> list[int]:
+        parents: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                        parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+        found, frontier = [], [pid]
+        while frontier:
+            kids = [c for c, p in parents.items() if p in frontier]
+            found.extend(kids)
+            frontier = kids
+        return found
+
+    workers: list[int] = []
+    deadline = time.time() + 90
+    while time.time() < deadline and len(workers) < 4:  # resource tracker, fork server, two workers
+        time.sleep(0.3)
+        workers = descendants(proc.pid)
+    if len(workers) < 4:
+        proc.kill()
+        pytest.skip("the pool did not start in time on this loaded machine")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 10
+    alive = workers
+    while time.time() < deadline and alive:
+        time.sleep(0.2)
+        alive = [w for w in alive if os.path.exists(f"/proc/{w}") and
+                 open(f"/proc/{w}/stat", encoding="ascii", errors="replace").read().rsplit(")", 1)[1].split()[0] != "Z"]
+    assert not alive, f"workers {alive} outlived their parent"
+
+
+def test_stale_temp_outputs_are_cleaned_on_the_next_run(tmp_path):
+    import os
+    import time
+
+    from budgetlint.core.reporting import atomic_write
+
+    out = tmp_path / "report.json"
+    stale = tmp_path / ".report.json.abc123.tmp"
+    fresh = tmp_path / ".report.json.def456.tmp"
+    stale.write_text("half a report")
+    fresh.write_text("another run writing now")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    atomic_write(out, "{}")
+    assert out.read_text() == "{}" and not stale.exists() and fresh.exists()
