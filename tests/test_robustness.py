@@ -518,3 +518,38 @@ def test_stale_temp_outputs_are_cleaned_on_the_next_run(tmp_path):
     os.utime(stale, (old, old))
     atomic_write(out, "{}")
     assert out.read_text() == "{}" and not stale.exists() and fresh.exists()
+
+
+# ------------------------------------------------------------ PDF
+SAMPLE_PDF = Path(__file__).resolve().parents[1] / "samples" / "004_4b65da696dc0427c.pdf"
+
+
+def test_one_unreadable_pdf_page_is_skipped_and_named(monkeypatch):
+    """pdfium failing on page 2 (as on a damaged content stream) skips that
+    page with a note naming it; the rest of the report is read."""
+    import pypdfium2 as pdfium
+
+    from budgetlint.plugins.loaders import pdf as P
+
+    real = P._read_page
+
+    def flaky(page, page_no, items, cut=None):
+        if page_no == 2:
+            items.append("half a page")
+            raise pdfium.PdfiumError("damaged content stream")
+        return real(page, page_no, items, cut)
+
+    monkeypatch.setattr(P, "_read_page", flaky)
+    doc = P.load_pdf(SAMPLE_PDF.read_bytes(), str(SAMPLE_PDF), {})
+    notes = doc["reading_notes"]
+    assert [n["loc"]["page"] for n in notes] == [2] and "第2页" in notes[0]["text"]
+    assert len(doc["blocks"]) > 100
+
+
+def test_pdf_page_characters_are_capped(monkeypatch):
+    from budgetlint.plugins.loaders import pdf as P
+
+    monkeypatch.setattr(P, "MAX_PAGE_CHARS", 50)
+    doc = P.load_pdf(SAMPLE_PDF.read_bytes(), str(SAMPLE_PDF), {})
+    notes = [n for n in doc["reading_notes"] if n["kind"] == "limit"]
+    assert notes and all("只读取前50个" in n["text"] and f"第{n['loc']['page']}页" in n["text"] for n in notes)
