@@ -449,7 +449,9 @@ def run_batch(checker: Checker, paths: list[str], *, jobs: int | None = None, pr
     if "baseline" in report:
         report["summary"]["baseline_known"] = report["baseline"]["known"]
     report["summary"]["matrix"] = matrix
-    return report
+    from budgetlint.core.safe_text import scrub
+
+    return scrub(report)  # non-UTF-8 file names, control/bidi characters: escaped for every format
 
 
 def rule_catalogue(checker: Checker, report: dict[str, Any]) -> dict[str, dict[str, Any]]:

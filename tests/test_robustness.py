@@ -553,3 +553,84 @@ def test_pdf_page_characters_are_capped(monkeypatch):
     doc = P.load_pdf(SAMPLE_PDF.read_bytes(), str(SAMPLE_PDF), {})
     notes = [n for n in doc["reading_notes"] if n["kind"] == "limit"]
     assert notes and all("只读取前50个" in n["text"] and f"第{n['loc']['page']}页" in n["text"] for n in notes)
+
+
+# ------------------------------------------------------------ clean outputs
+def test_printable_escapes_controls_bidi_and_surrogates():
+    from budgetlint.core.safe_text import printable
+
+    assert printable("a\x1b]0;t\x07b\u202ec") == "a\\x1b]0;t\\x07b\\u202ec"
+    assert printable("名\udcb1.txt") == "名\\xb1.txt"
+    assert printable("行1\n行2\t") == "行1\n行2\t"
+    assert printable("行1\n行2", one_line=True) == "行1 行2"
+    err = BudgetlintError("bad \x1b[31mred\x07", culprit="f\u202eod.txt")
+    assert "\x1b" not in str(err) and "\u202e" not in str(err) and "\\x1b" in str(err)
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "sarif", "html", "junit", "xlsx"])
+def test_hostile_names_and_text_in_every_output_format(tmp_path, seeds, cli, fmt):
+    """A file name that is not UTF-8 and one with U+202E, holding ESC/BEL/OSC
+    text: every -o format is written, nothing raw reaches it."""
+    import os
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    raw_name = os.fsencode(str(docs)) + b"/\xb1\xa8\xb8\xe6.txt"
+    with open(raw_name, "wb") as fh:
+        fh.write(seeds["004"].read_bytes())
+    (docs / "esc\u202etxt.txt").write_text("2020年度部门决算\n\n\x1b]0;pwned\x07标题\u202e反转\n", encoding="utf-8")
+    out = tmp_path / f"report.{fmt}"
+    proc = cli("check", docs, "--format", fmt, "-o", out, "--jobs", "1")
+    assert proc.returncode in (0, 1), proc.stderr
+    data = out.read_bytes()
+    assert data
+    if fmt != "xlsx":
+        text = data.decode("utf-8")
+        assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+        assert "\\xb1" in text or "%5Cxb1" in text or "\\\\xb1" in text
+
+
+def test_text_report_on_stdout_has_no_raw_escapes(tmp_path, cli):
+    p = tmp_path / "esc.txt"
+    p.write_text("2020年度部门决算\n\n例：\x1b]0;pwned\x07标题\u202e反转\n", encoding="utf-8")
+    proc = cli("check", p, "--format", "text", "--jobs", "1")
+    assert "\x1b" not in proc.stdout and "\u202e" not in proc.stdout and "\x07" not in proc.stdout
+
+
+def test_openpyxl_chatter_never_reaches_stdout(tmp_path, cli):
+    """A damaged styles.xml makes openpyxl print to stdout; --format json on
+    stdout must stay JSON."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active["A1"], wb.active["B1"] = "收入合计", 1.0
+    buf = io.BytesIO()
+    wb.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/styles.xml":
+                data = data.replace(b'numFmtId="0"', b'numFmtId="999999"').replace(b"<cellXfs", b"<cellXfs x='1'")
+            dst.writestr(info, data)
+    p = tmp_path / "styles.xlsx"
+    p.write_bytes(out.getvalue())
+    import contextlib
+
+    from budgetlint.core.loading import load_document
+    from budgetlint.core.testing import make_host
+
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured):
+        try:
+            load_document(p, make_host())
+        except BudgetlintError:
+            pass
+        print_free = captured.getvalue()
+    assert print_free == ""
+    proc = cli("check", p, "--format", "json", "--jobs", "1")
+    json.loads(proc.stdout)
