@@ -634,3 +634,13 @@ def test_openpyxl_chatter_never_reaches_stdout(tmp_path, cli):
     assert print_free == ""
     proc = cli("check", p, "--format", "json", "--jobs", "1")
     json.loads(proc.stdout)
+
+
+def test_a_5000_digit_number_is_text_not_a_rejected_document(tmp_path, load):
+    p = tmp_path / "big.txt"
+    p.write_text("2020年度部门决算\n\n项目\t金额\n收入合计\t" + "9" * 5000 + "\n支出合计\t1.00\n", encoding="utf-8")
+    doc = load(p)
+    table = next(b for b in doc["blocks"] if b["type"] == "table")
+    big = next(c for row in table["rows"] for c in row if c["text"].startswith("999"))
+    assert big.get("value") is None
+    assert any(c.get("value", {}) and c["value"].get("number") == "1.00" for row in table["rows"] for c in row)
