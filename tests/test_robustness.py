@@ -644,3 +644,19 @@ def test_a_5000_digit_number_is_text_not_a_rejected_document(tmp_path, load):
     big = next(c for row in table["rows"] for c in row if c["text"].startswith("999"))
     assert big.get("value") is None
     assert any(c.get("value", {}) and c["value"].get("number") == "1.00" for row in table["rows"] for c in row)
+
+
+def test_toc_page_number_strip_is_linear_and_unchanged():
+    """Found by scripts/fuzz_campaign.py: a run of digits spliced into a TOC
+    line took 25 s in the old trailing-page-number regex."""
+    import time
+
+    from budgetlint.plugins.recognizers.final_accounts import _strip_leader_and_page
+
+    assert _strip_leader_and_page("收入决算表……3") == "收入决算表"
+    assert _strip_leader_and_page("收入决算表 . 12") == "收入决算表"
+    assert _strip_leader_and_page("表12...") == "表12"
+    assert _strip_leader_and_page("表1.2") == "表1"
+    t0 = time.perf_counter()
+    _strip_leader_and_page("收入决算表" + "9" * 200_000 + "x" + "9" * 200_000)
+    assert time.perf_counter() - t0 < 1
