@@ -28,8 +28,15 @@ def check_zip(data: bytes, path: str, options: dict[str, Any]) -> zipfile.ZipFil
     import io
 
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        except NotImplementedError:
+            # "zip file version 7.2": only the header field is odd (Office writes 2.0); the data is
+            # plain deflate, so read it as 2.0 rather than reject the document
+            data = _clamp_zip_versions(data)
+            zf = zipfile.ZipFile(io.BytesIO(data))
+            zf.budgetlint_data = data  # type: ignore[attr-defined]  # the loader hands these bytes on
+    except (zipfile.BadZipFile, NotImplementedError) as exc:
         raise InputError("not a valid Office file (corrupt or truncated zip container)", culprit=path,
                          fix="re-save the file from Word/Excel/WPS or export it again") from exc
     limit = options.get("max_zip_member_bytes", DEFAULT_OPTIONS["max_zip_member_bytes"])
@@ -48,6 +55,20 @@ def check_zip(data: bytes, path: str, options: dict[str, Any]) -> zipfile.ZipFil
     for info in zf.infolist():
         _stream_size(zf, info, path, options)
     return zf
+
+
+def _clamp_zip_versions(data: bytes) -> bytes:
+    """Set "version needed to extract" above what zipfile supports to 2.0 in
+    every local and central header (the fields only; nothing else changes)."""
+    raw = bytearray(data)
+    for sig, offset in ((b"PK\x03\x04", 4), (b"PK\x01\x02", 6)):
+        at = raw.find(sig)
+        while at != -1:
+            field = at + offset
+            if field + 2 <= len(raw) and int.from_bytes(raw[field:field + 2], "little") > zipfile.MAX_EXTRACT_VERSION:
+                raw[field:field + 2] = (20).to_bytes(2, "little")
+            at = raw.find(sig, at + 4)
+    return bytes(raw)
 
 
 def _member_limit(info: zipfile.ZipInfo, options: dict[str, Any]) -> int:

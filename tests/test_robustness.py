@@ -660,3 +660,16 @@ def test_toc_page_number_strip_is_linear_and_unchanged():
     t0 = time.perf_counter()
     _strip_leader_and_page("收入决算表" + "9" * 200_000 + "x" + "9" * 200_000)
     assert time.perf_counter() - t0 < 1
+
+
+def test_xlsx_zip_of_version_7_2_is_read(tmp_path, load):
+    from budgetlint.core.loading import _clamp_zip_versions
+
+    p = _xlsx_with(tmp_path)
+    raw = bytearray(p.read_bytes())
+    at = raw.find(b"PK\x01\x02")
+    raw[at + 6:at + 8] = (72).to_bytes(2, "little")  # "zip file version 7.2"
+    p.write_bytes(bytes(raw))
+    assert _clamp_zip_versions(bytes(raw)) != bytes(raw)
+    doc = load(p)
+    assert "收入合计" in json.dumps(doc["blocks"], ensure_ascii=False)

@@ -353,6 +353,7 @@ def load_xlsx(data: bytes, path: str, options: dict[str, Any] | None = None) -> 
                          culprit=path, fix="save the file as .xlsx from Excel/WPS (old .xls files must be converted)")
     import openpyxl
 
+    data = getattr(zf, "budgetlint_data", data)  # zip version fields clamped by check_zip
     data = clip_merged_ranges(zf, data, path, options or {})
     try:
         with warnings.catch_warnings():
