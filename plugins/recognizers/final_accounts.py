@@ -498,7 +498,7 @@ def _index(blocks: list[dict[str, Any]], bid: str | None) -> int:
 
 def _strip_leader_and_page(text: str) -> str:
     """``收入决算表……3`` → ``收入决算表``: trailing page number, then the dot
-    leader.  A scan from the end, not ``re.sub(r"[.…·\s]*\d*$")``, which
+    leader.  A scan from the end, not a ``[.…·]*digits*$`` regex, which
     restarts at every position and is quadratic on a long run of digits."""
     i = len(text)
     while i and text[i - 1].isdecimal():
