@@ -19,7 +19,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from budgetlint.core.errors import BudgetlintError
+from budgetlint.core.errors import BudgetlintError, LimitExceededError
 
 if TYPE_CHECKING:
     from budgetlint.core.engine import Checker
@@ -44,7 +44,17 @@ def check_path(checker: Checker, path: str) -> dict[str, Any]:
     a rule-pack or usage error (which would break every file) is returned as
     ``fatal`` and re-raised by the parent."""
     try:
-        return checker.check_file(path)
+        with document_budget(checker.options):
+            return checker.check_file(path)
+    except LimitExceededError as exc:  # over the per-document budget: this file only, the batch goes on
+        return {"document": {"path": str(path), "status": "error", "error": _one_line(path, exc)},
+                "findings": [], "evaluations": []}
+    except MemoryError:
+        limit = budget_of(checker.options)[1]
+        return {"document": {"path": str(path), "status": "error",
+                             "error": f"{path}: 超出处理限制：内存超过 {limit} MiB (over the memory budget) — "
+                                      "split the file or raise BUDGETLINT_MAX_MEMORY_MB"},
+                "findings": [], "evaluations": []}
     except BudgetlintError as exc:
         return {"fatal": (type(exc), str(exc))}
     except Exception as exc:  # a bug must not lose the other files; name it in one line
@@ -56,6 +66,146 @@ def check_path(checker: Checker, path: str) -> dict[str, Any]:
                              "error": f"{path}: internal error while checking: {type(exc).__name__}: {exc}{where}"
                                       " — report this as a bug (BUDGETLINT_DEBUG=1 shows the traceback)"},
                 "findings": [], "evaluations": []}
+
+
+def _one_line(path: str, exc: BudgetlintError) -> str:
+    text = str(exc)
+    return text if text.startswith(str(path)) else f"{path}: {text}"
+
+
+# ------------------------------------------------------------------ budgets
+#: Per-document budget defaults: an 800-page real PDF takes well under this.
+DEFAULT_MAX_SECONDS = 600
+DEFAULT_MAX_MEMORY_MB = 3072
+_IN_DOCUMENT: list[float] = []  # start time of the document in progress (watchdog thread reads it)
+
+
+def budget_of(options: dict[str, Any]) -> tuple[float, int]:
+    """(seconds, MiB) per document: checker options, else the environment
+    (``BUDGETLINT_MAX_SECONDS``, ``BUDGETLINT_MAX_MEMORY_MB``), else defaults."""
+    seconds = options.get("max_seconds") or os.environ.get("BUDGETLINT_MAX_SECONDS") or DEFAULT_MAX_SECONDS
+    memory = options.get("max_memory_mb") or os.environ.get("BUDGETLINT_MAX_MEMORY_MB") or DEFAULT_MAX_MEMORY_MB
+    return float(seconds), int(memory)
+
+
+class _OverTime(LimitExceededError):
+    """Raised inside the document's own code by the SIGALRM watchdog."""
+
+
+class document_budget:
+    """Limit the wall time of one document.  In the main thread a SIGALRM
+    raises :class:`LimitExceededError` at the next bytecode, so the document
+    ends with “超出处理限制：…” and the batch goes on; a worker also has a
+    watchdog thread (see :func:`_watchdog`) that ends the process if native
+    code never returns, and an address-space limit (see :func:`_limit_memory`)."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.seconds = budget_of(options)[0]
+        self.armed = False
+
+    def _expired(self, signum: int, frame: Any) -> None:
+        raise _OverTime(f"超出处理限制：处理时间超过 {self.seconds:g} 秒 (over the time budget per document)",
+                        fix="split the file, or raise BUDGETLINT_MAX_SECONDS if it is genuine")
+
+    def __enter__(self) -> document_budget:
+        import threading
+        import time
+
+        _IN_DOCUMENT[:] = [time.monotonic()]
+        if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGALRM, self._expired)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            self.armed = True
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _IN_DOCUMENT.clear()
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+
+
+def _watchdog(seconds: float) -> None:
+    """Worker thread: a document still running well past its budget is stuck
+    in native code (a parser that ignores signals); end the worker.  The
+    parent sees a broken pool and reports that file alone."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            started = _IN_DOCUMENT[0] if _IN_DOCUMENT else None
+            if started is not None and time.monotonic() - started > seconds * 1.5 + 5:
+                os._exit(70)
+
+    threading.Thread(target=watch, name="budgetlint-watchdog", daemon=True).start()
+
+
+def _limit_memory(megabytes: int) -> None:
+    """Cap the worker's address space at its current size plus the budget,
+    so a runaway document raises MemoryError instead of swapping the machine."""
+    try:
+        import resource
+
+        with open("/proc/self/status", encoding="ascii") as fh:
+            vm = next((int(line.split()[1]) for line in fh if line.startswith("VmSize:")), 0) * 1024
+        limit = vm + megabytes * 1024 * 1024
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        pass  # not Linux: the time budget still applies
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")  # killed, not yet reaped
+    except (OSError, IndexError):
+        return False
+
+
+def _die_with_parent(owner: int) -> None:
+    """Workers end when the batch process ``owner`` ends, even by SIGKILL: the
+    kernel's parent-death signal on Linux when it is our parent (fork), and a
+    thread watching ``owner`` always (forkserver/spawn workers are children
+    of the fork server, which may outlive the batch)."""
+    import threading
+    import time
+
+    if os.getppid() == owner:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if _gone(owner):  # it died before we were ready
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if _gone(owner):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="budgetlint-parent-watch", daemon=True).start()
+
+
+def _worker_limits(options: dict[str, Any], owner: int) -> None:
+    seconds, memory = budget_of(options)
+    _die_with_parent(owner)
+    _watchdog(seconds)
+    _limit_memory(memory)
 
 
 def add_context(doc: dict[str, Any], findings: list[dict[str, Any]]) -> None:
@@ -113,21 +263,24 @@ def _cell_text(cell: dict[str, Any] | None) -> str:
 
 
 # ------------------------------------------------------------------ workers
-def _init_worker(rules: str | None, lang: str, options: dict[str, Any], host_kwargs: dict[str, Any]) -> None:
+def _init_worker(rules: str | None, lang: str, options: dict[str, Any], host_kwargs: dict[str, Any],
+                 owner: int = 0) -> None:
     """Build the worker's one Checker; Ctrl-C is the parent's business (it
     cancels pending work and waits for the files in progress)."""
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_limits(options, owner or os.getppid())
     from budgetlint.core.engine import Checker
 
     _WORKER = Checker(rules=rules, lang=lang, options=options, host_kwargs=host_kwargs)
 
 
-def _init_forked(checker: Checker) -> None:
+def _init_forked(checker: Checker, owner: int = 0) -> None:
     """Forked worker: reuse the parent's Checker (plugin host and rule packs
     already loaded, shared copy-on-write) instead of loading them again."""
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_limits(checker.options, owner or os.getppid())
     _WORKER = checker
 
 
@@ -149,10 +302,11 @@ def _pool(checker: Checker, workers: int):
     methods = mp.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1 and not os.environ.get("BUDGETLINT_NO_FORK"):
         return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
-                                   initializer=_init_forked, initargs=(checker,))
+                                   initializer=_init_forked, initargs=(checker, os.getpid()))
     ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                               initargs=(checker.rules_ref, checker.lang, checker.options, checker._host_kwargs))
+                               initargs=(checker.rules_ref, checker.lang, checker.options, checker._host_kwargs,
+                                         os.getpid()))
 
 
 class _Progress:
@@ -259,8 +413,9 @@ def _run_pool(checker: Checker, files: list[str], jobs: int, results: list[dict[
         if isolate:
             for i in broken:
                 results[i] = {"document": {"path": files[i], "status": "error",
-                                           "error": f"{files[i]}: the checker process crashed on this file — "
-                                                    "check that the file is not damaged; report it as a bug if it opens normally"},
+                                           "error": f"{files[i]}: 超出处理限制或进程崩溃：the checker process crashed or "
+                                                    "ran past its budget on this file — check that the file is not damaged; "
+                                                    "report it as a bug if it opens normally"},
                               "findings": [], "evaluations": []}
                 bar.advance(results[i])
             return
@@ -305,7 +460,9 @@ def run_batch(checker: Checker, paths: list[str], *, jobs: int | None = None, pr
     if "baseline" in report:
         report["summary"]["baseline_known"] = report["baseline"]["known"]
     report["summary"]["matrix"] = matrix
-    return report
+    from budgetlint.core.safe_text import scrub
+
+    return scrub(report)  # non-UTF-8 file names, control/bidi characters: escaped for every format
 
 
 def rule_catalogue(checker: Checker, report: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -57,7 +57,9 @@ class _Group(click.Group):
         except Exception as exc:  # last resort: one line, no traceback
             if os.environ.get("BUDGETLINT_DEBUG"):
                 raise
-            click.echo(f"budgetlint: internal error: {type(exc).__name__}: {exc} "
+            from budgetlint.core.safe_text import printable
+
+            click.echo(f"budgetlint: internal error: {type(exc).__name__}: {printable(str(exc), one_line=True)} "
                        "(set BUDGETLINT_DEBUG=1 for details and report it)", err=True)
             sys.exit(4)
 

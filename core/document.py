@@ -281,3 +281,18 @@ def compact(text: str) -> str:
 
 def block_line(block_or_cell: dict[str, Any]) -> int | None:
     return block_or_cell.get("loc", {}).get("line")
+
+
+#: Widest table row a loader keeps: real budget tables have a few dozen columns,
+#: a line of three million ``|`` would otherwise become three million cells.
+MAX_ROW_CELLS = 500
+
+
+def add_reading_note(doc: Document, text: str, loc: dict[str, Any] | None = None, kind: str = "reading") -> None:
+    """Record something the loader had to repair or skip (a bad byte, an
+    unreadable page, a value out of range, a row cut to its real width) so
+    the report says so at that place instead of rejecting the whole file.
+    ``text`` is one line naming the place as a clerk does (第N页, 第N行)."""
+    notes = doc.setdefault("reading_notes", [])
+    if len(notes) < 200:  # a damaged file must not flood the report
+        notes.append({"kind": kind, "text": text, "loc": dict(loc or {})})

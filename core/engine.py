@@ -195,6 +195,8 @@ class Checker:
                     "sha256": doc["source"]["sha256"], "meta": meta, "parts": parts_out}
         if warnings:
             document["warnings"] = list(dict.fromkeys(warnings))
+        if doc.get("reading_notes"):  # repairs the loader made (bad bytes, skipped pages): also rule document-reading-problem
+            document["warnings"] = document.get("warnings", []) + [n["text"] for n in doc["reading_notes"]]
         if crashes:
             # a crash is a failure of this document (exit 3), never a quiet 0
             # parts / 0 findings; what did run is still reported
@@ -210,8 +212,10 @@ class Checker:
         ctx = CheckContext(doc=doc, part=part, rule=rule, lang=self.lang, section_of=sections)
         try:
             cls().run(ctx)
-        except BudgetlintError:
+        except InputError:
             raise
+        except BudgetlintError as exc:  # e.g. a formula error on this document's values: this rule only
+            ctx.not_evaluated(f"rule {rule.id} could not be evaluated: {exc}")
         except Exception as exc:  # a check bug must not lose the batch; it fails the document visibly
             tb = traceback.extract_tb(exc.__traceback__)[-1]
             crash = (f"rule {rule.id} (check {rule.check}) crashed on part {part['id']}: {type(exc).__name__}: "

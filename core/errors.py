@@ -32,7 +32,9 @@ class BudgetlintError(Exception):
         text = head + self.message
         if self.fix:
             text += f" — {self.fix}"
-        return " ".join(text.split("\n"))
+        from budgetlint.core.safe_text import printable
+
+        return printable(" ".join(text.split("\n")), one_line=True)
 
 
 class UsageError(BudgetlintError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import string
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -36,16 +35,26 @@ def _fmt_value(v: Any) -> str:
     return "" if v is None else str(v)
 
 
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^\W\d]\w*)\}")
+
+
 def render_message(template: str, params: dict[str, Any], lang: str = "zh") -> str:
-    """Fill a rule's message template; internal dotted names among the
-    values (``本年支出.合计``) are shown as a clerk names them."""
+    """Fill ``{name}`` placeholders only: no format specs or attribute access
+    (``{expected:>1000000000}``, ``{expected.__class__}``) from a rule pack ever
+    reach ``str.format``.  Unknown names and stray braces stay as written;
+    internal dotted names among the values (``本年支出.合计``) are shown as a
+    clerk names them."""
     from budgetlint.core.i18n import humanize_names
 
     fmt = _Fmt({k: humanize_names(_fmt_value(v), lang) for k, v in params.items()})
-    try:
-        return string.Formatter().vformat(template, (), fmt)
-    except (ValueError, IndexError, KeyError):
-        return template
+
+    def fill(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        if tok in ("{{", "}}"):
+            return tok[0]
+        return fmt[m.group(1)]
+
+    return _PLACEHOLDER.sub(fill, template)
 
 
 def make_finding(ctx: CheckContext, *, location: dict[str, Any], expected: Any, actual: Any,

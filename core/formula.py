@@ -32,6 +32,9 @@ from budgetlint.core.errors import FormulaError
 MAX_LENGTH = 1000
 MAX_STEPS = 20_000
 MAX_MAGNITUDE = Decimal("1e18")
+#: Deepest nesting of parentheses, unary minus and function calls: the parser
+#: and evaluator recurse, so this bounds their stack (a pack error, not a crash).
+MAX_DEPTH = 64
 FUNCS = {"sum", "min", "max", "abs", "round", "count"}
 CMPS = ("<=", ">=", "==", "!=", "<", ">")
 
@@ -88,6 +91,7 @@ class _Parser:
         self.src = src
         self.toks = tokenize(src)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> Token:
         return self.toks[self.i]
@@ -134,6 +138,16 @@ class _Parser:
 
     def factor(self) -> Any:
         tok = self.peek()
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise FormulaError(f"expression nested deeper than {MAX_DEPTH} levels", where=f"col {tok.pos + 1}",
+                                   fix="remove redundant parentheses or minus signs")
+            return self._factor(tok)
+        finally:
+            self.depth -= 1
+
+    def _factor(self, tok: Token) -> Any:
         if tok.kind == "op" and tok.text == "-":
             self.take()
             return ("neg", self.factor())
@@ -197,8 +211,7 @@ class Evaluator:
     def _lookup(self, pattern: str) -> list[Resolved]:
         if "*" in pattern or "?" in pattern:
             # only * and ? are wildcards: names such as scorecard[1].总分.得分 contain brackets
-            rx = re.compile("^" + re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + "$")
-            keys = [k for k in self.names if rx.match(k)]
+            keys = [k for k in self.names if wildcard_match(pattern, k)]
         else:
             keys = [pattern] if pattern in self.names else []
         out = []
@@ -281,11 +294,44 @@ class Evaluator:
         raise FormulaError("invalid expression")
 
     def evaluate(self, rule: dict[str, Any]) -> dict[str, Any]:
-        with localcontext() as ctx:
-            ctx.prec = 34
-            left = self.value(rule["left"])
-            right = self.value(rule["right"]) if "right" in rule else None
+        """Evaluate both sides.  Every runtime failure on this document's values
+        (division by zero, overflow, a rounding the context cannot represent)
+        is a :class:`FormulaError`, which the check turns into not-evaluated."""
+        try:
+            with localcontext() as ctx:
+                ctx.prec = 34
+                left = self.value(rule["left"])
+                right = self.value(rule["right"]) if "right" in rule else None
+        except (ArithmeticError, ValueError) as exc:  # decimal.InvalidOperation/Overflow, int() of a huge value
+            raise FormulaError(f"arithmetic error: {type(exc).__name__}", fix="check the expression and the values")
+        except RecursionError as exc:
+            raise FormulaError("expression nested too deeply", fix="simplify the expression") from exc
         return {"left": left, "right": right}
+
+
+def wildcard_match(pattern: str, text: str) -> bool:
+    """Match ``*`` (any run) and ``?`` (one character) in linear-time passes
+    (the classic two-pointer glob match, O(len(pattern)·len(text)) worst case,
+    never exponential as a backtracking regex of many ``.*`` can be)."""
+    p = t = 0
+    star = -1
+    mark = 0
+    while t < len(text):
+        if p < len(pattern) and (pattern[p] == "?" or pattern[p] == text[t]):
+            p += 1
+            t += 1
+        elif p < len(pattern) and pattern[p] == "*":
+            star, mark = p, t
+            p += 1
+        elif star >= 0:
+            p = star + 1
+            mark += 1
+            t = mark
+        else:
+            return False
+    while p < len(pattern) and pattern[p] == "*":
+        p += 1
+    return p == len(pattern)
 
 
 def compare(op: str, left: Decimal, right: Decimal, tolerance: Decimal) -> bool:

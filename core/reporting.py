@@ -33,6 +33,7 @@ def write_report(host: PluginHost, report: dict[str, Any], fmt: str, output: Pat
 def atomic_write(path: Path, data: str | bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _clean_stale(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -59,3 +60,21 @@ def _mode_for(path: Path) -> int:
         mask = os.umask(0)
         os.umask(mask)
         return 0o666 & ~mask
+
+
+#: A temp file older than this belongs to a run that was killed, not to one writing now.
+STALE_SECONDS = 60
+
+
+def _clean_stale(path: Path) -> None:
+    """Remove ``.<name>.*.tmp`` left beside ``path`` by a killed run."""
+    import glob
+    import time
+
+    now = time.time()
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        try:
+            if tmp.is_file() and now - tmp.stat().st_mtime > STALE_SECONDS:
+                tmp.unlink()
+        except OSError:
+            pass

@@ -30,6 +30,7 @@ import hashlib
 import json
 import os
 import pickle
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -110,10 +111,72 @@ def _yaml():
     return y
 
 
-def read_yaml(path: Path) -> Any:
-    """Read YAML keeping positions; syntax errors become one-line errors."""
+#: Largest rule or pack file read (bytes): real pack files are a few KB.
+MAX_YAML_BYTES = 1024 * 1024
+#: Deepest nesting of mappings/lists in a pack file.
+MAX_YAML_DEPTH = 40
+#: Most nodes a pack file may stand for once aliases are expanded (billion laughs).
+MAX_YAML_NODES = 200_000
+
+
+def check_pack_path(path: Path, culprit: str | None = None) -> None:
+    """Only regular files of bounded size are read as rule files: a FIFO would
+    block forever and ``/dev/zero`` never ends, so both are refused before
+    ``open()``."""
+    import os
+    import stat
+
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        st = os.stat(path)
+    except OSError as exc:
+        raise RulePackError(f"cannot read rule file: {exc.strerror or exc}", culprit=culprit or str(path),
+                            fix="check the path") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise RulePackError("not a regular file (device, FIFO or socket)", culprit=culprit or str(path),
+                            fix="rule packs are plain YAML files")
+    if st.st_size > MAX_YAML_BYTES:
+        raise RulePackError(f"rule file is {st.st_size} bytes, above the limit of {MAX_YAML_BYTES}",
+                            culprit=culprit or str(path), fix="split the pack into one file per rule")
+
+
+def _check_yaml_shape(root: Any, path: Path) -> None:
+    """Bound depth and alias-expanded size without expanding anything:
+    each distinct node's expanded size is computed once (memoised by id)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Any, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        if depth > MAX_YAML_DEPTH:
+            raise RulePackError(f"YAML nested deeper than {MAX_YAML_DEPTH} levels", culprit=str(path),
+                                where=str(line_of(node) or 1), fix="flatten the structure")
+        children = list(node.values()) if isinstance(node, dict) else list(node)
+        if done:
+            total = 1 + sum(sizes.get(id(c), 1) for c in children)
+            if total > MAX_YAML_NODES:
+                raise RulePackError(f"YAML expands to more than {MAX_YAML_NODES} nodes (aliases)",
+                                    culprit=str(path), where=str(line_of(node) or 1),
+                                    fix="do not nest aliases (&anchor/*alias) in rule packs")
+            sizes[id(node)] = total
+            continue
+        if id(node) in sizes:
+            continue
+        stack.append((node, depth, True))
+        stack.extend((c, depth + 1, False) for c in children if id(c) not in sizes)
+
+
+def read_yaml(path: Path) -> Any:
+    """Read YAML keeping positions; syntax errors become one-line errors.
+    Size, depth and alias expansion are bounded (hostile packs)."""
+    check_pack_path(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_YAML_BYTES + 1)
+        if len(raw) > MAX_YAML_BYTES:
+            raise RulePackError(f"rule file is larger than {MAX_YAML_BYTES} bytes", culprit=str(path),
+                                fix="split the pack into one file per rule")
+        text = raw.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise RulePackError(f"cannot read rule file: {exc}", culprit=str(path),
                             fix="save it as UTF-8 text") from exc
@@ -154,6 +217,7 @@ def load_data_yaml(path: Path) -> Any:
 
 
 def _read_bytes(path: Path) -> bytes:
+    check_pack_path(path)  # a FIFO or /dev/zero is refused before open()
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -190,7 +254,12 @@ def _parse_yaml(text: str, path: Path) -> Any:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        return _yaml().load(text)
+        data = _yaml().load(text)
+        _check_yaml_shape(data, path)
+        return data
+    except RecursionError as exc:
+        raise RulePackError(f"YAML nested deeper than {MAX_YAML_DEPTH} levels", culprit=str(path),
+                            fix="flatten the structure") from exc
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"{mark.line + 1}" if mark else None
@@ -343,15 +412,30 @@ class Manifest:
         return True
 
 
-def _rule_files(pfile: Path, patterns: list[str]) -> list[tuple[Path, Path | None]]:
+def _rule_files(pfile: Path, patterns: list[str], node: Any = None) -> list[tuple[Path, Path | None]]:
     """The rule files a pack file's folder contributes (``rule_files`` globs,
-    default ``*.yaml``), each with its cases file when there is one."""
+    default ``*.yaml``), each with its cases file when there is one.  Globs
+    stay inside the pack folder: no absolute patterns, no ``..``, no symlink
+    out of it."""
     folder = pfile.parent
+    home = folder.resolve()
+    where = str(line_of(node, "rule_files")) if node is not None else None
     out: list[tuple[Path, Path | None]] = []
     seen: set[Path] = set()
     names: dict[Path, set[str]] = {}  # one listing per folder instead of a stat per cases file
     for pattern in patterns:
-        for rfile in sorted(folder.glob(pattern)):
+        if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+            raise RulePackError(f"rule_files pattern {pattern!r} leaves the pack folder", culprit=str(pfile),
+                                where=where, fix="use patterns relative to the pack folder, such as '*.yaml'")
+        try:
+            matched = sorted(folder.glob(pattern))
+        except (ValueError, NotImplementedError) as exc:
+            raise RulePackError(f"rule_files pattern {pattern!r}: {exc}", culprit=str(pfile), where=where,
+                                fix="use a pattern such as '*.yaml'") from exc
+        for rfile in matched:
+            if not rfile.resolve().is_relative_to(home):
+                raise RulePackError(f"rule file {rfile} is outside the pack folder", culprit=str(pfile), where=where,
+                                    fix="keep rule files inside the pack folder (no symlinks out of it)")
             if rfile.name == PACK_FILE or rfile.name.endswith(TEST_SUFFIX) or rfile == pfile or rfile in seen:
                 continue
             seen.add(rfile)
@@ -431,7 +515,7 @@ def _read_pack(ref: Path) -> _RawPack:
     folder = pfile.parent
     if pfile.name == PACK_FILE or node.get("rule_files"):
         patterns = [str(p) for p in node.get("rule_files") or ["*.yaml"]]
-        found = _rule_files(pfile, patterns)
+        found = _rule_files(pfile, patterns, node)
         manifest.folders[json.dumps(["rules", str(pfile), patterns], ensure_ascii=False)] = _listing(found)
         for rfile, cases in found:
             rnode = _read_pack_yaml(rfile, manifest.files)
@@ -670,8 +754,10 @@ class PackLoader:
         if relative_to is not None and not p.is_absolute():
             cand = (relative_to.parent / p)
             if cand.exists():
-                return cand.resolve()
+                return self._contained(cand.resolve(), ref, relative_to)
         if p.exists():
+            if relative_to is not None:
+                return self._contained(p.resolve(), ref, relative_to)
             return p.resolve()
         if ref in self.builtins():
             return self.builtins()[ref].resolve()
@@ -679,6 +765,18 @@ class PackLoader:
         close = _close_matches(ref, names, n=1)
         raise RulePackError(f"unknown rule pack {ref!r}", culprit=str(relative_to) if relative_to else ref,
                             fix=(f"did you mean {close[0]!r}? " if close else "") + "built-in packs: " + ", ".join(sorted(names)))
+
+    def _contained(self, target: Path, ref: str, relative_to: Path) -> Path:
+        """``extends`` reaches only a pack beside the extending one (its folder
+        or below) or an installed pack, and only a directory or regular file."""
+        home = relative_to.resolve().parent
+        allowed = [home, *(d.resolve() for d in self.builtin_dirs)]
+        if not any(target == a or target.is_relative_to(a) for a in allowed):
+            raise RulePackError(f"extends {ref!r} points outside the pack folder and the installed packs",
+                                culprit=str(relative_to), fix="extend a built-in pack by name or a pack beside this one")
+        if not target.is_dir():
+            check_pack_path(target, culprit=str(relative_to))
+        return target
 
     def select_builtin(self, meta: dict[str, Any], part_type: str | None = None) -> str:
         """Pick the most specific built-in pack whose ``select`` matches."""
@@ -788,6 +886,9 @@ class PackLoader:
             rules[rule.id] = rule
         if parent is not None and parent.manifest is not None:
             manifest.merge(parent.manifest)
+        if not rules and not _stack:
+            raise RulePackError("the rule pack defines no rules", culprit=str(raw.path), where="1",
+                                fix="add rules (rules: or rule files beside pack.yaml) or extend another pack")
         pack = RulePack(name=raw.name, path=str(raw.path), title=str(node.get("title") or ""),
                         select=plain(node.get("select") or {}),
                         chain=[raw.name, *(parent.chain if parent else [])], rules=rules, manifest=manifest)
@@ -850,6 +951,7 @@ class PackLoader:
         except jsonschema.ValidationError as exc:
             raise _schema_error(node, file, exc, rid, []) from exc
         cls = self._check_cls(data["check"], node, file, rid)
+        check_templates(data.get("message"), node.get("message") if isinstance(node, dict) else None, file, rid)
         params = self._validate_params(cls, data.get("params") or {}, node, file, rid, line_of(node, "params"))
         basis = data.get("basis") or []
         if isinstance(basis, dict):
@@ -881,6 +983,7 @@ class PackLoader:
         where = f"{file}:{line}"
         if "reason" in data:
             rule.provenance["override_reason"] = f"{where}: {data['reason']}"
+        check_templates(data.get("message"), onode.get("message") if isinstance(onode, dict) else None, file, rule.id)
         if "enabled" in data:
             rule.enabled = bool(data["enabled"])
             rule.provenance["enabled"] = where
@@ -923,6 +1026,27 @@ def _with_defaults(schema: dict[str, Any], params: dict[str, Any]) -> dict[str, 
     return out
 
 
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{[^\W\d]\w*\}|[{}]")
+
+
+def check_templates(message: Any, node: Any, file: Path, rule_id: str) -> None:
+    """Message templates may hold only ``{name}`` placeholders (and ``{{``/``}}``):
+    a format spec (``{expected:>1000000000}``) or attribute/index access
+    (``{expected.__class__}``) is refused at load time, naming the line."""
+    for lang, text in (message or {}).items() if isinstance(message, dict) else ():
+        for m in _PLACEHOLDER.finditer(str(text)):
+            if m.group(0) in ("{", "}"):
+                line = line_of(node, lang) if node is not None else 0
+                raise RulePackError(f"rule {rule_id}: message.{lang}: only {{name}} placeholders are allowed "
+                                    f"(found {str(text)[m.start():m.start() + 20]!r})", culprit=str(file),
+                                    where=str(line) if line else None,
+                                    fix="write {expected}, {actual} … without format specs; a literal brace is {{ or }}")
+
+
+#: Years a rule or pack may name (a range beyond this is a typo, and would be expanded).
+YEAR_MIN, YEAR_MAX = 1949, 2200
+
+
 def _expand_years(years: Any) -> set[int]:
     out: set[int] = set()
     for y in years if isinstance(years, list) else [years]:
@@ -930,7 +1054,8 @@ def _expand_years(years: Any) -> set[int]:
             out.add(y)
         elif isinstance(y, str) and "-" in y:
             a, b = y.split("-", 1)
-            out.update(range(int(a), int(b) + 1))
+            if a.strip().isdigit() and b.strip().isdigit():
+                out.update(range(max(int(a), YEAR_MIN), min(int(b), YEAR_MAX) + 1))
         elif isinstance(y, str) and y.isdigit():
             out.add(int(y))
     return out

@@ -149,6 +149,12 @@ def _strip_suffix(t: str) -> tuple[str | None, str]:
     return None, t
 
 
+#: A printed quantity has at most this many digits (a 决算 amount in 元 has
+#: about 15); longer runs are text, not numbers (a 5000-digit run would pass
+#: ``int()``'s digit limit and is meaningless as an amount).
+MAX_NUMBER_CHARS = 60
+
+
 def parse_value(text: str | None) -> dict[str, Any] | None:
     """Parse a cell or target text into a value dict, or None if it holds no
     quantity.  The dict always has ``kind``; quantities also have ``number``
@@ -167,6 +173,8 @@ def parse_value(text: str | None) -> dict[str, Any] | None:
         return {"kind": "empty"}
     if t in _DASHES:
         return {"kind": "dash"}
+    if len(t) > MAX_NUMBER_CHARS and sum(ch.isdigit() for ch in t) > MAX_NUMBER_CHARS:
+        return None  # 5000 digits is no amount: kept as text, never fed to int()/Decimal arithmetic
     plain = parse_number(t)
     if plain:
         return plain

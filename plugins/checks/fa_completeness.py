@@ -236,8 +236,9 @@ class FaTocTitles(Check):
             if t["role"] not in listed:
                 ctx.report(table_location(ctx, t), expected="目录列出", actual="目录未列出",
                            title=t.get("title") or t["role"])
-        order = [r for r in roles if r in listed]
-        want = [r for r in listed if r in roles]
+        # a table printed (or listed) twice counts once: order is judged on first occurrences
+        order = list(dict.fromkeys(r for r in roles if r in listed))
+        want = list(dict.fromkeys(r for r in listed if r in roles))
         if order != want:
             i = next(i for i, (a, b) in enumerate(zip(order, want)) if a != b)
             t = next(t for t in tables if t["role"] == order[i])

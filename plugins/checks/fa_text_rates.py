@@ -13,6 +13,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
 from budgetlint.core.checks import Check, CheckContext, Operand, half_ulp, place
+from budgetlint.core.findings import render_message
 
 HUNDRED = Decimal(100)
 _TOLERANCE = {"oneOf": [{"const": "printed"}, {"type": "number", "minimum": 0}], "default": "printed"}
@@ -189,7 +190,13 @@ class ChangeRate(Check):
             elif mode == "zero_base":
                 self._zero_base(ctx, st)
             else:
-                self._rate(ctx, st)
+                try:
+                    self._rate(ctx, st)
+                except ArithmeticError:  # a figure too large to recompute at printed precision
+                    where = statement_location(ctx, st)
+                    line = f"第{where['line']}行" if where.get("line") else (st.get("sentence") or "")[:30]
+                    ctx.not_evaluated(f"the change rate at {place(where, 'en')} could not be recomputed: a figure is "
+                                      "out of range", zh=f"{line}的增减率无法按印刷精度重算（数值过大）")
 
     def _flat(self, ctx: CheckContext, st: dict[str, Any]) -> None:
         moved = st.get("direction") in ("增加", "减少")
@@ -248,8 +255,8 @@ class ChangeRate(Check):
         hint = ""
         if abs(rate - expected) > tol and current > 0:
             if rounds_to(abs(change) / current * HUNDRED, st["rate"]):
-                hint = pick(ctx.params.get("hints", {}).get("wrong_base"), ctx.lang).format(
-                    change=st["change"]["value"], current=st["amount"]["value"])
+                hint = render_message(pick(ctx.params.get("hints", {}).get("wrong_base"), ctx.lang),
+                                      {"change": st["change"]["value"], "current": st["amount"]["value"]})
         if rounds_to(expected, st["rate"]):
             ctx.counted()
             return

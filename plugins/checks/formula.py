@@ -72,7 +72,14 @@ class Formula(Check):
             return
         names.update(related_names)
         ev = Evaluator(names)
-        result = ev.evaluate(rule)
+        try:
+            result = ev.evaluate(rule)
+        except FormulaError as exc:
+            # division by zero, overflow, too many steps on *this* document's values:
+            # the rule cannot be judged here, the other rules and documents go on
+            ctx.not_evaluated(f"规则 {ctx.rule.id} 的算式无法在本文档上求值 (formula of rule {ctx.rule.id} "
+                              f"could not be evaluated on this document): {exc}")
+            return
         if ev.missing and ctx.params.get("missing") != "zero":
             ctx.not_evaluated("named value(s) not found: " + ", ".join(sorted(set(ev.missing))))
             return

@@ -37,11 +37,16 @@ def _parser():
     return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
 
 
-def _read_xml(zf: Any, name: str, path: str, required: bool = False) -> Any:
+def _read_xml(zf: Any, name: str, path: str, required: bool = False, options: dict[str, Any] | None = None) -> Any:
     from lxml import etree
 
+    from budgetlint.core.errors import BudgetlintError
+    from budgetlint.core.loading import read_member
+
     try:
-        data = zf.read(name)
+        data = read_member(zf, name, path, options or {})  # size checked while inflating
+    except BudgetlintError:
+        raise
     except KeyError:
         if required:
             raise InputError(f"no {name} inside the container; this is not a Word .docx document", culprit=path,
@@ -81,7 +86,7 @@ def _heading_levels(styles: Any) -> dict[str, int]:
         name = _attr(st, "name") or ""
         ppr = st.find(_W + "pPr")
         lvl = _attr(ppr, "outlineLvl")
-        info[sid] = (name, int(lvl) + 1 if lvl and lvl.isdigit() and int(lvl) < 9 else None, _attr(st, "basedOn"))
+        info[sid] = (name, _small_int(lvl, 99) + 1 if (lvl or "").isdigit() and _small_int(lvl, 99) < 9 else None, _attr(st, "basedOn"))
     out: dict[str, int] = {}
     for sid in info:
         seen = set()
@@ -125,16 +130,35 @@ def _format_counter(n: int, fmt: str) -> str:
     if fmt == "upperLetter":
         return chr(ord("A") + (n - 1) % 26)
     if fmt in ("lowerRoman", "upperRoman"):
-        vals = [(10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
+        if not 0 < n < 4000:  # no roman numeral; a hostile start=1000000000 must not build a megabyte string
+            return str(n)
+        vals = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
+                (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
         out, k = "", n
         for v, s in vals:
-            while k >= v:
-                out += s
-                k -= v
+            q, k = divmod(k, v)
+            out += s * q
         return out.upper() if fmt == "upperRoman" else out
     if fmt == "decimalZero":
         return f"{n:02d}"
     return str(n)
+
+
+#: Largest list counter/level read from numbering.xml: Word's own limit is far below.
+_MAX_COUNTER = 1_000_000_000
+
+
+def _small_int(text: str | None, default: int, cap: int = _MAX_COUNTER) -> int:
+    """An attribute integer, clipped: a 5000-digit ``start`` (beyond ``int()``'s
+    digit limit) or ``1e12`` is read as the cap, not a reason to reject the file."""
+    t = (text or "").strip()
+    sign = -1 if t.startswith("-") else 1
+    digits = t.lstrip("-")
+    if not digits.isdigit():
+        return default
+    if len(digits) > len(str(cap)):
+        return sign * cap
+    return sign * min(int(digits), cap)
 
 
 class _Numbering:
@@ -151,20 +175,19 @@ class _Numbering:
         for an in root.iter(_W + "abstractNum"):
             lv: dict[int, tuple[str, str, int]] = {}
             for lvl in an.iter(_W + "lvl"):
-                ilvl = int(lvl.get(_W + "ilvl", "0"))
-                start = _attr(lvl, "start")
+                ilvl = _small_int(lvl.get(_W + "ilvl"), 0)
                 lv[ilvl] = (_attr(lvl, "numFmt") or "decimal", _attr(lvl, "lvlText") or "",
-                            int(start) if start and start.lstrip("-").isdigit() else 1)
+                            _small_int(_attr(lvl, "start"), 1))
             abstract[an.get(_W + "abstractNumId") or ""] = lv
         for num in root.iter(_W + "num"):
             aid = _attr(num, "abstractNumId") or ""
             lv = dict(abstract.get(aid, {}))
             for ov in num.iter(_W + "lvlOverride"):
-                ilvl = int(ov.get(_W + "ilvl", "0"))
+                ilvl = _small_int(ov.get(_W + "ilvl"), 0)
                 so = _attr(ov, "startOverride")
                 if ilvl in lv and so and so.isdigit():
                     f, t, _ = lv[ilvl]
-                    lv[ilvl] = (f, t, int(so))
+                    lv[ilvl] = (f, t, _small_int(so, 1))
             self.levels[num.get(_W + "numId") or ""] = lv
 
     def text(self, num_id: str, ilvl: int) -> str:
@@ -260,14 +283,14 @@ class _DocxReader:
             if style and style in self.headings:
                 level = self.headings[style]
             lvl = _attr(ppr, "outlineLvl")
-            if level is None and lvl and lvl.isdigit() and int(lvl) < 9:
-                level = int(lvl) + 1
+            if level is None and lvl and lvl.isdigit() and _small_int(lvl, 99) < 9:
+                level = _small_int(lvl, 99) + 1
             numpr = ppr.find(_W + "numPr")
             if numpr is not None:
                 num_id = _attr(numpr, "numId") or ""
                 ilvl = _attr(numpr, "ilvl")
                 if num_id and num_id != "0":
-                    number = self.numbering.text(num_id, int(ilvl) if ilvl and ilvl.isdigit() else 0)
+                    number = self.numbering.text(num_id, _small_int(ilvl, 0, 9))
         return number, level
 
     def _paragraph(self, p: Any, loc: dict[str, Any]) -> None:
@@ -330,15 +353,17 @@ class _DocxReader:
             return
         rows: list[list[dict[str, Any]]] = []
         origin: dict[int, dict[str, Any]] = {}  # grid column → cell that a vMerge continues
+        grid_cols = len(tbl.findall(f"{_W}tblGrid/{_W}gridCol"))
+        # Word tables have at most 63 columns; the declared grid may be missing
+        width = max(grid_cols, max((len(self._cells(tr)) for tr in self._rows(tbl)), default=0), 64)
         for r, tr in enumerate(self._rows(tbl)):
             trpr = tr.find(_W + "trPr")
-            before = _attr(trpr, "gridBefore")
-            col = int(before) if before and before.isdigit() else 0
+            col = min(_small_int(_attr(trpr, "gridBefore"), 0), width)
             row: list[dict[str, Any]] = []
             for tc in self._cells(tr):
                 tcpr = tc.find(_W + "tcPr")
-                span_s = _attr(tcpr, "gridSpan")
-                span = max(1, int(span_s)) if span_s and span_s.isdigit() else 1
+                # a span never reaches past the table's grid (gridSpan=1000000000000 in a hostile file)
+                span = max(1, min(_small_int(_attr(tcpr, "gridSpan"), 1), width - col))
                 vm = tcpr.find(_W + "vMerge") if tcpr is not None else None
                 if vm is not None and vm.get(_W + "val") in (None, "continue") and col in origin:
                     top = origin[col]
@@ -384,12 +409,12 @@ def load_docx(data: bytes, path: str, options: dict[str, Any] | None = None) -> 
     from budgetlint.core.loading import check_zip
 
     zf = check_zip(data, path, options or {})
-    root = _read_xml(zf, "word/document.xml", path, required=True)
+    root = _read_xml(zf, "word/document.xml", path, required=True, options=options)
     body = root.find(_W + "body")
     if body is None:
         raise InputError("word/document.xml has no body", culprit=path, fix="re-save the file from Word/WPS")
-    headings = _heading_levels(_read_xml(zf, "word/styles.xml", path))
-    numbering = _Numbering(_read_xml(zf, "word/numbering.xml", path))
+    headings = _heading_levels(_read_xml(zf, "word/styles.xml", path, options=options))
+    numbering = _Numbering(_read_xml(zf, "word/numbering.xml", path, options=options))
     doc = new_document(path, "docx", data)
     _DocxReader(DocumentBuilder(doc), headings, numbering).body(body)
     return doc

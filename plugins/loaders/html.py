@@ -53,14 +53,16 @@ def decode_html(data: bytes, path: str) -> tuple[str, str]:
         import codecs
 
         try:
-            codecs.lookup(label)
+            info = codecs.lookup(label)
         except LookupError:
             label = None
         else:
-            try:
-                return data.decode(label), label
-            except UnicodeDecodeError:
-                pass  # mislabelled page: fall through to detection
+            # charset="base64"/"zlib"/"rot13" name bytes-to-bytes codecs, not text encodings
+            if getattr(info, "_is_text_encoding", True) and not label.startswith(("utf-16", "utf-32", "utf_16", "utf_32")):
+                try:
+                    return data.decode(label), label
+                except (UnicodeDecodeError, LookupError, ValueError):
+                    pass  # mislabelled page: fall through to detection
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -204,13 +206,21 @@ class _HtmlReader:
         for cap in table.xpath("./caption"):
             self.block(cap)
         trs = self._rows(table)
+        tds = [self._cells(tr) for tr in trs]
+        # the real grid is as wide as the row with most cells: a colspan never
+        # widens a row beyond it (a 14 KB table with colspan=1000 on every cell
+        # would otherwise be a grid of millions of empty slots)
+        width = max((len(r) for r in tds), default=0)
         rows: list[list[dict[str, Any]]] = []
-        for r, tr in enumerate(trs):
+        for r, cells in enumerate(tds):
             row = []
-            for td in self._cells(tr):
+            used = 0
+            for i, td in enumerate(cells):
                 rowspan = min(_span(td, "rowspan"), len(trs) - r)
+                colspan = max(1, min(_span(td, "colspan"), width - used - (len(cells) - i - 1)))
+                used += colspan
                 cell = make_cell(_inline_text(td), make_loc(path=self.path(td)), rowspan=max(rowspan, 1),
-                                 colspan=_span(td, "colspan"))
+                                 colspan=colspan)
                 row.append(cell)
             rows.append(row)
         if any(rows):

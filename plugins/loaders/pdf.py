@@ -21,7 +21,8 @@ import re
 from bisect import bisect_left, bisect_right
 from typing import Any
 
-from budgetlint.core.document import DocumentBuilder, make_cell, make_loc, new_document, parse_numbering
+from budgetlint.core.document import (DocumentBuilder, add_reading_note, make_cell, make_loc, new_document,
+                                      parse_numbering)
 from budgetlint.core.errors import InputError, LimitExceededError
 
 # A line ending like this ends its paragraph even if it fills the line.
@@ -140,7 +141,12 @@ def _split_gaps(chars: list[Char]) -> list[list[Char]]:
     return out
 
 
-def _page_chars(page: Any, to_display: Any) -> list[Char]:
+#: Most characters read from one page: a dense A4 page of a 决算 table holds a
+#: few thousand; a hostile page of 100,000 would take the layout analysis minutes.
+MAX_PAGE_CHARS = 20_000
+
+
+def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> list[Char]:
     """Every printed character of the page with its display box.
 
     The hot loop of the loader (a few hundred thousand calls into pdfium for a
@@ -156,6 +162,10 @@ def _page_chars(page: Any, to_display: Any) -> list[Char]:
     textpage = page.get_textpage()
     tp = textpage.raw
     n = pdfium_c.FPDFText_CountChars(tp)
+    if n > MAX_PAGE_CHARS:
+        if cut is not None:
+            cut.append(n)
+        n = MAX_PAGE_CHARS
     codes = _page_codes(pdfium_c, tp, n)
     is_generated = pdfium_c.FPDFText_IsGenerated
     loose_box = pdfium_c.FPDFText_GetLooseCharBox
@@ -320,6 +330,8 @@ def _open(data: bytes, path: str, options: dict[str, Any]) -> Any:
 
 def load_pdf(data: bytes, path: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Loader entry point for ``.pdf``."""
+    import pypdfium2 as pdfium
+
     options = options or {}
     pdf = _open(data, path, options)
     try:
@@ -333,11 +345,25 @@ def load_pdf(data: bytes, path: str, options: dict[str, Any] | None = None) -> d
         total_chars = 0
         image_only: list[int] = []
         for index in range(n_pages):
-            page = pdf[index]
+            cut: list[int] = []
             try:
-                n_chars, has_images = _read_page(page, index + 1, items)
+                page = pdf[index]
+            except (pdfium.PdfiumError, ValueError, OSError) as exc:
+                _skip_page(doc, index + 1, exc)
+                continue
+            mark = len(items)
+            try:
+                n_chars, has_images = _read_page(page, index + 1, items, cut)
+            except (pdfium.PdfiumError, ValueError, OSError, ArithmeticError, IndexError) as exc:
+                del items[mark:]  # one bad page is skipped, the others are read
+                _skip_page(doc, index + 1, exc)
+                continue
             finally:
                 page.close()
+            if cut:
+                add_reading_note(doc, f"第{index + 1}页有{cut[0]}个字符，只读取前{MAX_PAGE_CHARS}个 "
+                                      f"(page {index + 1} has {cut[0]} characters; only the first "
+                                      f"{MAX_PAGE_CHARS} are read)", make_loc(page=index + 1), kind="limit")
             total_chars += n_chars
             if n_chars == 0 and has_images:
                 image_only.append(index + 1)
@@ -353,7 +379,12 @@ def load_pdf(data: bytes, path: str, options: dict[str, Any] | None = None) -> d
     return doc
 
 
-def _read_page(page: Any, page_no: int, items: list[Any]) -> tuple[int, bool]:
+def _skip_page(doc: dict[str, Any], page_no: int, exc: Exception) -> None:
+    add_reading_note(doc, f"第{page_no}页无法读取，已跳过 (page {page_no} could not be read and was skipped: "
+                          f"{type(exc).__name__})", make_loc(page=page_no), kind="page")
+
+
+def _read_page(page: Any, page_no: int, items: list[Any], cut: list[int] | None = None) -> tuple[int, bool]:
     """Append this page's lines and table fragments to ``items`` in reading
     order; return the number of characters and whether it holds images."""
     import pypdfium2.raw as pdfium_c
@@ -361,7 +392,7 @@ def _read_page(page: Any, page_no: int, items: list[Any]) -> tuple[int, bool]:
     from budgetlint.plugins.loaders.pdf_grid import find_grids, page_rulings
 
     to_display, width, height = _display_transform(page)
-    chars = _page_chars(page, to_display)
+    chars = _page_chars(page, to_display, cut)
     chars = [c for c in chars if not c.ch.isspace()]
     n_chars = len(chars)
     has_images = False

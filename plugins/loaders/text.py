@@ -28,14 +28,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from budgetlint.core.document import DocumentBuilder, make_cell, make_loc, new_document, parse_numbering
+from budgetlint.core.document import (MAX_ROW_CELLS, DocumentBuilder, add_reading_note, make_cell, make_loc,
+                                      new_document, parse_numbering)
 from budgetlint.core.errors import InputError
 
-_TAG_BR = re.compile(r"<br\s*/?>|</p>\s*<p>", re.I)
-_TAGS = re.compile(r"</?(p|span|div|b|strong|em|i|u|font)(\s[^>]*)?>", re.I)
-_BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_PIPE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+# Every pattern here runs on whole lines of untrusted exports, so none may
+# backtrack: a match attempt never scans past the next ``<``/``[`` (which
+# starts the next attempt), and runs are possessive (``*+``, Python 3.11).
+# tests/test_robustness.py feeds each one 1 MB of its worst case.
+_TAG_BR = re.compile(r"<br\s*+/?>|</p>\s*+<p>", re.I)
+_TAGS = re.compile(r"</?(?:p|span|div|b|strong|em|i|u|font)(?:\s[^<>]*+)?>", re.I)
+_BOOKMARK = re.compile(r"\[bookmark:[^\]\[]*+\]")
+_MD_HEADING_START = re.compile(r"(#{1,6})\s++")
+_PIPE_SEP = re.compile(r"\|?+\s*+:?-{2,}+:?\s*+(?:\|\s*+:?-{2,}+:?\s*+)*+\|?+\s*+\Z")
 _SENTENCE_END = tuple("。！？；;!?：:…”」）)")
 _LIST_MARK = re.compile(r"^[-*+]\s+")
 # space rows (text copied from a PDF viewer)
@@ -58,7 +63,7 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        return data.decode("utf-16", errors="replace"), "utf-16"  # an odd last byte becomes U+FFFD
     sample = data[:8192]
     if b"\x00" in sample or _control_ratio(sample) > 0.05:
         raise InputError("binary content, not a text export", culprit=path,
@@ -67,11 +72,28 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    # mostly valid UTF-8 with a few damaged bytes (a flipped bit, a cut
+    # character): keep UTF-8 and replace them; GBK text read as UTF-8 fails
+    # at nearly every Chinese character, so the two cannot be confused
+    loose = data.decode("utf-8", errors="replace")
+    bad = loose.count("\ufffd")
+    wide = sum(1 for ch in loose if ord(ch) > 127)
+    if bad <= max(3, wide // 100):
+        return loose, "utf-8"
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
         raise InputError(f"text is neither UTF-8 nor GB18030/GBK (byte {exc.start})", culprit=path,
                          fix="re-save the file as UTF-8") from exc
+
+
+def _md_heading(line: str) -> tuple[int, str] | None:
+    """``## Title ##`` → (2, "Title"); trailing hashes and blanks are cut with
+    string methods, not a lazy regex that would backtrack on a long line."""
+    m = _MD_HEADING_START.match(line)
+    if not m:
+        return None
+    return len(m.group(1)), line[m.end():].rstrip().rstrip("#").rstrip()
 
 
 def _control_ratio(sample: bytes) -> float:
@@ -176,11 +198,11 @@ class _TextParser:
         raw = self.lines[i]
         line = raw.replace("\t", " ").strip()
         lineno = i + 1
-        m = _MD_HEADING.match(line) if self.markdown or line.startswith("#") else None
+        m = _md_heading(line) if self.markdown or line.startswith("#") else None
         if m:
-            text = _strip_md(m.group(2)).strip()
+            text = _strip_md(m[1]).strip()
             if text:
-                self.b.heading(text, make_loc(line=lineno, end_line=lineno), level=len(m.group(1)), style="markdown")
+                self.b.heading(text, make_loc(line=lineno, end_line=lineno), level=m[0], style="markdown")
             self.last_para = None
             return
         text = _strip_md(line)
@@ -221,7 +243,8 @@ class _TextParser:
             line = self.lines[i].strip()
             if not _PIPE_SEP.match(line):
                 inner = line[1:-1] if line.endswith("|") else line[1:]
-                cells = [make_cell(_cell_text(c), make_loc(line=i + 1, end_line=i + 1)) for c in _split_pipes(inner)]
+                parts = _clip_cells(self.b.doc, _split_pipes(inner), i + 1)
+                cells = [make_cell(_cell_text(c), make_loc(line=i + 1, end_line=i + 1)) for c in parts]
                 rows.append(cells)
             i += 1
         # drop an all-empty first row (the Markdown header of an exported table)
@@ -320,7 +343,7 @@ class _TextParser:
                     target.clear()
                     target.update(new)
                 continue
-            parts = line.split("\t")
+            parts = _clip_cells(self.b.doc, line.split("\t"), k + 1)
             rows.append([make_cell(_cell_text(p), make_loc(line=k + 1, end_line=k + 1)) for p in parts])
         return rows
 
@@ -513,6 +536,16 @@ def _merge_label(tokens: list[tuple[str, int]], toks: list[str], ln: int) -> lis
     return out
 
 
+def _clip_cells(doc: dict[str, Any], parts: list[str], lineno: int) -> list[str]:
+    """A row wider than any real table keeps its first cells and says so."""
+    if len(parts) <= MAX_ROW_CELLS:
+        return parts
+    add_reading_note(doc, f"第{lineno}行有{len(parts)}个单元格，只读取前{MAX_ROW_CELLS}个 "
+                          f"(line {lineno} has {len(parts)} cells; only the first {MAX_ROW_CELLS} are read)",
+                     make_loc(line=lineno, end_line=lineno), kind="limit")
+    return parts[:MAX_ROW_CELLS]
+
+
 def _split_pipes(inner: str) -> list[str]:
     out, buf, esc = [], [], False
     for ch in inner:
@@ -533,12 +566,30 @@ def _split_pipes(inner: str) -> list[str]:
 def load_text(data: bytes, path: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Loader entry point for ``.txt`` and ``.md``."""
     text, encoding = decode(data, path)
+    replaced = text.count("\ufffd") if encoding in ("utf-8", "utf-8-sig", "utf-16") else 0
     markdown = path.lower().endswith((".md", ".markdown")) or bool(
         re.search(r"^#{1,6} \S", text, re.M) or re.search(r"^\|.*\|\s*$", text, re.M))
     doc = new_document(path, "markdown" if markdown else "text", data, encoding)
     lines = [_clean_line(ln) for ln in text.split("\n")]
     _TextParser(lines, DocumentBuilder(doc), markdown).parse()
+    if replaced:
+        _note_replaced(doc, text, replaced)
     return doc
+
+
+def _note_replaced(doc: dict[str, Any], text: str, count: int) -> None:
+    """Name the lines where undecodable bytes were replaced by U+FFFD."""
+    lines: list[int] = []
+    pos = text.find("\ufffd")
+    while pos != -1 and len(lines) < 20:
+        line = text.count("\n", 0, pos) + 1
+        if not lines or lines[-1] != line:
+            lines.append(line)
+        pos = text.find("\ufffd", pos + 1)
+    where = "、".join(f"第{n}行" for n in lines)
+    add_reading_note(doc, f"{where}有{count}个无法解码的字节，已替换为“\ufffd” "
+                          f"({count} undecodable byte(s) replaced on line(s) {', '.join(map(str, lines))})",
+                     make_loc(line=lines[0], end_line=lines[-1]) if lines else None, kind="encoding")
 
 
 def register(registry) -> None:

@@ -18,7 +18,8 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from budgetlint.core.document import DocumentBuilder, make_cell, make_loc, new_document, parse_numbering
+from budgetlint.core.document import (DocumentBuilder, add_reading_note, make_cell, make_loc, new_document,
+                                      parse_numbering)
 from budgetlint.core.errors import InputError
 
 _BRACKETS = re.compile(r"\[[^\]]*\]")
@@ -221,6 +222,10 @@ def unsaved_formulas(zf: Any) -> dict[str, dict[tuple[int, int], str]]:
 def _sheet(builder: DocumentBuilder, ws: Any, formulas: dict[tuple[int, int], str] | None = None) -> None:
     name = ws.title
     builder.heading(name, make_loc(sheet=name), level=1, style="sheet")
+    # read the cells that exist (a sheet with one cell at XFD1048576 is not
+    # 17 billion empty ones): openpyxl keeps them in a dict keyed (row, col)
+    existing = sorted(ws._cells.items()) if hasattr(ws, "_cells") else [
+        ((c.row, c.column), c) for row in ws.iter_rows() for c in row]
     spans: dict[tuple[int, int], tuple[int, int]] = {}
     covered: set[tuple[int, int]] = set()
     for rng in ws.merged_cells.ranges:
@@ -230,14 +235,19 @@ def _sheet(builder: DocumentBuilder, ws: Any, formulas: dict[tuple[int, int], st
                 if (r, c) != (rng.min_row, rng.min_col):
                     covered.add((r, c))
     texts: dict[tuple[int, int], tuple[str, str | None]] = {}
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.value is None or (cell.row, cell.column) in covered:
-                continue
-            fmt = cell.number_format if cell.number_format and cell.number_format != "General" else None
+    for (r, c), cell in existing:
+        if cell.value is None or (r, c) in covered or not hasattr(cell, "number_format"):
+            continue
+        fmt = cell.number_format if cell.number_format and cell.number_format != "General" else None
+        try:
             text = format_value(cell.value, fmt)
-            if text.strip():
-                texts[(cell.row, cell.column)] = (text, fmt)
+        except (ArithmeticError, ValueError, OverflowError):  # 1e308, inf: no amount is that large
+            text = str(cell.value)
+            add_reading_note(builder.doc, f"工作表“{name}”{_cell_ref(r, c)}的数值{text}超出范围，按文本读取 "
+                                          f"(sheet {name}!{_cell_ref(r, c)}: value {text} out of range, read as text)",
+                             make_loc(sheet=name, cell_ref=_cell_ref(r, c)), kind="value")
+        if text.strip():
+            texts[(r, c)] = (text, fmt)
     for (r, c), formula in (formulas or {}).items():
         if (r, c) not in texts and (r, c) not in covered:
             texts[(r, c)] = (formula, "@formula")  # shown as the formula; it has no value
@@ -281,11 +291,12 @@ def _region(builder: DocumentBuilder, sheet: str, region: list[int],
         if r0 <= r <= r1 and (r, c) in cells:
             c1 = max(c1, c + cs - 1)
     rows: list[list[dict[str, Any]]] = []
+    by_row: dict[int, list[int]] = {}
+    for (r, c) in sorted(cells):
+        by_row.setdefault(r, []).append(c)
     for r in region:
         row = []
-        for c in range(c0, c1 + 1):
-            if (r, c) not in cells:
-                continue
+        for c in by_row.get(r, ()):
             text, fmt = cells[(r, c)]
             rs, cs = spans.get((r, c), (1, 1))
             rs = min(rs, r1 - r + 1)
@@ -318,6 +329,78 @@ def _add_table(builder: DocumentBuilder, rows: list[list[dict[str, Any]]], sheet
     block["n_cols"] = c1 - c0 + 1
 
 
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+_MERGE = re.compile(rb'(<(?:\w+:)?mergeCell\b[^>]*?\bref=")([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?(")')
+#: Largest merged area kept (cells): openpyxl creates an object for every
+#: covered cell, so ``A1:XFD1048576`` alone would be 17 billion of them.
+MAX_MERGED_CELLS = 1_000_000
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _col_letters(n: int) -> bytes:
+    out = b""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = bytes([65 + rem]) + out
+    return out
+
+
+def clip_merged_ranges(zf: Any, data: bytes, path: str, options: dict[str, Any]) -> bytes:
+    """Clip every ``<mergeCell>`` of every worksheet to the sheet's real extent
+    (the cells that exist) before openpyxl expands it, and drop merges once
+    the sheet's merged area passes :data:`MAX_MERGED_CELLS`.  The workbook is
+    rewritten only when something had to be clipped."""
+    import io
+    import zipfile
+
+    from budgetlint.core.loading import read_member
+
+    patched: dict[str, bytes] = {}
+    for info in zf.infolist():
+        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+            continue
+        xml = read_member(zf, info, path, options)
+        if b"mergeCell" not in xml:
+            continue
+        max_r = max_c = 1
+        for m in _CELL_REF.finditer(xml):
+            max_c = max(max_c, _col_number(m.group(1)))
+            max_r = max(max_r, int(m.group(2)))
+        budget = [MAX_MERGED_CELLS]
+        changed = [False]
+
+        def clip(m: re.Match[bytes]) -> bytes:
+            c0, r0 = _col_number(m.group(2)), int(m.group(3))
+            c1 = _col_number(m.group(4)) if m.group(4) else c0
+            r1 = int(m.group(5)) if m.group(5) else r0
+            nc1, nr1 = min(c1, max(max_c, c0)), min(r1, max(max_r, r0))
+            area = (nc1 - c0 + 1) * (nr1 - r0 + 1)
+            if area > budget[0]:
+                nc1, nr1, area = c0, r0, 1
+            budget[0] -= area
+            if (nc1, nr1) == (c1, r1):
+                return m.group(0)
+            changed[0] = True
+            return m.group(1) + m.group(2) + m.group(3) + b":" + _col_letters(nc1) + str(nr1).encode() + m.group(6)
+
+        new = _MERGE.sub(clip, xml)
+        if changed[0]:
+            patched[info.filename] = new
+    if not patched:
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in zf.infolist():
+            dst.writestr(info.filename, patched.get(info.filename) or read_member(zf, info, path, options))
+    return out.getvalue()
+
+
 def load_xlsx(data: bytes, path: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Loader entry point for ``.xlsx``/``.xlsm``."""
     import io
@@ -332,6 +415,8 @@ def load_xlsx(data: bytes, path: str, options: dict[str, Any] | None = None) -> 
                          culprit=path, fix="save the file as .xlsx from Excel/WPS (old .xls files must be converted)")
     import openpyxl
 
+    data = getattr(zf, "budgetlint_data", data)  # zip version fields clamped by check_zip
+    data = clip_merged_ranges(zf, data, path, options or {})
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

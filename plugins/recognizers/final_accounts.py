@@ -757,6 +757,18 @@ def _index(blocks: list[dict[str, Any]], bid: str | None) -> int:
     return next((i for i, b in enumerate(blocks) if b["id"] == bid), len(blocks))
 
 
+def _strip_leader_and_page(text: str) -> str:
+    """``收入决算表……3`` → ``收入决算表``: trailing page number, then the dot
+    leader.  A scan from the end, not a ``[.…·]*digits*$`` regex, which
+    restarts at every position and is quadratic on a long run of digits."""
+    i = len(text)
+    while i and text[i - 1].isdecimal():
+        i -= 1
+    while i and (text[i - 1] in ".…·" or text[i - 1].isspace()):
+        i -= 1
+    return text[:i]
+
+
 def _toc(blocks: list[dict[str, Any]], start: int, stop: int, skip: set[str]) -> list[dict[str, Any]]:
     """Table-of-contents entries naming one of the nine tables, before the
     first table: headings/paragraphs or cells of a TOC table."""
@@ -769,7 +781,7 @@ def _toc(blocks: list[dict[str, Any]], start: int, stop: int, skip: set[str]) ->
         else:
             items = [(b.get("text", ""), b.get("loc", {}))]
         for text, loc in items:
-            t = re.sub(r"[.…·\s]*\d*$", "", compact(text))
+            t = _strip_leader_and_page(compact(text))
             t, _ = _strip_numbering(t)
             if not t.endswith("表"):
                 continue
