@@ -1,0 +1,85 @@
+"""Issue 15, the bureau's side: every pack error in one run, unknown formula
+names at validate time, bureau packs selected automatically, readable
+``rules show``/``explain``, help in Chinese, an HTML report for the clerk.
+Everything runs through the CLI (a fresh interpreter) on the real packs and
+samples."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEED_002 = REPO / "samples" / "002_5ce8aee0cc10826a.txt"
+
+BROKEN_PACK = """\
+name: broken-bureau
+extends: hunan-2024
+overrides:
+  fa-text-facts-agre:
+    severity: error
+"""
+
+RULE_LE = """\
+id: bureau-vehicles-le
+check: formula
+title: 公务用车保有量不超过车辆数
+severity: error
+pure_arithmetic: true
+params:
+  expression: 说明.公务用车保有量.count =< 说明.车辆.count
+message: {zh: "公务用车{actual}辆", en: "{actual} vehicles"}
+"""
+
+RULE_TYPO = """\
+id: bureau-vehicles-typo
+check: formula
+title: 公务用车保有量与车辆数一致
+severity: 警告
+pure_arithmetic: true
+params:
+  expresion: 说明.公务用车保有量.count == 说明.车辆.count
+message: {zh: "公务用车{actual}辆", en: "{actual} vehicles"}
+"""
+
+RULE_BAD_YAML = """\
+id: bureau-bad-yaml
+check: formula
+  title: [
+"""
+
+
+def _write(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+# ------------------------------------------------------------- 1. all errors
+def test_validate_reports_every_error_of_a_pack_in_one_run(cli, tmp_path: Path) -> None:
+    pack = _write(tmp_path / "broken", {"pack.yaml": BROKEN_PACK, "a-le.yaml": RULE_LE,
+                                        "b-typo.yaml": RULE_TYPO, "c-yaml.yaml": RULE_BAD_YAML})
+    r = cli("rules", "validate", pack)
+    assert r.returncode == 2
+    lines = [ln.strip() for ln in r.stderr.splitlines() if ln.strip()]
+    assert "3 处错误" in lines[0] or "处错误" in lines[0], r.stderr
+    text = r.stderr
+    # each error names its file and line
+    assert f"{pack / 'pack.yaml'}:4:" in text and "did you mean 'fa-text-facts-agree'?" in text
+    assert f"{pack / 'a-le.yaml'}:7:" in text and "'<='" in text and "'=<'" in text
+    assert f"{pack / 'b-typo.yaml'}:" in text and "did you mean 'expression'?" in text
+    assert f"{pack / 'c-yaml.yaml'}:3:" in text and "malformed YAML" in text
+    assert "Traceback" not in text
+    # the same list stops `check` before any file is read
+    r = cli("check", SEED_002, "--rules", pack)
+    assert r.returncode == 2 and "did you mean 'expression'?" in r.stderr and "'<='" in r.stderr
+
+
+def test_a_single_error_stays_one_line(cli, tmp_path: Path) -> None:
+    pack = _write(tmp_path / "one", {"pack.yaml": "name: one\nextends: hunan-2024\n", "a-le.yaml": RULE_LE})
+    r = cli("rules", "validate", pack)
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "a-le.yaml:7:" in r.stderr and "write '<=' instead of '=<'" in r.stderr
