@@ -471,8 +471,40 @@ def rules_validate(file: Path) -> None:
     """
     checker = _checker()
     pack = checker.packs.load(str(file))
+    skipped = _validate_formula_names(pack)
     click.echo(f"{file}: OK — pack {pack.name}, {len(pack.enabled_rules())} enabled rule(s)"
                + (f", extends {' → '.join(pack.chain[1:])}" if len(pack.chain) > 1 else ""))
+    if skipped:
+        click.echo(f"注意：{len(skipped)} 个名称的后续部分（行、列、事项、指标名）取决于报告内容，未能静态检查 "
+                   f"(not checkable before a report is read): " + ", ".join(skipped[:3])
+                   + (" …" if len(skipped) > 3 else "") + " — 用 `budgetlint parse 报告 --names` 核对")
+
+
+def _validate_formula_names(pack: Any) -> list[str]:
+    """Every name of the pack's ``formula`` rules against the names the
+    templates define (core/formula_names.py); unknown names are pack errors
+    (file:line, with "did you mean"), names whose tail depends on the report
+    are returned to be mentioned, not guessed."""
+    from budgetlint.core.errors import RulePackError
+    from budgetlint.core.formula_names import check_names, expression_names
+    from budgetlint.core.rulepack import pack_errors
+
+    errors: list[RulePackError] = []
+    skipped: list[str] = []
+    for rule in pack.rules.values():
+        if rule.check != "formula" or not rule.enabled:
+            continue
+        expression = str(rule.params.get("expression") or "")
+        found = check_names(expression_names(expression))
+        where = rule.provenance.get("params.expression") or rule.where
+        file, _, line = where.rpartition(":")
+        for name, col, problem in found.unknown:
+            errors.append(RulePackError(f"rule {rule.id}: params.expression 第{col}列 (col {col}): {problem}",
+                                        culprit=file or where, where=line or None))
+        skipped += [n for n in found.skipped if n not in skipped]
+    if errors:
+        raise pack_errors(errors)
+    return skipped
 
 
 @rules.command("diff")

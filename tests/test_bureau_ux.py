@@ -83,3 +83,36 @@ def test_a_single_error_stays_one_line(cli, tmp_path: Path) -> None:
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert "a-le.yaml:7:" in r.stderr and "write '<=' instead of '=<'" in r.stderr
+
+
+# ------------------------------------------------------ 2. formula names
+RULE_NAMES = """\
+id: bureau-names
+check: formula
+title: 名称拼错的算式
+severity: error
+pure_arithmetic: true
+params:
+  expression: 支出决算总表.合计.基本支出 + 说明.公务用车保有量.cnt <= 收入支出决算总表.收人.本年收入合计.金额 + 三公.决算.合计
+message: {zh: "合计{actual}", en: "total {actual}"}
+"""
+
+
+def test_unknown_formula_names_are_reported_at_validate_time(cli, tmp_path: Path) -> None:
+    pack = _write(tmp_path / "names", {"pack.yaml": "name: names\nextends: hunan-2024\n", "r.yaml": RULE_NAMES})
+    r = cli("rules", "validate", pack)
+    assert r.returncode == 2, r.stdout + r.stderr
+    err = r.stderr
+    assert "r.yaml:7:" in err
+    # Chinese first, then did-you-mean against the templates' table names / fields / sides
+    assert "不是已知的表名或前缀" in err and "是否指“支出决算表”" in err
+    assert "字段“cnt”不存在" in err and "did you mean 'count'?" in err
+    assert "第二段应为收入/支出" in err and "是否指“收入”" in err
+    # 三公.决算.合计 is known by prefix only: not reported as unknown
+    assert "三公.决算.合计”" not in err
+
+
+def test_builtin_packs_name_only_known_values_and_say_what_was_not_checked(cli) -> None:
+    r = cli("rules", "validate", "rules/national")
+    assert r.returncode == 0, r.stderr
+    assert "未能静态检查" in r.stdout and "说明." in r.stdout
