@@ -62,8 +62,28 @@ class _Group(click.Group):
             sys.exit(4)
 
 
+def _add_rules_path(ctx: click.Context, param: click.Parameter, value: tuple[Path, ...]) -> None:
+    """``--rules-path DIR`` (repeatable) prepends to ``BUDGETLINT_RULES_PATH``:
+    an environment variable, so worker processes see the bureau's packs too."""
+    if value:
+        from budgetlint.core.rulepack import RULES_PATH_ENV
+
+        old = [p for p in os.environ.get(RULES_PATH_ENV, "").split(os.pathsep) if p]
+        os.environ[RULES_PATH_ENV] = os.pathsep.join([*(str(v.resolve()) for v in value), *old])
+
+
+def rules_path_option(f: Any) -> Any:
+    return click.option("--rules-path", "rules_path", multiple=True, expose_value=False, is_eager=True,
+                        callback=_add_rules_path,
+                        type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
+                        help="A folder of the bureau's own rule packs (or one pack folder); its packs join "
+                             "automatic selection by their select: years/regions. Repeatable; also "
+                             "BUDGETLINT_RULES_PATH (folders separated by ':').")(f)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="budgetlint", prog_name="budgetlint")
+@rules_path_option
 @click.option("--no-cache", is_flag=True,
               help="Do not read or write compiled rule packs in the cache dir (BUDGETLINT_CACHE_DIR).")
 def main(no_cache: bool = False) -> None:
@@ -144,6 +164,7 @@ def _print_names(doc: dict[str, Any], name_filter: str | None, fmt: str) -> None
 # ------------------------------------------------------------------ check
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@rules_path_option
 @click.option("--rules", "rules", metavar="PACK", help="Rule pack name or path for every document (default: picked per part).")
 @click.option("--format", "fmt", default="text", show_default=True,
               help="Report format: text, json, jsonl, sarif, junit, html, xlsx (see `budgetlint formats`).")
@@ -379,6 +400,7 @@ def _load_pack(checker: Any, ref: str | None):
 
 
 @rules.command("list")
+@rules_path_option
 @click.option("--rules", "ref", metavar="PACK", help="Pack name or path (default: the base pack).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: one rule a line; json: for scripts.")
@@ -406,6 +428,7 @@ def rules_list(ref: str | None, fmt: str, show_all: bool) -> None:
 
 
 @rules.command("show")
+@rules_path_option
 @click.argument("rule_id")
 @click.option("--rules", "ref", metavar="PACK", help="Pack name or path (default: the base pack).")
 def rules_show(rule_id: str, ref: str | None) -> None:
@@ -424,6 +447,7 @@ def rules_show(rule_id: str, ref: str | None) -> None:
 
 
 @rules.command("explain")
+@rules_path_option
 @click.argument("target", required=False)
 @click.option("--rules", "ref", metavar="PACK", help="Pack the rule id is looked up in (default: the base pack).")
 @click.option("--list-checks", is_flag=True, help="List registered check types.")
@@ -461,6 +485,7 @@ def rules_explain(target: str | None, ref: str | None, list_checks: bool) -> Non
 
 
 @rules.command("validate")
+@rules_path_option
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
 def rules_validate(file: Path) -> None:
     """Lint a rule pack (schema, extends, overrides, check types, params).
@@ -474,10 +499,20 @@ def rules_validate(file: Path) -> None:
     skipped = _validate_formula_names(pack)
     click.echo(f"{file}: OK — pack {pack.name}, {len(pack.enabled_rules())} enabled rule(s)"
                + (f", extends {' → '.join(pack.chain[1:])}" if len(pack.chain) > 1 else ""))
+    _echo_pack_warnings(checker, pack)
     if skipped:
         click.echo(f"注意：{len(skipped)} 个名称的后续部分（行、列、事项、指标名）取决于报告内容，未能静态检查 "
                    f"(not checkable before a report is read): " + ", ".join(skipped[:3])
                    + (" …" if len(skipped) > 3 else "") + " — 用 `budgetlint parse 报告 --names` 核对")
+
+
+def _echo_pack_warnings(checker: Any, pack: Any) -> None:
+    """Inert overrides and an inherited 依据 the new parameters contradict
+    (core/packlint.py): warnings on stderr, the exit code is unchanged."""
+    from budgetlint.core.packlint import pack_warnings, parent_of
+
+    for line in pack_warnings(pack, parent_of(checker.packs, pack)):
+        click.echo(f"警告 (warning): {line}", err=True)
 
 
 def _validate_formula_names(pack: Any) -> list[str]:
@@ -508,6 +543,7 @@ def _validate_formula_names(pack: Any) -> list[str]:
 
 
 @rules.command("diff")
+@rules_path_option
 @click.argument("pack_a")
 @click.argument("pack_b")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -521,6 +557,7 @@ def rules_diff(pack_a: str, pack_b: str, fmt: str) -> None:
     diff = diff_packs(a, b)
     if fmt == "json":
         click.echo(json.dumps(diff, ensure_ascii=False, indent=2))
+        _echo_pack_warnings(checker, b)
         return
     click.echo(f"{a.name} → {b.name}")
     for rid in diff["added"]:
@@ -533,9 +570,11 @@ def rules_diff(pack_a: str, pack_b: str, fmt: str) -> None:
             click.echo(f"    {key}: {json.dumps(old, ensure_ascii=False)} → {json.dumps(new, ensure_ascii=False)}")
     if not any(diff.values()):
         click.echo("(no differences)")
+    _echo_pack_warnings(checker, b)
 
 
 @rules.command("test")
+@rules_path_option
 @click.argument("pack_path", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--coverage", is_flag=True, help="Also fail when a rule lacks a firing/non-firing case or a basis.")
 def rules_test(pack_path: Path | None, coverage: bool) -> None:
@@ -609,6 +648,7 @@ def waivers() -> None:
 
 
 @waivers.command("check")
+@rules_path_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--rules", "ref", metavar="PACK", help="Also check rule ids against this pack (default: all built-in packs).")
 def waivers_check(file: Path, ref: str | None) -> None:

@@ -696,9 +696,13 @@ class PackLoader:
         best, best_score = None, -1
         year = meta.get("fiscal_year")
         region_text = " ".join(str(meta.get(k) or "") for k in ("region", "department", "title"))
+        extra = extra_rule_dirs()
         for name, path in self.builtins().items():
             pack = self.load(str(path))
             sel = pack.select
+            bureau = bool(extra) and _under_any(path, extra)
+            if bureau and not sel:  # a bureau pack without select: would take every report; use --rules
+                continue
             if not sel:
                 score = 0
             else:
@@ -720,6 +724,7 @@ class PackLoader:
                     score += 8
                 if sel.get("fallback"):
                     score = 0
+            score = score * 2 + (1 if bureau and score else 0)  # same fit: the bureau's own pack wins
             if score > best_score or (score == best_score and best is not None and name < best):
                 best, best_score = name, score
         if best is None:
@@ -1047,3 +1052,27 @@ def _typo_hint(error: Any, allowed: list[str]) -> str:
     if not tips:
         return ""
     return " ".join(tips) + " allowed keys: " + ", ".join(allowed)
+
+
+# ------------------------------------------------- a bureau's pack folders
+
+RULES_PATH_ENV = "BUDGETLINT_RULES_PATH"
+
+
+def extra_rule_dirs() -> list[Path]:
+    """Folders of a bureau's own packs (``BUDGETLINT_RULES_PATH``, separated
+    like ``PATH``; ``--rules-path DIR`` sets it): each is a pack folder or a
+    folder of pack folders.  Their packs join automatic selection by their
+    ``select:`` years/regions, so a clerk needs no ``--rules``."""
+    raw = os.environ.get(RULES_PATH_ENV, "")
+    dirs = [Path(p).expanduser().resolve() for p in raw.split(os.pathsep) if p.strip()]
+    for d in dirs:
+        if not d.is_dir():
+            raise RulePackError("rule pack folder not found", culprit=str(d), where=RULES_PATH_ENV,
+                                fix="give an existing folder holding pack.yaml (or folders of packs)")
+    return dirs
+
+
+def _under_any(path: Path, folders: list[Path]) -> bool:
+    p = Path(path).resolve()
+    return any(p == f or f in p.parents for f in folders)

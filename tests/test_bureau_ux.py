@@ -116,3 +116,69 @@ def test_builtin_packs_name_only_known_values_and_say_what_was_not_checked(cli) 
     r = cli("rules", "validate", "rules/national")
     assert r.returncode == 0, r.stderr
     assert "未能静态检查" in r.stdout and "说明." in r.stdout
+
+
+# ------------------------------------------- 3. bureau packs join selection
+BUREAU_2024 = """\
+name: bureau-2024
+title: 某市财政局 2024 年度规则包
+extends: hunan-2024
+select:
+  years: [2024]
+  regions: [湖南]
+overrides:
+  fa-text-facts-agree:
+    severity: error
+  scorecard-grade:
+    params:
+      bands:
+        - {grade: 优, min: 85}
+        - {grade: 良, min: 75}
+        - {grade: 中, min: 60}
+        - {grade: 差, min: 0}
+  hygiene-section-numbering:
+    enabled: false
+    severity: warning
+"""
+SEED_004 = REPO / "samples" / "004_4b65da696dc0427c.txt"  # a 2020 Hunan report
+
+
+def _packs_used(report: dict) -> set[str]:
+    return {p["rule_pack"] for d in report["documents"] for p in d.get("parts") or []}
+
+
+@pytest.fixture()
+def bureau_dir(tmp_path: Path) -> Path:
+    _write(tmp_path / "packs" / "bureau-2024", {"pack.yaml": BUREAU_2024})
+    return tmp_path / "packs"
+
+
+def test_a_bureau_pack_is_selected_by_its_years_and_regions(cli, bureau_dir: Path) -> None:
+    r = cli("check", SEED_002, "--rules-path", bureau_dir, "--format", "json")
+    assert r.returncode in (0, 1), r.stderr
+    assert _packs_used(json.loads(r.stdout)) == {"bureau-2024"}
+    # a 2020 report is not checked with the 2024 pack
+    r = cli("check", SEED_004, "--rules-path", bureau_dir, "--format", "json")
+    assert "bureau-2024" not in _packs_used(json.loads(r.stdout))
+    assert _packs_used(json.loads(r.stdout)) == {"hunan-2020"}
+
+
+def test_the_rules_path_environment_variable_works_like_the_option(cli, bureau_dir: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BUDGETLINT_RULES_PATH", str(bureau_dir))
+    r = cli("check", SEED_002, "--format", "json")
+    assert _packs_used(json.loads(r.stdout)) == {"bureau-2024"}
+    monkeypatch.setenv("BUDGETLINT_RULES_PATH", str(bureau_dir / "nowhere"))
+    r = cli("check", SEED_002)
+    assert r.returncode == 2 and "BUDGETLINT_RULES_PATH" in r.stderr and "nowhere" in r.stderr
+
+
+def test_validate_and_diff_warn_about_inert_overrides_and_a_contradicted_basis(cli, bureau_dir: Path) -> None:
+    pack = bureau_dir / "bureau-2024"
+    for r in (cli("rules", "validate", pack), cli("rules", "diff", "hunan-2024", pack)):
+        assert r.returncode == 0, r.stderr
+        err = r.stderr
+        assert "scorecard-grade: 覆盖的参数 bands 不起作用" in err and "prefer_printed_bands: false" in err
+        assert "继承的依据引用了 80、90" in err
+        assert "hygiene-section-numbering: 规则已停用" in err
+        assert f"{pack / 'pack.yaml'}:" in err
