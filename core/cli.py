@@ -431,8 +431,18 @@ def rules_list(ref: str | None, fmt: str, show_all: bool) -> None:
 @rules_path_option
 @click.argument("rule_id")
 @click.option("--rules", "ref", metavar="PACK", help="Pack name or path (default: the base pack).")
-def rules_show(rule_id: str, ref: str | None) -> None:
-    """Show a rule after inheritance, with where each value came from."""
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: readable, each value with the file:line it came from; json: for scripts.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the text view.")
+def rules_show(rule_id: str, ref: str | None, fmt: str = "text", lang: str = "zh") -> None:
+    """Show a rule after inheritance, with where each value came from.
+
+    \b
+    Example:
+      budgetlint rules show scorecard-grade --rules hunan-2024
+      budgetlint rules show scorecard-grade --format json
+    """
     checker = _checker()
     pack = _load_pack(checker, ref)
     rule = pack.rules.get(rule_id)
@@ -442,6 +452,11 @@ def rules_show(rule_id: str, ref: str | None) -> None:
         close = difflib.get_close_matches(rule_id, list(pack.rules), n=3)
         raise UsageError(f"no rule {rule_id!r} in pack {pack.name}", culprit=rule_id,
                          fix=("did you mean " + ", ".join(close) + "?") if close else "run `budgetlint rules list`")
+    if fmt == "text":
+        from budgetlint.core.ruletext import show_text
+
+        click.echo(show_text(pack, rule, lang), nl=False)
+        return
     data = rule.to_json()
     click.echo(json.dumps({"pack": pack.name, "rule": data, "provenance": rule.provenance}, ensure_ascii=False, indent=2))
 
@@ -451,9 +466,18 @@ def rules_show(rule_id: str, ref: str | None) -> None:
 @click.argument("target", required=False)
 @click.option("--rules", "ref", metavar="PACK", help="Pack the rule id is looked up in (default: the base pack).")
 @click.option("--list-checks", is_flag=True, help="List registered check types.")
-def rules_explain(target: str | None, ref: str | None, list_checks: bool) -> None:
-    """Documentation of a check type, or of the check behind a rule."""
-    from budgetlint.core.checks import doc_sections
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the headings (the check's own text is as its author wrote it).")
+def rules_explain(target: str | None, ref: str | None, list_checks: bool, lang: str = "zh") -> None:
+    """Documentation of a check type, or of the check behind a rule.
+
+    \b
+    Examples:
+      budgetlint rules explain scorecard-grade          # a rule: its check, parameters, example
+      budgetlint rules explain formula
+      budgetlint rules explain --list-checks
+    """
+    from budgetlint.core.ruletext import explain_text
 
     checker = _checker()
     reg = checker.host.registry
@@ -471,17 +495,7 @@ def rules_explain(target: str | None, ref: str | None, list_checks: bool) -> Non
             raise UsageError(f"{target!r} is neither a check type nor a rule id", culprit=target,
                              fix="run `budgetlint rules explain --list-checks` or `budgetlint rules list`")
         cls = reg.checks[rule.check]
-    secs = doc_sections(cls)
-    if rule:
-        click.echo(f"rule {rule.id}  ({rule.severity})  — {rule.title}")
-        if rule.description:
-            click.echo(rule.description)
-        click.echo(f"defined at {rule.where}")
-        click.echo("")
-    click.echo(f"check type {cls.id} — {cls.title}")
-    for name in ("What it checks", "Why it matters", "Parameters", "Example"):
-        click.echo(f"\n{name}\n" + "\n".join("    " + ln for ln in secs.get(name, "").splitlines()))
-    click.echo("\nParameter schema:\n" + json.dumps(cls.params_schema, ensure_ascii=False, indent=2))
+    click.echo(explain_text(cls, rule, lang), nl=False)
 
 
 @rules.command("validate")

@@ -182,3 +182,31 @@ def test_validate_and_diff_warn_about_inert_overrides_and_a_contradicted_basis(c
         assert "继承的依据引用了 80、90" in err
         assert "hygiene-section-numbering: 规则已停用" in err
         assert f"{pack / 'pack.yaml'}:" in err
+
+
+# ------------------------------------------------ 4. readable show/explain
+def test_rules_show_is_readable_text_by_default_and_json_on_request(cli, bureau_dir: Path) -> None:
+    pack = bureau_dir / "bureau-2024"
+    r = cli("rules", "show", "scorecard-grade", "--rules", pack)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert out.startswith("规则 scorecard-grade — 未评定等级或等级与得分不符")
+    assert "继承 (extends) hunan-2024 → national" in out and "严重程度 (severity): 错误 (error)" in out
+    assert f"← {pack / 'pack.yaml'}:12" in out  # the overridden bands name the bureau's line
+    assert "依据 (basis):" in out and "财预〔2020〕10号" in out
+    assert not out.lstrip().startswith("{")
+    r = cli("rules", "show", "scorecard-grade", "--rules", pack, "--format", "json")
+    data = json.loads(r.stdout)
+    assert data["rule"]["params"]["bands"][0]["min"] == 85
+
+
+def test_rules_explain_renders_the_docstring_as_text_chinese_first(cli) -> None:
+    r = cli("rules", "explain", "scorecard-grade")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert out.startswith("规则 scorecard-grade（错误 error）— 未评定等级或等级与得分不符")
+    assert "检查类型 scorecard.grade — 评价等级" in out
+    assert "检查内容 (What it checks)" in out and "参数 (Parameters)" in out
+    assert "`" not in out  # no reStructuredText literals
+    assert "Bands come from bands unless" in out
+    assert "prefer_printed_bands: boolean，默认 default true" in out
