@@ -40,6 +40,17 @@ def _quiet_broken_pipe() -> None:
 
 
 class _Group(click.Group):
+    def main(self, args: Any = None, *a: Any, **kw: Any) -> Any:
+        """``--help`` in Chinese with ``--lang zh`` (on any command) or a zh locale."""
+        argv = list(sys.argv[1:] if args is None else args)
+        if "--help" in argv or "-h" in argv or not argv:
+            from budgetlint.core.clihelp import apply_help_language, help_language, strip_lang
+
+            argv, asked = strip_lang(argv)
+            apply_help_language(self, asked or help_language())
+            args = argv
+        return super().main(args, *a, **kw)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             result = super().invoke(ctx)
@@ -88,7 +99,15 @@ def rules_path_option(f: Any) -> Any:
               help="Do not read or write compiled rule packs in the cache dir (BUDGETLINT_CACHE_DIR).")
 def main(no_cache: bool = False) -> None:
     """budgetlint — 预决算公开与绩效自评合规检查 (compliance checker for Chinese
-    public-sector budget documents)."""
+    public-sector budget documents).
+
+    Help in Chinese: add --lang zh, or use a zh locale (LANG=zh_CN.UTF-8).
+
+    \b
+    Examples:
+      budgetlint check 报告目录/
+      budgetlint check --help --lang zh
+    """
     if no_cache:
         os.environ["BUDGETLINT_NO_CACHE"] = "1"  # also reaches worker processes
 
@@ -340,9 +359,15 @@ def _echo_comparisons(report: dict[str, Any], lang: str) -> None:
 @click.argument("department", required=False)
 @click.option("--year", type=int, help="Fiscal year.")
 @click.option("--store", "store", default="", metavar="PATH|URL", help="The store (default: the user data dir file).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one document version a line; json: for scripts.")
 def history(department: str | None, year: int | None, store: str, fmt: str) -> None:
-    """List stored documents, their versions, checks and finding counts (issue 17)."""
+    """List stored documents, their versions, checks and finding counts (issue 17).
+
+    \b
+    Example:
+      budgetlint history 某某局 --year 2024 --store reviews.sqlite
+    """
     from budgetlint.store.db import open_store
 
     rows = open_store(store or None).history(department, year)
@@ -390,7 +415,13 @@ def exit_code(report: dict[str, Any], fail_on: str, *, not_evaluated: bool = Fal
 # ------------------------------------------------------------------ rules
 @main.group(cls=_Group)
 def rules() -> None:
-    """Inspect, validate, compare and test rule packs."""
+    """Inspect, validate, compare and test rule packs.
+
+    \b
+    Examples:
+      budgetlint rules list --rules hunan-2024
+      budgetlint rules validate bureau-2025/
+    """
 
 
 def _load_pack(checker: Any, ref: str | None):
@@ -563,7 +594,14 @@ def _validate_formula_names(pack: Any) -> list[str]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: one change a line; json: for scripts.")
 def rules_diff(pack_a: str, pack_b: str, fmt: str) -> None:
-    """What changed between two packs: added/removed/changed rules and params."""
+    """What changed between two packs: added/removed/changed rules and params.
+
+    Also warns where an override of PACK_B is inert or contradicts its inherited 依据.
+
+    \b
+    Example:
+      budgetlint rules diff hunan-2024 bureau-2025/
+    """
     from budgetlint.core.packdiff import diff_packs
 
     checker = _checker()
@@ -595,7 +633,12 @@ def rules_test(pack_path: Path | None, coverage: bool) -> None:
     """Run the YAML cases of a pack (default: every built-in pack).
 
     The same gate pytest applies in this repository, for a bureau's pack
-    anywhere on disk."""
+    anywhere on disk.
+
+    \b
+    Example:
+      budgetlint rules test bureau-2025/ --coverage
+    """
     from budgetlint.core.errors import SharedInputMissing
     from budgetlint.core.testing import cases_files_for, coverage_problems, load_cases, run_case
 
@@ -644,7 +687,12 @@ def rules_test(pack_path: Path | None, coverage: bool) -> None:
               show_default=True, help="Pack folder to write into (created with pack.yaml if missing).")
 @click.option("--extends", "extends", default="default", show_default=True, help="Parent pack for a new pack.yaml.")
 def rules_new(rule_id: str, check_id: str, pack_dir: Path, extends: str) -> None:
-    """Scaffold a rule and its cases file (one firing, one non-firing example)."""
+    """Scaffold a rule and its cases file (one firing, one non-firing example).
+
+    \b
+    Example:
+      budgetlint rules new sangong-within-budget --check formula --pack bureau-2025
+    """
     from budgetlint.core.scaffold import scaffold_rule
 
     checker = _checker()
@@ -658,7 +706,12 @@ def rules_new(rule_id: str, check_id: str, pack_dir: Path, extends: str) -> None
 # ------------------------------------------------------------------ waivers
 @main.group(cls=_Group)
 def waivers() -> None:
-    """Validate waiver files (accepted findings with reason, approver, expiry)."""
+    """Validate waiver files (accepted findings with reason, approver, expiry).
+
+    \b
+    Example:
+      budgetlint waivers validate waivers.yaml
+    """
 
 
 @waivers.command("check")
@@ -696,7 +749,12 @@ waivers.add_command(waivers_check, name="validate")
 
 @main.command()
 def formats() -> None:
-    """List input formats and report formats."""
+    """List input formats and report formats.
+
+    \b
+    Example:
+      budgetlint formats
+    """
     checker = _checker()
     reg = checker.host.registry
     click.echo("input:  " + ", ".join(reg.supported_extensions()))

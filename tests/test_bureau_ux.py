@@ -210,3 +210,66 @@ def test_rules_explain_renders_the_docstring_as_text_chinese_first(cli) -> None:
     assert "`" not in out  # no reStructuredText literals
     assert "Bands come from bands unless" in out
     assert "prefer_printed_bands: boolean，默认 default true" in out
+
+
+# ------------------------------------------------------------ 5. help
+def _commands():
+    import click
+
+    from budgetlint.core.cli import main
+
+    def walk(cmd, path):
+        yield path, cmd
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                if sub.name == name:  # aliases (waivers validate) share their command
+                    yield from walk(sub, (*path, name))
+
+    return list(walk(main, ()))
+
+
+def test_every_command_documents_every_option_and_gives_an_example() -> None:
+    import click
+
+    for path, cmd in _commands():
+        assert cmd.help and ("Example" in cmd.help), f"budgetlint {' '.join(path)}: no example in --help"
+        for p in cmd.params:
+            if isinstance(p, click.Option):
+                assert p.help, f"budgetlint {' '.join(path)} {p.opts[0]}: option without help"
+
+
+ZH_COMMANDS = [("check",), ("parse",), ("rules",), ("rules", "list"), ("rules", "show"), ("rules", "explain"),
+               ("rules", "validate"), ("rules", "diff"), ("rules", "test"), ("rules", "new"), ("waivers",),
+               ("waivers", "check"), ("waivers", "validate")]
+
+
+@pytest.fixture()
+def english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("LC_ALL", "LC_MESSAGES", "BUDGETLINT_LANG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
+@pytest.mark.parametrize("path", ZH_COMMANDS, ids=lambda p: "-".join(p))
+def test_help_is_chinese_with_lang_zh(cli, english_locale: None, path: tuple[str, ...]) -> None:
+    from budgetlint.core.clihelp import ZH
+
+    r = cli(*path, "--help", "--lang", "zh")
+    assert r.returncode == 0, r.stderr
+    assert "用法:" in r.stdout and "示例" in r.stdout
+    assert ZH[path][0].split("\n")[0] in r.stdout  # the Chinese description
+    for flag, text in ZH[path][1].items():
+        assert text.replace(" ", "")[:8] in r.stdout.replace("\n", "").replace(" ", ""), f"{flag} not in Chinese"
+    # and in English without it
+    r = cli(*path, "--help")
+    assert "Usage:" in r.stdout and "用法" not in r.stdout
+
+
+def test_help_follows_a_chinese_locale(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("BUDGETLINT_LANG", raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    r = cli("check", "--help")
+    assert r.returncode == 0 and "按规则包检查文件和文件夹" in r.stdout and "问题说明、位置和未能评估原因的语言" in r.stdout
+    r = cli("waivers", "--help")
+    assert "校验豁免文件" in r.stdout
