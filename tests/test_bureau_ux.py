@@ -273,3 +273,65 @@ def test_help_follows_a_chinese_locale(cli, monkeypatch: pytest.MonkeyPatch) -> 
     assert r.returncode == 0 and "按规则包检查文件和文件夹" in r.stdout and "问题说明、位置和未能评估原因的语言" in r.stdout
     r = cli("waivers", "--help")
     assert "校验豁免文件" in r.stdout
+
+
+# ------------------------------------------------------------ 6. HTML
+@pytest.fixture(scope="module")
+def html_report(tmp_path_factory: pytest.TempPathFactory, cli) -> tuple[str, dict]:
+    out = tmp_path_factory.mktemp("html")
+    page = out / "报告.html"
+    r = cli("check", SEED_004, SEED_002, "--format", "html", "-o", page)
+    assert r.returncode == 1, r.stderr
+    rj = cli("check", SEED_004, SEED_002, "--format", "json")
+    return page.read_text(encoding="utf-8"), json.loads(rj.stdout)
+
+
+def test_html_shows_findings_before_the_matrix(html_report: tuple[str, dict]) -> None:
+    page, _ = html_report
+    assert page.index('id="filters"') < page.index('class="finding') < page.index('id="matrix"')
+
+
+def test_html_rule_filter_names_the_rules_in_chinese(html_report: tuple[str, dict]) -> None:
+    import re
+
+    page, report = html_report
+    titles = {r["id"]: r["title"] for r in report["summary"]["matrix"]["rules"]}
+    select = page[page.index('id="filter-rule"'):]
+    select = select[:select.index("</select>")]
+    options = {k: v for k, v in re.findall(r'<option value="([a-z0-9-]+)">([^<]*)</option>', select)}
+    assert options and set(options) == {f["rule_id"] for f in report["findings"]}
+    for rid, label in options.items():
+        assert label == f"{titles[rid]}（{rid}）" if rid in titles else rid in label
+
+
+def test_html_matrix_gives_the_reasons_for_not_evaluated(html_report: tuple[str, dict]) -> None:
+    import html as htmllib
+
+    page, report = html_report
+    cells = report["summary"]["matrix"]["cells"]
+    reasons = {r for by_doc in cells.values() for c in by_doc.values() if c["status"] == "not_evaluated"
+               for r in c.get("reasons", [])}
+    assert reasons
+    matrix = htmllib.unescape(page[page.index('id="matrix"'):])
+    for reason in reasons:
+        assert reason in matrix, reason
+
+
+def test_html_has_a_per_document_summary_with_the_gate(html_report: tuple[str, dict], cli, tmp_path: Path) -> None:
+    import re
+
+    page, report = html_report
+    summaries = re.findall(r'<p class="doc-summary">(.*?)</p>', page, re.S)
+    assert len(summaries) == 2
+    for block, doc in zip(summaries, report["documents"]):
+        fs = [f for f in report["findings"] if f["source"] == doc["path"] and not f.get("related_to")
+              and not f.get("waived")]
+        errors = sum(f["severity"] == "error" for f in fs)
+        warnings = sum(f["severity"] == "warning" for f in fs)
+        assert f"错误 {errors}<" in block and f"警告 {warnings}<" in block
+        assert ("不通过" in block) == (errors > 0)
+    # the table of documents has the gate too; a gate that never fails passes every document
+    page2 = tmp_path / "never.html"
+    cli("check", SEED_004, "--format", "html", "-o", page2, "--fail-on", "never")
+    text = page2.read_text(encoding="utf-8")
+    assert 'class="gate gate-pass"' in text and 'class="gate gate-fail"' not in text
