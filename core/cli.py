@@ -40,6 +40,17 @@ def _quiet_broken_pipe() -> None:
 
 
 class _Group(click.Group):
+    def main(self, args: Any = None, *a: Any, **kw: Any) -> Any:
+        """``--help`` in Chinese with ``--lang zh`` (on any command) or a zh locale."""
+        argv = list(sys.argv[1:] if args is None else args)
+        if "--help" in argv or "-h" in argv or not argv:
+            from budgetlint.core.clihelp import apply_help_language, help_language, strip_lang
+
+            argv, asked = strip_lang(argv)
+            apply_help_language(self, asked or help_language())
+            args = argv
+        return super().main(args, *a, **kw)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             result = super().invoke(ctx)
@@ -64,13 +75,41 @@ class _Group(click.Group):
             sys.exit(4)
 
 
+def _add_rules_path(ctx: click.Context, param: click.Parameter, value: tuple[Path, ...]) -> None:
+    """``--rules-path DIR`` (repeatable) prepends to ``BUDGETLINT_RULES_PATH``:
+    an environment variable, so worker processes see the bureau's packs too."""
+    if value:
+        from budgetlint.core.rulepack import RULES_PATH_ENV
+
+        old = [p for p in os.environ.get(RULES_PATH_ENV, "").split(os.pathsep) if p]
+        os.environ[RULES_PATH_ENV] = os.pathsep.join([*(str(v.resolve()) for v in value), *old])
+
+
+def rules_path_option(f: Any) -> Any:
+    return click.option("--rules-path", "rules_path", multiple=True, expose_value=False, is_eager=True,
+                        callback=_add_rules_path,
+                        type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
+                        help="A folder of the bureau's own rule packs (or one pack folder); its packs join "
+                             "automatic selection by their select: years/regions. Repeatable; also "
+                             "BUDGETLINT_RULES_PATH (folders separated by ':').")(f)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="budgetlint", prog_name="budgetlint")
+@rules_path_option
 @click.option("--no-cache", is_flag=True,
               help="Do not read or write compiled rule packs in the cache dir (BUDGETLINT_CACHE_DIR).")
 def main(no_cache: bool = False) -> None:
     """budgetlint — 预决算公开与绩效自评合规检查 (compliance checker for Chinese
-    public-sector budget documents)."""
+    public-sector budget documents).
+
+    Help in Chinese: add --lang zh, or use a zh locale (LANG=zh_CN.UTF-8).
+
+    \b
+    Examples:
+      budgetlint check 报告目录/
+      budgetlint check --help --lang zh
+    """
     if no_cache:
         os.environ["BUDGETLINT_NO_CACHE"] = "1"  # also reaches worker processes
 
@@ -146,6 +185,7 @@ def _print_names(doc: dict[str, Any], name_filter: str | None, fmt: str) -> None
 # ------------------------------------------------------------------ check
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@rules_path_option
 @click.option("--rules", "rules", metavar="PACK", help="Rule pack name or path for every document (default: picked per part).")
 @click.option("--format", "fmt", default="text", show_default=True,
               help="Report format: text, json, jsonl, sarif, junit, html, xlsx (see `budgetlint formats`).")
@@ -321,9 +361,15 @@ def _echo_comparisons(report: dict[str, Any], lang: str) -> None:
 @click.argument("department", required=False)
 @click.option("--year", type=int, help="Fiscal year.")
 @click.option("--store", "store", default="", metavar="PATH|URL", help="The store (default: the user data dir file).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one document version a line; json: for scripts.")
 def history(department: str | None, year: int | None, store: str, fmt: str) -> None:
-    """List stored documents, their versions, checks and finding counts (issue 17)."""
+    """List stored documents, their versions, checks and finding counts (issue 17).
+
+    \b
+    Example:
+      budgetlint history 某某局 --year 2024 --store reviews.sqlite
+    """
     from budgetlint.store.db import open_store
 
     rows = open_store(store or None).history(department, year)
@@ -393,7 +439,13 @@ def exit_code(report: dict[str, Any], fail_on: str, *, not_evaluated: bool = Fal
 # ------------------------------------------------------------------ rules
 @main.group(cls=_Group)
 def rules() -> None:
-    """Inspect, validate, compare and test rule packs."""
+    """Inspect, validate, compare and test rule packs.
+
+    \b
+    Examples:
+      budgetlint rules list --rules hunan-2024
+      budgetlint rules validate bureau-2025/
+    """
 
 
 def _load_pack(checker: Any, ref: str | None):
@@ -403,6 +455,7 @@ def _load_pack(checker: Any, ref: str | None):
 
 
 @rules.command("list")
+@rules_path_option
 @click.option("--rules", "ref", metavar="PACK", help="Pack name or path (default: the base pack).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: one rule a line; json: for scripts.")
@@ -430,10 +483,21 @@ def rules_list(ref: str | None, fmt: str, show_all: bool) -> None:
 
 
 @rules.command("show")
+@rules_path_option
 @click.argument("rule_id")
 @click.option("--rules", "ref", metavar="PACK", help="Pack name or path (default: the base pack).")
-def rules_show(rule_id: str, ref: str | None) -> None:
-    """Show a rule after inheritance, with where each value came from."""
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: readable, each value with the file:line it came from; json: for scripts.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the text view.")
+def rules_show(rule_id: str, ref: str | None, fmt: str = "text", lang: str = "zh") -> None:
+    """Show a rule after inheritance, with where each value came from.
+
+    \b
+    Example:
+      budgetlint rules show scorecard-grade --rules hunan-2024
+      budgetlint rules show scorecard-grade --format json
+    """
     checker = _checker()
     pack = _load_pack(checker, ref)
     rule = pack.rules.get(rule_id)
@@ -443,17 +507,32 @@ def rules_show(rule_id: str, ref: str | None) -> None:
         close = difflib.get_close_matches(rule_id, list(pack.rules), n=3)
         raise UsageError(f"no rule {rule_id!r} in pack {pack.name}", culprit=rule_id,
                          fix=("did you mean " + ", ".join(close) + "?") if close else "run `budgetlint rules list`")
+    if fmt == "text":
+        from budgetlint.core.ruletext import show_text
+
+        click.echo(show_text(pack, rule, lang), nl=False)
+        return
     data = rule.to_json()
     click.echo(json.dumps({"pack": pack.name, "rule": data, "provenance": rule.provenance}, ensure_ascii=False, indent=2))
 
 
 @rules.command("explain")
+@rules_path_option
 @click.argument("target", required=False)
 @click.option("--rules", "ref", metavar="PACK", help="Pack the rule id is looked up in (default: the base pack).")
 @click.option("--list-checks", is_flag=True, help="List registered check types.")
-def rules_explain(target: str | None, ref: str | None, list_checks: bool) -> None:
-    """Documentation of a check type, or of the check behind a rule."""
-    from budgetlint.core.checks import doc_sections
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the headings (the check's own text is as its author wrote it).")
+def rules_explain(target: str | None, ref: str | None, list_checks: bool, lang: str = "zh") -> None:
+    """Documentation of a check type, or of the check behind a rule.
+
+    \b
+    Examples:
+      budgetlint rules explain scorecard-grade          # a rule: its check, parameters, example
+      budgetlint rules explain formula
+      budgetlint rules explain --list-checks
+    """
+    from budgetlint.core.ruletext import explain_text
 
     checker = _checker()
     reg = checker.host.registry
@@ -471,20 +550,11 @@ def rules_explain(target: str | None, ref: str | None, list_checks: bool) -> Non
             raise UsageError(f"{target!r} is neither a check type nor a rule id", culprit=target,
                              fix="run `budgetlint rules explain --list-checks` or `budgetlint rules list`")
         cls = reg.checks[rule.check]
-    secs = doc_sections(cls)
-    if rule:
-        click.echo(f"rule {rule.id}  ({rule.severity})  — {rule.title}")
-        if rule.description:
-            click.echo(rule.description)
-        click.echo(f"defined at {rule.where}")
-        click.echo("")
-    click.echo(f"check type {cls.id} — {cls.title}")
-    for name in ("What it checks", "Why it matters", "Parameters", "Example"):
-        click.echo(f"\n{name}\n" + "\n".join("    " + ln for ln in secs.get(name, "").splitlines()))
-    click.echo("\nParameter schema:\n" + json.dumps(cls.params_schema, ensure_ascii=False, indent=2))
+    click.echo(explain_text(cls, rule, lang), nl=False)
 
 
 @rules.command("validate")
+@rules_path_option
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
 def rules_validate(file: Path) -> None:
     """Lint a rule pack (schema, extends, overrides, check types, params).
@@ -495,17 +565,67 @@ def rules_validate(file: Path) -> None:
     """
     checker = _checker()
     pack = checker.packs.load(str(file))
+    skipped = _validate_formula_names(pack)
     click.echo(f"{file}: OK — pack {pack.name}, {len(pack.enabled_rules())} enabled rule(s)"
                + (f", extends {' → '.join(pack.chain[1:])}" if len(pack.chain) > 1 else ""))
+    _echo_pack_warnings(checker, pack)
+    if skipped:
+        click.echo(f"注意：{len(skipped)} 个名称的后续部分（行、列、事项、指标名）取决于报告内容，未能静态检查 "
+                   f"(not checkable before a report is read): " + ", ".join(skipped[:3])
+                   + (" …" if len(skipped) > 3 else "") + " — 用 `budgetlint parse 报告 --names` 核对")
+
+
+def _echo_pack_warnings(checker: Any, pack: Any) -> None:
+    """Inert overrides and an inherited 依据 the new parameters contradict
+    (core/packlint.py): warnings on stderr, the exit code is unchanged."""
+    from budgetlint.core.packlint import pack_warnings, parent_of
+
+    for line in pack_warnings(pack, parent_of(checker.packs, pack)):
+        click.echo(f"警告 (warning): {line}", err=True)
+
+
+def _validate_formula_names(pack: Any) -> list[str]:
+    """Every name of the pack's ``formula`` rules against the names the
+    templates define (core/formula_names.py); unknown names are pack errors
+    (file:line, with "did you mean"), names whose tail depends on the report
+    are returned to be mentioned, not guessed."""
+    from budgetlint.core.errors import RulePackError
+    from budgetlint.core.formula_names import check_names, expression_names
+    from budgetlint.core.rulepack import pack_errors
+
+    errors: list[RulePackError] = []
+    skipped: list[str] = []
+    for rule in pack.rules.values():
+        if rule.check != "formula" or not rule.enabled:
+            continue
+        expression = str(rule.params.get("expression") or "")
+        found = check_names(expression_names(expression))
+        where = rule.provenance.get("params.expression") or rule.where
+        file, _, line = where.rpartition(":")
+        for name, col, problem in found.unknown:
+            errors.append(RulePackError(f"rule {rule.id}: params.expression 第{col}列 (col {col}): {problem}",
+                                        culprit=file or where, where=line or None))
+        skipped += [n for n in found.skipped if n not in skipped]
+    if errors:
+        raise pack_errors(errors)
+    return skipped
 
 
 @rules.command("diff")
+@rules_path_option
 @click.argument("pack_a")
 @click.argument("pack_b")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: one change a line; json: for scripts.")
 def rules_diff(pack_a: str, pack_b: str, fmt: str) -> None:
-    """What changed between two packs: added/removed/changed rules and params."""
+    """What changed between two packs: added/removed/changed rules and params.
+
+    Also warns where an override of PACK_B is inert or contradicts its inherited 依据.
+
+    \b
+    Example:
+      budgetlint rules diff hunan-2024 bureau-2025/
+    """
     from budgetlint.core.packdiff import diff_packs
 
     checker = _checker()
@@ -513,6 +633,7 @@ def rules_diff(pack_a: str, pack_b: str, fmt: str) -> None:
     diff = diff_packs(a, b)
     if fmt == "json":
         click.echo(json.dumps(diff, ensure_ascii=False, indent=2))
+        _echo_pack_warnings(checker, b)
         return
     click.echo(f"{a.name} → {b.name}")
     for rid in diff["added"]:
@@ -525,16 +646,23 @@ def rules_diff(pack_a: str, pack_b: str, fmt: str) -> None:
             click.echo(f"    {key}: {json.dumps(old, ensure_ascii=False)} → {json.dumps(new, ensure_ascii=False)}")
     if not any(diff.values()):
         click.echo("(no differences)")
+    _echo_pack_warnings(checker, b)
 
 
 @rules.command("test")
+@rules_path_option
 @click.argument("pack_path", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--coverage", is_flag=True, help="Also fail when a rule lacks a firing/non-firing case or a basis.")
 def rules_test(pack_path: Path | None, coverage: bool) -> None:
     """Run the YAML cases of a pack (default: every built-in pack).
 
     The same gate pytest applies in this repository, for a bureau's pack
-    anywhere on disk."""
+    anywhere on disk.
+
+    \b
+    Example:
+      budgetlint rules test bureau-2025/ --coverage
+    """
     from budgetlint.core.errors import SharedInputMissing
     from budgetlint.core.testing import cases_files_for, coverage_problems, load_cases, run_case
 
@@ -583,7 +711,12 @@ def rules_test(pack_path: Path | None, coverage: bool) -> None:
               show_default=True, help="Pack folder to write into (created with pack.yaml if missing).")
 @click.option("--extends", "extends", default="default", show_default=True, help="Parent pack for a new pack.yaml.")
 def rules_new(rule_id: str, check_id: str, pack_dir: Path, extends: str) -> None:
-    """Scaffold a rule and its cases file (one firing, one non-firing example)."""
+    """Scaffold a rule and its cases file (one firing, one non-firing example).
+
+    \b
+    Example:
+      budgetlint rules new sangong-within-budget --check formula --pack bureau-2025
+    """
     from budgetlint.core.scaffold import scaffold_rule
 
     checker = _checker()
@@ -597,10 +730,16 @@ def rules_new(rule_id: str, check_id: str, pack_dir: Path, extends: str) -> None
 # ------------------------------------------------------------------ waivers
 @main.group(cls=_Group)
 def waivers() -> None:
-    """Validate waiver files (accepted findings with reason, approver, expiry)."""
+    """Validate waiver files (accepted findings with reason, approver, expiry).
+
+    \b
+    Example:
+      budgetlint waivers validate waivers.yaml
+    """
 
 
 @waivers.command("check")
+@rules_path_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--rules", "ref", metavar="PACK", help="Also check rule ids against this pack (default: all built-in packs).")
 def waivers_check(file: Path, ref: str | None) -> None:
@@ -634,7 +773,12 @@ waivers.add_command(waivers_check, name="validate")
 
 @main.command()
 def formats() -> None:
-    """List input formats and report formats."""
+    """List input formats and report formats.
+
+    \b
+    Example:
+      budgetlint formats
+    """
     checker = _checker()
     reg = checker.host.registry
     click.echo("input:  " + ", ".join(reg.supported_extensions()))

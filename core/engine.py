@@ -122,7 +122,10 @@ class Checker:
 
     @cached_property
     def packs(self) -> PackLoader:
-        return PackLoader(self.host.registry, self.host.rule_pack_dirs())
+        from budgetlint.core.rulepack import extra_rule_dirs
+
+        # a bureau's folders after the built-in ones: a built-in name is never shadowed
+        return PackLoader(self.host.registry, self.host.rule_pack_dirs() + extra_rule_dirs())
 
     def pack_for(self, meta: dict[str, Any], part: dict[str, Any] | None = None) -> RulePack:
         if self.rules_ref:

@@ -68,7 +68,7 @@ def tokenize(src: str) -> list[Token]:
         m = _TOKEN.match(src, pos)
         if not m:
             raise FormulaError(f"unexpected character {src[pos]!r}", where=f"col {pos + 1}",
-                               fix="names with special characters go in `back quotes`")
+                               fix=_operator_hint(src, pos))
         kind = m.lastgroup or ""
         text = m.group(0)
         if kind == "name" and text.lower() == "within":
@@ -348,3 +348,16 @@ def compare(op: str, left: Decimal, right: Decimal, tolerance: Decimal) -> bool:
     if op == ">":
         return left > right
     raise FormulaError(f"unknown comparison {op}")
+
+
+#: operators written as in other languages or by hand → the one the grammar knows
+_OPERATOR_HINTS = {"=<": "<=", "=>": ">=", "<>": "!=", "≤": "<=", "≥": ">=", "≠": "!=", "＝": "==", "=": "=="}
+
+
+def _operator_hint(src: str, pos: int) -> str:
+    """The fix for an unexpected character: ``=<`` → ``<=`` and friends,
+    else the back-quote advice for names with special characters."""
+    for wrong in sorted(_OPERATOR_HINTS, key=len, reverse=True):
+        if src.startswith(wrong, pos) or (len(wrong) == 2 and src.startswith(wrong, pos - 1) and pos > 0):
+            return f"write {_OPERATOR_HINTS[wrong]!r} instead of {wrong!r}"
+    return "names with special characters go in `back quotes`"

@@ -359,6 +359,9 @@ def _hint(error: jsonschema.ValidationError) -> str:
         return "add the missing key"
     if v == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
+        typo = _typo_hint(error, allowed)
+        if typo:
+            return typo
         return "allowed keys: " + ", ".join(allowed) if allowed else "remove the unexpected key"
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return f"{v} is {error.validator_value}"
@@ -376,6 +379,7 @@ class _RawPack:
     node: Any
     rules: list[tuple[Any, Path, Path | None]]  # (rule node, file, cases file)
     manifest: Manifest = field(default_factory=lambda: Manifest({}, {}))
+    errors: list[RulePackError] = field(default_factory=list)  # rule files that could not be read
 
 
 @dataclass
@@ -505,11 +509,12 @@ def _read_pack(ref: Path) -> _RawPack:
     if not isinstance(node, dict):
         raise RulePackError("a rule pack must be a mapping (extends/overrides/rules)", culprit=str(pfile), where="1",
                             fix="start the file with keys such as 'name:' and 'rules:'")
-    try:
-        jsonschema.Draft202012Validator(rulepack_schema()).validate(plain(node))
-    except jsonschema.ValidationError as exc:
-        raise _schema_error(node, pfile, exc, _rule_id_at(node, list(exc.absolute_path)), []) from exc
+    schema_errors = [_schema_error(node, pfile, exc, _rule_id_at(node, list(exc.absolute_path)), [])
+                     for exc in jsonschema.Draft202012Validator(rulepack_schema()).iter_errors(plain(node))]
+    if schema_errors:
+        raise pack_errors(schema_errors)
     rules: list[tuple[Any, Path, Path | None]] = []
+    errors: list[RulePackError] = []
     for i, rnode in enumerate(node.get("rules") or []):
         rules.append((rnode, pfile, None))
     folder = pfile.parent
@@ -518,13 +523,18 @@ def _read_pack(ref: Path) -> _RawPack:
         found = _rule_files(pfile, patterns, node)
         manifest.folders[json.dumps(["rules", str(pfile), patterns], ensure_ascii=False)] = _listing(found)
         for rfile, cases in found:
-            rnode = _read_pack_yaml(rfile, manifest.files)
+            try:  # one broken rule file must not hide the errors of the others
+                rnode = _read_pack_yaml(rfile, manifest.files)
+            except RulePackError as exc:
+                errors.append(exc)
+                continue
             if not isinstance(rnode, dict):
-                raise RulePackError("a rule file must hold one rule mapping", culprit=str(rfile), where="1",
-                                    fix="start with 'id:' and 'check:'")
+                errors.append(RulePackError("a rule file must hold one rule mapping", culprit=str(rfile), where="1",
+                                            fix="start with 'id:' and 'check:'"))
+                continue
             rules.append((rnode, rfile, cases))
     name = str(node.get("name") or (folder.name if pfile.name == PACK_FILE else pfile.stem))
-    return _RawPack(name, pfile, node, rules, manifest)
+    return _RawPack(name, pfile, node, rules, manifest, errors)
 
 
 # ----------------------------------------------------------------- cache
@@ -784,9 +794,13 @@ class PackLoader:
         best, best_score = None, -1
         year = meta.get("fiscal_year")
         region_text = " ".join(str(meta.get(k) or "") for k in ("region", "department", "title"))
+        extra = extra_rule_dirs()
         for name, path in self.builtins().items():
             pack = self.load(str(path))
             sel = pack.select
+            bureau = bool(extra) and _under_any(path, extra)
+            if bureau and not sel:  # a bureau pack without select: would take every report; use --rules
+                continue
             if not sel:
                 score = 0
             else:
@@ -808,6 +822,7 @@ class PackLoader:
                     score += 8
                 if sel.get("fallback"):
                     score = 0
+            score = score * 2 + (1 if bureau and score else 0)  # same fit: the bureau's own pack wins
             if score > best_score or (score == best_score and best is not None and name < best):
                 best, best_score = name, score
         if best is None:
@@ -853,6 +868,8 @@ class PackLoader:
                 try:
                     parent = self.load(ext, default_for=default_for, _stack=(*_stack, path), _relative_to=raw.path)
                 except RulePackError as exc:
+                    if isinstance(exc, RulePackErrors):  # the parent's own list, each line names its file
+                        raise
                     if "cycle" in exc.message:
                         if exc.where is None:  # name the extends line that closes the cycle
                             raise RulePackError(exc.message, culprit=str(raw.path),
@@ -861,29 +878,43 @@ class PackLoader:
                     raise RulePackError(f"extends {ext!r}: {exc.message}", culprit=str(raw.path),
                                         where=str(line_of(node, "extends")), fix=exc.fix) from exc
         rules: dict[str, Rule] = {k: copy.deepcopy(v) for k, v in (parent.rules.items() if parent else [])}
+        errors: list[RulePackError] = list(raw.errors)  # every error of the pack, reported in one run
         # overrides first apply to inherited rules only
         for rid, onode in (node.get("overrides") or {}).items():
             rid = str(rid)
             if rid not in rules:
                 close = _close_matches(rid, list(rules), n=1)
-                raise RulePackError(
+                errors.append(RulePackError(
                     f"overrides rule {rid!r}, which the parent pack does not define", culprit=str(raw.path),
                     where=str(line_of(node["overrides"], rid)),
-                    fix=(f"did you mean {close[0]!r}? " if close else "") + "add it under 'rules:' instead")
-            self._apply_override(rules[rid], onode, raw.path, line_of(node["overrides"], rid))
+                    fix=(f"did you mean {close[0]!r}? " if close else "") + "add it under 'rules:' instead"))
+                continue
+            try:
+                self._apply_override(rules[rid], onode, raw.path, line_of(node["overrides"], rid))
+            except RulePackError as exc:
+                errors.extend(_flat_errors(exc))
         for rnode, rfile, cases in raw.rules:
-            rule = self._make_rule(rnode, rfile, cases)
+            try:
+                rule = self._make_rule(rnode, rfile, cases)
+            except RulePackError as exc:
+                errors.extend(_flat_errors(exc))
+                continue
             if rule.id in rules and rfile == raw.path and not parent:
-                raise RulePackError(f"rule id {rule.id!r} defined twice", culprit=str(rfile),
-                                    where=str(line_of(rnode)), fix="rule ids must be unique in a pack")
+                errors.append(RulePackError(f"rule id {rule.id!r} defined twice", culprit=str(rfile),
+                                            where=str(line_of(rnode)), fix="rule ids must be unique in a pack"))
+                continue
             if rule.id in rules and parent and rule.id in parent.rules:
-                raise RulePackError(f"rule {rule.id!r} is already defined by {parent.name}", culprit=str(rfile),
-                                    where=str(line_of(rnode)),
-                                    fix="change it under 'overrides:' or give the new rule another id")
+                errors.append(RulePackError(f"rule {rule.id!r} is already defined by {parent.name}",
+                                            culprit=str(rfile), where=str(line_of(rnode)),
+                                            fix="change it under 'overrides:' or give the new rule another id"))
+                continue
             if rule.id in rules:
-                raise RulePackError(f"rule id {rule.id!r} defined twice", culprit=str(rfile),
-                                    where=str(line_of(rnode)), fix="rule ids must be unique in a pack")
+                errors.append(RulePackError(f"rule id {rule.id!r} defined twice", culprit=str(rfile),
+                                            where=str(line_of(rnode)), fix="rule ids must be unique in a pack"))
+                continue
             rules[rule.id] = rule
+        if errors:
+            raise pack_errors(errors)
         if parent is not None and parent.manifest is not None:
             manifest.merge(parent.manifest)
         if not rules and not _stack:
@@ -912,13 +943,16 @@ class PackLoader:
 
         validator = jsonschema.Draft202012Validator(cls.params_schema)
         errors = sorted(validator.iter_errors(params), key=lambda e: e.path)
-        if errors:
-            best = jsonschema.exceptions.best_match(errors)
+        found: list[RulePackError] = []
+        for err in errors:  # every wrong parameter of the rule, not only the first
+            best = jsonschema.exceptions.best_match([err]) if err.context else err
             pnode = node.get("params") if isinstance(node, dict) and node.get("params") is not None else node
             line = line_at_path(pnode, list(best.absolute_path)) if pnode is not None else params_line
             dotted = ".".join(["params", *map(str, best.absolute_path)])
-            raise RulePackError(f"rule {rule_id}: {dotted}: {best.message}", culprit=str(file),
-                                where=str(line or params_line), fix=f"{_hint(best)} (check type {cls.id})")
+            found.append(RulePackError(f"rule {rule_id}: {dotted}: {best.message}", culprit=str(file),
+                                       where=str(line or params_line), fix=f"{_hint(best)} (check type {cls.id})"))
+        if found:
+            raise pack_errors(found)
         extra = getattr(cls, "validate_params", None)
         if callable(extra):
             from budgetlint.core.errors import BudgetlintError
@@ -946,10 +980,16 @@ class PackLoader:
 
         data = plain(node)
         rid = str(data.get("id", "?"))
-        try:
-            jsonschema.Draft202012Validator(_sub_schema("rule")).validate(data)
-        except jsonschema.ValidationError as exc:
-            raise _schema_error(node, file, exc, rid, []) from exc
+        schema_errors = [_schema_error(node, file, exc, rid, [])
+                         for exc in jsonschema.Draft202012Validator(_sub_schema("rule")).iter_errors(data)]
+        if schema_errors:
+            if isinstance(data.get("check"), str) and isinstance(data.get("params") or {}, dict):
+                try:  # the rule's parameter errors too, in the same run
+                    self._validate_params(self._check_cls(data["check"], node, file, rid), data.get("params") or {},
+                                          node, file, rid, line_of(node, "params"))
+                except RulePackError as exc:
+                    schema_errors.extend(_flat_errors(exc))
+            raise pack_errors(schema_errors)
         cls = self._check_cls(data["check"], node, file, rid)
         check_templates(data.get("message"), node.get("message") if isinstance(node, dict) else None, file, rid)
         params = self._validate_params(cls, data.get("params") or {}, node, file, rid, line_of(node, "params"))
@@ -1088,3 +1128,76 @@ SEVERITY_ALIASES = {"错误": "error", "警告": "warning", "提示": "info"}
 def severity_name(value: str) -> str:
     """``错误``/``警告``/``提示`` → ``error``/``warning``/``info`` (others unchanged)."""
     return SEVERITY_ALIASES.get(str(value).strip(), str(value).strip())
+
+
+# ------------------------------------------------------ every error at once
+
+class RulePackErrors(RulePackError):
+    """Several errors of one pack, found in one run: a bureau fixes them all
+    at once instead of meeting them one ``rules validate`` at a time.  Each
+    line is ``file:line: rule id: problem — fix``."""
+
+    def __init__(self, errors: list[RulePackError]) -> None:
+        self.errors = errors
+        super().__init__(f"{len(errors)} errors in the rule pack", culprit=errors[0].culprit,
+                         where=errors[0].where, fix="fix every line below, then run `budgetlint rules validate` again")
+
+    def __str__(self) -> str:
+        head = f"规则包有 {len(self.errors)} 处错误 ({len(self.errors)} errors in the rule pack):"
+        return "\n".join([head, *("  " + str(e) for e in self.errors)])
+
+
+def _flat_errors(exc: RulePackError) -> list[RulePackError]:
+    return list(exc.errors) if isinstance(exc, RulePackErrors) else [exc]
+
+
+def pack_errors(errors: list[RulePackError]) -> RulePackError:
+    """One error for a list of them: the error itself when alone (its one
+    line, unchanged), else a :class:`RulePackErrors` listing all in file order."""
+    flat: list[RulePackError] = []
+    seen: set[str] = set()
+    for e in errors:
+        for x in _flat_errors(e):
+            if str(x) not in seen:
+                seen.add(str(x))
+                flat.append(x)
+    return flat[0] if len(flat) == 1 else RulePackErrors(flat)
+
+
+def _typo_hint(error: Any, allowed: list[str]) -> str:
+    """``did you mean 'weights'?`` for a mistyped parameter or key (difflib
+    against the schema's properties), with the allowed keys."""
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    unknown = [str(k) for k in instance if k not in allowed]
+    tips = []
+    for k in unknown:
+        close = _close_matches(k, allowed, n=1)
+        if close:
+            tips.append(f"{k!r}: did you mean {close[0]!r}?")
+    if not tips:
+        return ""
+    return " ".join(tips) + " allowed keys: " + ", ".join(allowed)
+
+
+# ------------------------------------------------- a bureau's pack folders
+
+RULES_PATH_ENV = "BUDGETLINT_RULES_PATH"
+
+
+def extra_rule_dirs() -> list[Path]:
+    """Folders of a bureau's own packs (``BUDGETLINT_RULES_PATH``, separated
+    like ``PATH``; ``--rules-path DIR`` sets it): each is a pack folder or a
+    folder of pack folders.  Their packs join automatic selection by their
+    ``select:`` years/regions, so a clerk needs no ``--rules``."""
+    raw = os.environ.get(RULES_PATH_ENV, "")
+    dirs = [Path(p).expanduser().resolve() for p in raw.split(os.pathsep) if p.strip()]
+    for d in dirs:
+        if not d.is_dir():
+            raise RulePackError("rule pack folder not found", culprit=str(d), where=RULES_PATH_ENV,
+                                fix="give an existing folder holding pack.yaml (or folders of packs)")
+    return dirs
+
+
+def _under_any(path: Path, folders: list[Path]) -> bool:
+    p = Path(path).resolve()
+    return any(p == f or f in p.parents for f in folders)

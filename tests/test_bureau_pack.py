@@ -70,7 +70,8 @@ def test_findings_follow_the_bureau_overrides(bureau_pack: Path) -> None:
 
 def test_rules_show_and_diff_explain_the_change(bureau_pack: Path) -> None:
     bin_ = Path(sys.executable).parent / "budgetlint"
-    show = subprocess.run([str(bin_), "rules", "show", "fa-text-facts-agree", "--rules", str(bureau_pack)],
+    show = subprocess.run([str(bin_), "rules", "show", "fa-text-facts-agree", "--rules", str(bureau_pack),
+                           "--format", "json"],
                           capture_output=True, text=True, check=True)
     data = json.loads(show.stdout)
     assert data["rule"]["severity"] == "error"
