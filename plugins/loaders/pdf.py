@@ -234,13 +234,16 @@ def _lean_text_api() -> tuple[Any, ...]:
     global _LEAN
     if _LEAN is None:
         import ctypes
+        import sys
 
         import pypdfium2.raw as pdfium_c
 
+        # pdfium's FPDF_CALLCONV: stdcall on 32-bit Windows, the C convention elsewhere
+        proto = ctypes.WINFUNCTYPE if sys.platform == "win32" else ctypes.CFUNCTYPE
         vp, i, d = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
 
         def lean(fn: Any, restype: Any, *argtypes: Any) -> Any:
-            return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, vp).value)
+            return proto(restype, *argtypes)(ctypes.cast(fn, vp).value)
 
         _LEAN = (lean(pdfium_c.FPDFText_IsGenerated, i, vp, i),
                  lean(pdfium_c.FPDFText_GetLooseCharBox, i, vp, i, vp),

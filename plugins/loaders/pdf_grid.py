@@ -189,13 +189,16 @@ def _lean_path_api() -> dict[str, Any]:
     global _LEAN
     if _LEAN is None:
         import ctypes
+        import sys
 
         import pypdfium2.raw as pdfium_c
 
+        # pdfium's FPDF_CALLCONV: stdcall on 32-bit Windows, the C convention elsewhere
+        proto = ctypes.WINFUNCTYPE if sys.platform == "win32" else ctypes.CFUNCTYPE
         vp, i = ctypes.c_void_p, ctypes.c_int
 
         def lean(fn: Any, restype: Any, *argtypes: Any) -> Any:
-            return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, vp).value)
+            return proto(restype, *argtypes)(ctypes.cast(fn, vp).value)
 
         _LEAN = {"get_object": lean(pdfium_c.FPDFPage_GetObject, vp, vp, i),
                  "get_type": lean(pdfium_c.FPDFPageObj_GetType, i, vp),
