@@ -152,15 +152,22 @@ class Checker:
         ``status: error`` and its one-line reason, never an exception."""
         from budgetlint.core.batch import add_context
 
+        cross = "store" in self.options or bool(self.options.get("evidence"))  # issue 17: related documents
         try:
-            doc = self.load(path)
+            doc = None
+            if cross:
+                from budgetlint.store.related import take_loaded
+
+                doc = take_loaded(self, path)  # already loaded as a peer's evidence
+            if doc is None:
+                doc = self.load(path)
         except InputError as exc:
             return {"document": {"path": str(path), "status": "error", "error": str(exc)},
                     "findings": [], "evaluations": []}
-        cross = "store" in self.options or bool(self.options.get("evidence"))  # issue 17: related documents
         if cross:
-            from budgetlint.store.related import after_check, before_check
+            from budgetlint.store.related import after_check, before_check, remember
 
+            remember(self, path, doc)  # not parsed again as its own or a later peer's evidence
             before_check(self, doc)
         result = self.check_document(doc)
         add_context(doc, result["findings"])  # while the document is still in memory

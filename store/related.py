@@ -31,6 +31,20 @@ RELATIONS: dict[str, tuple[int, str]] = {
 }
 
 _EVIDENCE_CACHE: dict[tuple[str, int, int, int], dict[str, Any] | None] = {}
+#: Evidence files loaded before their own turn (files checked together are
+#: each other's evidence): handed to :func:`take_loaded` when the file itself
+#: is checked, so it is parsed once, not twice (the PDF loader is most of a
+#: check).  At most PENDING_MAX documents are held.
+_PENDING: dict[tuple[str, tuple[str, int, int, int]], dict[str, Any]] = {}
+PENDING_MAX = 4
+
+
+def _key(path: str | Path) -> tuple[str, int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (str(Path(path).resolve()), st.st_mtime_ns, st.st_size, os.getpid())
 
 
 def evidence_facts(checker: Any, path: str) -> dict[str, Any] | None:
@@ -38,19 +52,41 @@ def evidence_facts(checker: Any, path: str) -> dict[str, Any] | None:
     nothing is written anywhere).  None when it cannot be read."""
     from budgetlint.core.errors import InputError
 
-    try:
-        st = os.stat(path)
-    except OSError:
+    key = _key(path)
+    if key is None:
         return None
-    key = (str(Path(path).resolve()), st.st_mtime_ns, st.st_size, os.getpid())
     if key not in _EVIDENCE_CACHE:
         try:
             doc = checker.load(path)
         except InputError:
             _EVIDENCE_CACHE[key] = None
         else:
-            _EVIDENCE_CACHE[key] = {"identity": identity_of(doc), "named_values": doc.get("named_values") or {}}
+            _EVIDENCE_CACHE[key] = _facts(doc)
+            if len(_PENDING) < PENDING_MAX:
+                _PENDING[(str(path), key)] = doc  # the path as given: it is in the document
     return _EVIDENCE_CACHE[key]
+
+
+def _facts(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"identity": identity_of(doc), "named_values": doc.get("named_values") or {}}
+
+
+def take_loaded(checker: Any, path: str | Path) -> dict[str, Any] | None:
+    """The document of ``path`` if it was loaded as a peer's evidence and not
+    checked yet (then forgotten), else None."""
+    if not _PENDING:
+        return None
+    key = _key(path)
+    return _PENDING.pop((str(path), key), None) if key is not None else None
+
+
+def remember(checker: Any, path: str | Path, doc: dict[str, Any]) -> None:
+    """The facts of a document just loaded for checking, so that it is not
+    parsed again as the evidence of itself or of a later peer."""
+    if str(path) in (checker.options.get("evidence") or ()):
+        key = _key(path)
+        if key is not None and key not in _EVIDENCE_CACHE:
+            _EVIDENCE_CACHE[key] = _facts(doc)
 
 
 def related_for(doc: dict[str, Any], *, store: Any = None, evidence: list[dict[str, Any]] = ()) -> dict[str, Any]:

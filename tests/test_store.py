@@ -248,6 +248,23 @@ def test_evidence_gives_the_same_result_and_writes_nothing(tmp_path):
     assert ev["status"] == "not_evaluated" and "未找到上年预算" in ev["reasons"][0], ev
 
 
+@needs_wanli
+def test_files_checked_together_are_each_loaded_once(monkeypatch):
+    """Issue 14: peers are each other's evidence, yet every file is parsed
+    once — a peer loaded as evidence is handed back when its turn comes."""
+    from budgetlint.core.engine import Checker
+
+    paths = [str(W2024), str(W2025)]
+    checker = _checker({"evidence": list(paths)})
+    loads: list[str] = []
+    real = Checker.load
+    monkeypatch.setattr(Checker, "load", lambda self, path: loads.append(str(path)) or real(self, path))
+    results = [checker.check_file(p) for p in paths]
+    assert sorted(loads) == sorted(paths), loads
+    ev = next(e for e in results[1]["evaluations"] if e["rule_id"] == RULE)
+    assert ev["status"] == "passed" and ev["checked"] >= 5, ev
+
+
 def test_same_file_twice_is_one_document_changed_file_a_new_version(tmp_path, store_ref):
     from budgetlint.store.db import Store
 

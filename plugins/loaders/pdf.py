@@ -150,11 +150,13 @@ def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> lis
     """Every printed character of the page with its display box.
 
     The hot loop of the loader (a few hundred thousand calls into pdfium for a
-    budget report), so pdfium's functions and the ctypes out-parameters are
-    bound once, and the characters' code points come in one ``GetText`` call
+    budget report), so pdfium's functions are called through lean ctypes
+    prototypes (plain addresses, no argument conversion) with out-parameters
+    bound once, the characters' code points come in one ``GetText`` call
     (pdfium fills it from the same character list; per-character
     ``GetUnicode`` is the fallback when the counts differ, e.g. surrogate
-    pairs)."""
+    pairs), and the font size and text matrix — pdfium's values of the text
+    object a character belongs to — are asked once per text object."""
     import ctypes
 
     import pypdfium2.raw as pdfium_c
@@ -167,37 +169,46 @@ def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> lis
             cut.append(n)
         n = MAX_PAGE_CHARS
     codes = _page_codes(pdfium_c, tp, n)
-    is_generated = pdfium_c.FPDFText_IsGenerated
-    loose_box = pdfium_c.FPDFText_GetLooseCharBox
-    font_size = pdfium_c.FPDFText_GetFontSize
-    get_matrix = pdfium_c.FPDFText_GetMatrix
-    char_origin = pdfium_c.FPDFText_GetCharOrigin
+    is_generated, loose_box, text_object, font_size, get_matrix, char_origin = _lean_text_api()
+    tpa = ctypes.cast(tp, ctypes.c_void_p).value
     rect = pdfium_c.FS_RECTF()
     ox, oy = ctypes.c_double(), ctypes.c_double()
     matrix = pdfium_c.FS_MATRIX()
-    rect_p, ox_p, oy_p, matrix_p = ctypes.byref(rect), ctypes.byref(ox), ctypes.byref(oy), ctypes.byref(matrix)
+    rect_p, ox_p, oy_p, matrix_p = (ctypes.addressof(rect), ctypes.addressof(ox), ctypes.addressof(oy),
+                                    ctypes.addressof(matrix))
+    styles: dict[int, tuple[float, int]] = {}  # text object → (size, quarter turns)
+    upright = page.get_rotation() % 360 == 0
+    if upright:  # to_display inlined: (x - left, top - y)
+        m_left, _, _, m_top = page.get_mediabox()
     skip = _SKIP_CODES
     sqrt, atan2, half_pi = math.sqrt, math.atan2, math.pi / 2
     out: list[Char] = []
+    append = out.append
     for i, u in enumerate(codes):
         if u in skip:
             continue
-        if is_generated(tp, i) == 1:
+        if is_generated(tpa, i) == 1:
             continue
-        if not loose_box(tp, i, rect_p):
+        if not loose_box(tpa, i, rect_p):
             continue
-        size = font_size(tp, i)
-        angle = 0.0
-        if get_matrix(tp, i, matrix_p):
-            # the nominal size (720 in some exports) times the text matrix scale
-            a, b = matrix.a, matrix.b
-            size *= sqrt(abs(a * matrix.d - b * matrix.c))
-            angle = atan2(b, a)
+        obj = text_object(tpa, i)
+        style = styles.get(obj) if obj else None
+        if style is None:
+            size = font_size(tpa, i)
+            angle = 0.0
+            if get_matrix(tpa, i, matrix_p):
+                # the nominal size (720 in some exports) times the text matrix scale
+                a, b = matrix.a, matrix.b
+                size *= sqrt(abs(a * matrix.d - b * matrix.c))
+                angle = atan2(b, a)
+            style = (size, round(angle / half_pi) % 4)
+            if obj:
+                styles[obj] = style
+        size, quarter = style
         left, right, bottom, top = rect.left, rect.right, rect.bottom, rect.top
         # Glyph boxes differ in height (一 vs 国, ，): use the baseline and the
         # font size for the line extent so that a line's characters align.
-        if size > 1.0 and char_origin(tp, i, ox_p, oy_p):
-            quarter = round(angle / half_pi) % 4
+        if size > 1.0 and char_origin(tpa, i, ox_p, oy_p):
             if quarter == 0:
                 bottom, top = oy.value - 0.15 * size, oy.value + 0.85 * size
             elif quarter == 1:
@@ -206,7 +217,10 @@ def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> lis
                 bottom, top = oy.value - 0.85 * size, oy.value + 0.15 * size
             else:
                 left, right = ox.value - 0.15 * size, ox.value + 0.85 * size
-        (ax, ay), (bx, by) = to_display(left, top), to_display(right, bottom)
+        if upright:
+            ax, ay, bx, by = left - m_left, m_top - top, right - m_left, m_top - bottom
+        else:
+            (ax, ay), (bx, by) = to_display(left, top), to_display(right, bottom)
         try:
             ch = chr(u)
         except ValueError:
@@ -215,9 +229,39 @@ def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> lis
             ax, bx = bx, ax
         if ay > by:
             ay, by = by, ay
-        out.append(Char(ch, ax, ay, bx, by, size))
+        append(Char(ch, ax, ay, bx, by, size))
     textpage.close()
     return out
+
+
+_LEAN: tuple[Any, ...] | None = None
+
+
+def _lean_text_api() -> tuple[Any, ...]:
+    """pdfium's per-character text functions as ctypes prototypes taking plain
+    addresses and ints: about a third cheaper a call than pypdfium2's checked
+    bindings, which matters at six calls per character."""
+    global _LEAN
+    if _LEAN is None:
+        import ctypes
+        import sys
+
+        import pypdfium2.raw as pdfium_c
+
+        # pdfium's FPDF_CALLCONV: stdcall on 32-bit Windows, the C convention elsewhere
+        proto = ctypes.WINFUNCTYPE if sys.platform == "win32" else ctypes.CFUNCTYPE
+        vp, i, d = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+
+        def lean(fn: Any, restype: Any, *argtypes: Any) -> Any:
+            return proto(restype, *argtypes)(ctypes.cast(fn, vp).value)
+
+        _LEAN = (lean(pdfium_c.FPDFText_IsGenerated, i, vp, i),
+                 lean(pdfium_c.FPDFText_GetLooseCharBox, i, vp, i, vp),
+                 lean(pdfium_c.FPDFText_GetTextObject, vp, vp, i),
+                 lean(pdfium_c.FPDFText_GetFontSize, d, vp, i),
+                 lean(pdfium_c.FPDFText_GetMatrix, i, vp, i, vp),
+                 lean(pdfium_c.FPDFText_GetCharOrigin, i, vp, i, vp, vp))
+    return _LEAN
 
 
 _SKIP_CODES = frozenset((0, 2, 9, 10, 13, 32, 0x3000, 0xA0, 0xFFFE, 0xFFFF))

@@ -80,11 +80,17 @@ def page_rulings(page: Any, to_display: Callable[[float, float], tuple[float, fl
         elif abs(ax - bx) <= 1.0 and abs(ay - by) >= MIN_LEN:
             vs.append(Seg((ax + bx) / 2, min(ay, by), max(ay, by)))
 
+    api = _lean_path_api()
     fx, fy = ctypes.c_float(), ctypes.c_float()
     fl, fb, fr, ft = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
     m = pdfium_c.FS_MATRIX()
+    fx_p, fy_p, m_p = ctypes.addressof(fx), ctypes.addressof(fy), ctypes.addressof(m)
+    bounds_p = [ctypes.addressof(v) for v in (fl, fb, fr, ft)]
+    get_bounds, count_segments, get_matrix = api["bounds"], api["count_segments"], api["get_matrix"]
+    get_segment, seg_point, seg_type, seg_close = api["get_segment"], api["seg_point"], api["seg_type"], api["seg_close"]
+    moveto, lineto = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
     for obj, parent in _path_objects(page):
-        pdfium_c.FPDFPageObj_GetBounds(obj, fl, fb, fr, ft)
+        get_bounds(obj, *bounds_p)
         if parent is None:
             left, bottom, right, top = fl.value, fb.value, fr.value, ft.value
         else:  # inside a form XObject: bounds are in form space
@@ -100,26 +106,26 @@ def page_rulings(page: Any, to_display: Callable[[float, float], tuple[float, fl
         if w <= THIN:
             add((left + right) / 2, bottom, (left + right) / 2, top)
             continue
-        n = pdfium_c.FPDFPath_CountSegments(obj)
+        n = count_segments(obj)
         if n <= 1 or n > 400:
             continue
-        pdfium_c.FPDFPageObj_GetMatrix(obj, m)
+        get_matrix(obj, m_p)
         own = (m.a, m.b, m.c, m.d, m.e, m.f)
         start = prev = None
         for k in range(n):
-            seg = pdfium_c.FPDFPath_GetPathSegment(obj, k)
-            pdfium_c.FPDFPathSegment_GetPoint(seg, fx, fy)
+            seg = get_segment(obj, k)
+            seg_point(seg, fx_p, fy_p)
             pt = _apply(own, fx.value, fy.value)
             if parent is not None:
                 pt = _apply(parent, *pt)
-            kind = pdfium_c.FPDFPathSegment_GetType(seg)
-            if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
+            kind = seg_type(seg)
+            if kind == moveto:
                 start = prev = pt
                 continue
-            if kind == pdfium_c.FPDF_SEGMENT_LINETO and prev is not None:
+            if kind == lineto and prev is not None:
                 add(prev[0], prev[1], pt[0], pt[1])
             prev = pt
-            if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
+            if seg_close(seg) and start is not None:
                 add(pt[0], pt[1], start[0], start[1])
                 prev = start
     return merge(hs), merge(vs)
@@ -140,29 +146,72 @@ def _compose(inner: Matrix, outer: Matrix) -> Matrix:
 
 
 def _path_objects(page: Any) -> Any:
-    """Raw path objects of a page with the matrix of the form XObjects
-    around them (None at top level): some producers wrap a whole page, or a
-    rotated landscape table, in a form."""
+    """Raw path objects (addresses) of a page with the matrix of the form
+    XObjects around them (None at top level): some producers wrap a whole
+    page, or a rotated landscape table, in a form."""
+    import ctypes
+
     import pypdfium2.raw as pdfium_c
 
+    api = _lean_path_api()
+    get_object, get_type, form_count, form_object = api["get_object"], api["get_type"], api["form_count"], api["form_object"]
+    path_kind, form_kind = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
     m = pdfium_c.FS_MATRIX()
+    m_p = ctypes.addressof(m)
+    raw = ctypes.cast(page.raw, ctypes.c_void_p).value
     stack: list[tuple[Any, Matrix | None, int]] = []
     n = pdfium_c.FPDFPage_CountObjects(page.raw)
     for i in reversed(range(n)):
-        stack.append((pdfium_c.FPDFPage_GetObject(page.raw, i), None, 0))
+        stack.append((get_object(raw, i), None, 0))
     out = []
+    append = out.append
     while stack:
         obj, parent, depth = stack.pop()
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
-            out.append((obj, parent))
-        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 4:
-            pdfium_c.FPDFPageObj_GetMatrix(obj, m)
+        kind = get_type(obj)
+        if kind == path_kind:
+            append((obj, parent))
+        elif kind == form_kind and depth < 4:
+            api["get_matrix"](obj, m_p)
             own = (m.a, m.b, m.c, m.d, m.e, m.f)
             matrix = own if parent is None else _compose(own, parent)
-            for k in reversed(range(pdfium_c.FPDFFormObj_CountObjects(obj))):
-                stack.append((pdfium_c.FPDFFormObj_GetObject(obj, k), matrix, depth + 1))
+            for k in reversed(range(form_count(obj))):
+                stack.append((form_object(obj, k), matrix, depth + 1))
     return out
+
+
+_LEAN: dict[str, Any] | None = None
+
+
+def _lean_path_api() -> dict[str, Any]:
+    """pdfium's page-object and path functions as ctypes prototypes taking
+    plain addresses (no argument conversion): the path walk makes tens of
+    thousands of calls for a budget report."""
+    global _LEAN
+    if _LEAN is None:
+        import ctypes
+        import sys
+
+        import pypdfium2.raw as pdfium_c
+
+        # pdfium's FPDF_CALLCONV: stdcall on 32-bit Windows, the C convention elsewhere
+        proto = ctypes.WINFUNCTYPE if sys.platform == "win32" else ctypes.CFUNCTYPE
+        vp, i = ctypes.c_void_p, ctypes.c_int
+
+        def lean(fn: Any, restype: Any, *argtypes: Any) -> Any:
+            return proto(restype, *argtypes)(ctypes.cast(fn, vp).value)
+
+        _LEAN = {"get_object": lean(pdfium_c.FPDFPage_GetObject, vp, vp, i),
+                 "get_type": lean(pdfium_c.FPDFPageObj_GetType, i, vp),
+                 "get_matrix": lean(pdfium_c.FPDFPageObj_GetMatrix, i, vp, vp),
+                 "form_count": lean(pdfium_c.FPDFFormObj_CountObjects, i, vp),
+                 "form_object": lean(pdfium_c.FPDFFormObj_GetObject, vp, vp, ctypes.c_ulong),
+                 "bounds": lean(pdfium_c.FPDFPageObj_GetBounds, i, vp, vp, vp, vp, vp),
+                 "count_segments": lean(pdfium_c.FPDFPath_CountSegments, i, vp),
+                 "get_segment": lean(pdfium_c.FPDFPath_GetPathSegment, vp, vp, i),
+                 "seg_point": lean(pdfium_c.FPDFPathSegment_GetPoint, i, vp, vp, vp),
+                 "seg_type": lean(pdfium_c.FPDFPathSegment_GetType, i, vp),
+                 "seg_close": lean(pdfium_c.FPDFPathSegment_GetClose, i, vp)}
+    return _LEAN
 
 
 def merge(segs: list[Seg]) -> list[Seg]:
