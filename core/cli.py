@@ -388,7 +388,7 @@ def history(department: str | None, year: int | None, store: str, fmt: str) -> N
 # ------------------------------------------------------------------ serve (issue 18)
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (default: this machine only).")
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=int, help="TCP port of the page.")
 @click.option("--store", "store", is_flag=False, flag_value="", default=None, metavar="PATH|URL",
               help="Also record every check in the store (history per department and year).")
 @click.option("--rules", "rules", metavar="PACK", help="Rule pack for every document (default: picked per part).")
@@ -400,7 +400,13 @@ def history(department: str | None, year: int | None, store: str, fmt: str) -> N
               help="Where uploads, results and waivers are kept (default: the user data dir).")
 def serve(host: str, port: int, store: str | None, rules: str | None, token: str | None,
           max_upload_mb: float, max_pages: int, data_dir: Path | None) -> None:
-    """Start the web page for clerks: upload, findings on the page, waivers, downloads (needs budgetlint[web])."""
+    """Start the web page for clerks: upload, findings on the page, waivers, downloads (needs budgetlint[web]).
+
+    \b
+    Example:
+      budgetlint serve                                   # http://127.0.0.1:8000, this machine only
+      budgetlint serve --host 0.0.0.0 --token "$TOKEN" --store reviews.sqlite
+    """
     from budgetlint.web.server import serve as run_server
 
     run_server(host=host, port=port, store=store, rules=rules, token=token or None,

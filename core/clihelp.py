@@ -58,6 +58,14 @@ ZH: dict[tuple[str, ...], tuple[str, dict[str, str]]] = {
                    "  budgetlint history 某某局 --year 2024 --store reviews.sqlite",
                    {"--year": "年度。", "--store": "存储库（默认：用户数据目录中的文件）。",
                     "--format": "text：每行一个文件版本；json：供脚本使用。"}),
+    ("serve",): ("启动供经办人员使用的网页：上传报告、在页面上查看问题位置、豁免与整改、下载报告（需安装 budgetlint[web]）。\n\n\b\n示例：\n"
+                 "  budgetlint serve\n  budgetlint serve --host 0.0.0.0 --token \"$TOKEN\" --store reviews.sqlite",
+                 {"--host": "监听地址（默认仅本机）。", "--port": "网页端口。",
+                  "--store": "同时把每次检查记入存储库（按部门、年度的历史）。",
+                  "--rules": "所有文件使用的规则包（默认按各部分自动选择）。",
+                  "--token": "每个请求都须带 'Authorization: Bearer T'（或经登录页）；也可用环境变量 BUDGETLINT_TOKEN。",
+                  "--max-upload-mb": "单个文件大小上限（超过返回 413）。", "--max-pages": "可检查的 PDF 最大页数。",
+                  "--data-dir": "上传文件、结果和豁免的保存位置（默认：用户数据目录）。"}),
     ("rules",): ("查看、校验、比较和测试规则包。\n\n\b\n示例：\n  budgetlint rules list --rules hunan-2024\n"
                  "  budgetlint rules validate bureau-2025/", {}),
     ("rules", "list"): ("列出规则包中的规则（含继承）。\n\n\b\n示例：\n"

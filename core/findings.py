@@ -140,7 +140,7 @@ def fingerprint(finding: dict[str, Any]) -> str:
         parts.append(f"kind={finding['kind']}")
     if len(parts) <= 4:  # nothing human-readable: fall back to the message, without its line numbers
         parts.append(_LINE_REF.sub("", finding.get("message", "")))
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:16]  # raw file names
 
 
 def make_unique(findings: list[dict[str, Any]]) -> None:

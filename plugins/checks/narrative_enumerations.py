@@ -70,6 +70,7 @@ class EnumerationSum(Check):
         if sts is None:
             return
         partial = re.compile(ctx.params["partial_words"])
+        exhaustive_seen = False
         for st in sts:
             loc = statement_location(ctx, st)
             whole = _operand(st["amount"], loc, st.get("subject") or "总额")
@@ -82,12 +83,18 @@ class EnumerationSum(Check):
                 continue
             exhaustive = (len(parts) >= ctx.params["min_parts"] and st.get("closed")
                           and not partial.search(st.get("lead", "") + st.get("sentence", "")))
-            if not exhaustive or total > whole.value + tol:
-                continue  # a partial list, or too much: the ``exceeds`` rule's finding
+            if not exhaustive:
+                continue  # a partial list (主要、等…) need not add up to its whole
+            exhaustive_seen = True
+            if total > whole.value + tol:
+                continue  # too much: the ``exceeds`` rule's finding
             summed = Operand(total, str(total), loc, "各项之和", 2)
             ctx.compare(loc, whole.value, summed, operands=[whole, *parts], tolerance=tol,
                         subject=whole.label, whole=st["amount"]["text"], total=total, parts=listed,
                         count=len(parts), lead=st.get("lead", ""))
+        if ctx.params["mode"] != "exceeds" and not exhaustive_seen:
+            ctx.not_applicable("no exhaustive list (其中 a、b、c) in this part: partial lists need not add up",
+                               zh="本部分没有完整列举的分项（其中…），部分列举无须合计相符")
 
     def _exceeds(self, ctx: CheckContext, st: dict[str, Any], loc: dict[str, Any], whole: Operand,
                  parts: list[Operand], total: Decimal, tol: Decimal, listed: str) -> None:
