@@ -68,6 +68,10 @@ class CountsAgree(Check):
         if not mine:
             ctx.not_applicable("the part lists no output counts to compare", zh="本部分未列出可核对的产出数量")
             return
+        if not any(key in others for key in mine):
+            ctx.not_applicable("no count of this part is stated in another part",
+                               zh="本部分所列产出数量在其他部分均未出现，无可核对")
+            return
         for key, found in mine.items():
             if key not in others:
                 continue

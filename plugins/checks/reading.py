@@ -48,7 +48,7 @@ class ReadingNotes(Check):
     def run(self, ctx: CheckContext) -> None:
         parts = ctx.doc.get("parts") or []
         if parts and parts[0].get("id") != ctx.part.get("id"):
-            ctx.not_applicable("reported once per document, on its first part")
+            ctx.not_applicable("reported once per document, on its first part", zh="每个文件只在第一部分报告一次")
             return
         kinds = set(ctx.params.get("kinds") or ())
         notes = [n for n in ctx.doc.get("reading_notes") or [] if not kinds or n.get("kind") in kinds]

@@ -113,7 +113,8 @@ class TablesRecognized(Check):
             return
         mentions = self._mentions(ctx, missing)
         if recognised and not mentions:
-            ctx.not_applicable("the missing tables' titles are printed nowhere (fa.tables_present reports them)")
+            ctx.not_applicable("the missing tables' titles are printed nowhere (rule fa-tables-present reports them)",
+                               zh="缺少的表在文件中没有出现标题（由“应公开的表格齐全”规则报告）")
             return
         unread = [r for r in missing if r in mentions] if recognised else missing
         first = min((mentions[r] for r in unread if r in mentions), key=lambda b: int(b["id"][1:]), default=None)
