@@ -71,11 +71,15 @@ def test_findings_carry_source_excerpt(json_runs, seeds):
     assert f["context"]["text"].strip()[:20] in line
 
 
-def test_check_path_in_process_matches_worker_result(seeds):
-    """The worker entry point gives the same result as the in-process path."""
+def test_check_path_in_process_matches_worker_result(seeds, monkeypatch):
+    """The worker entry point gives the same result as the in-process path.
+    The worker's limits (address-space cap, watchdog, parent watch) are for
+    worker processes: applied to the test process they would be inherited by
+    every later subprocess (a browser cannot start under the cap)."""
     from budgetlint.core import batch
     from budgetlint.core.engine import Checker
 
+    monkeypatch.setattr(batch, "_worker_limits", lambda options, owner: None)
     batch._init_worker(None, "zh", {}, {})
     try:
         import signal

@@ -30,6 +30,7 @@ KNOWN_DEFECTS = {
     ("wanli-street-2025-budget.pdf", "budget-text-subject-names"),  # p7: 卫生健康支出（款）计划生育事务（项）: the
     # table has 21007 计划生育事务 / 2100717 计划生育服务
     ("justice-bureau-2026-dept-budget.pdf", "budget-text-comparison-year"),  # p8: 比2026年预算增加… in the 2026 budget
+    ("justice-bureau-2026-dept-budget.pdf", "narrative-doubled-punctuation"),  # p8: “。。” in the 编制说明
 }
 PACKS = {"wanli-street-2024-budget.pdf": "shanghai-2025", "wanli-street-2025-budget.pdf": "shanghai-2025",
          "commerce-comm-2025-budget.pdf": "shanghai-2025", "justice-bureau-2026-dept-budget.pdf": "shanghai-2026"}
