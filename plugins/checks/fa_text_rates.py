@@ -221,6 +221,16 @@ class ChangeRate(Check):
                                       "out of range", zh=f"{line}的增减率无法按印刷精度重算（数值过大）")
 
     def _flat(self, ctx: CheckContext, st: dict[str, Any]) -> None:
+        based = printed_base(st)
+        if based is not None and st.get("flat") and "direction" not in st:
+            if abs(based[2]) <= _base_tolerance(st):  # “10.00万元 … 10.00万元，比上年持平”
+                ctx.counted()
+                return
+            ctx.report(statement_location(ctx, st), expected=None, actual=st.get("sentence", "")[:60], kind="direction",
+                       subject=st.get("subject", ""),
+                       word=f"上年执行数{st['previous']['text']}、本年预算{st['amount']['text']}",
+                       flat_word=st.get("flat_text", ""))
+            return
         moved = st.get("direction") in ("增加", "减少")
         change = dec(st.get("change"))
         if st.get("flat") == "持平" and moved:

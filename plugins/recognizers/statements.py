@@ -93,7 +93,10 @@ def clean_subject(text: str, cfg: dict[str, Any]) -> str:
     for _ in range(2):
         for rx in cfg["strip"]:
             s = rx.sub("", s)
-    return s.strip(",;:、。 ")
+    s = s.strip(",;:、。 ")
+    if re.fullmatch(r"“[^“”]+”", s):  # a quoted 科目: “住房保障支出（类）…（项）”
+        s = s[1:-1]
+    return s
 
 
 def topic_of(subject: str, cfg: dict[str, Any]) -> str | None:
