@@ -31,6 +31,12 @@ KNOWN_DEFECTS = {
     # table has 21007 计划生育事务 / 2100717 计划生育服务
     ("justice-bureau-2026-dept-budget.pdf", "budget-text-comparison-year"),  # p8: 比2026年预算增加… in the 2026 budget
     ("justice-bureau-2026-dept-budget.pdf", "narrative-doubled-punctuation"),  # p8: “。。” in the 编制说明
+    ("justice-bureau-2026-dept-budget.pdf", "budget-text-change-direction"),  # p9: 43269.3→3845.49 “增加17.62%”
+    ("justice-bureau-2026-dept-budget.pdf", "budget-text-change-rate"),  # p9: 职业年金 77.99→91.97 is 17.93%, not 17.66%
+    ("justice-bureau-2026-dept-budget.pdf", "budget-text-subjects"),  # p9: 住房公积金 text 201.50, table 208.7959
+    ("wanli-street-2024-budget.pdf", "budget-text-subjects"),  # p9: 住房公积金 text 352.67, table 350.3499
+    ("wanli-street-2024-budget.pdf", "budget-text-change-rate"),  # p9: 348.52→352.67 is 1.19%, text 0.53%
+    ("wanli-street-2024-budget.pdf", "narrative-change-zero-base"),  # p7: 其他教育支出 0.00→25.00 “增加100.00%”
 }
 PACKS = {"wanli-street-2024-budget.pdf": "shanghai-2025", "wanli-street-2025-budget.pdf": "shanghai-2025",
          "commerce-comm-2025-budget.pdf": "shanghai-2025", "justice-bureau-2026-dept-budget.pdf": "shanghai-2026"}

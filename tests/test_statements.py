@@ -128,3 +128,29 @@ def test_outline_lists_the_statements_understood() -> None:
     out = render_outline(document_from_text(SHANGHAI_WORDING))
     assert "change     收入支出总计 · amount=4733.14万元 · change=90.09万元 · rate=1.94%" in out
     assert "verdict" in out and "verdict=大于" in out
+
+
+BUDGET_WORDING = """上海市普陀区2025年区级部门预算
+预算主管部门：上海市普陀区人民政府万里街道办事处
+
+2025年部门预算编制说明
+
+财政拨款支出主要内容如下：
+
+1.“住房保障支出（类）住房改革支出（款）住房公积金（项）”384.67万元，主要用于住房公积金。2024年当年预算执行数为350.35万元，2025年预算安排384.67万元，比2024年预算执行数增加9.80%。主要原因是：住房公积金经费增加。
+
+2.“科学技术支出（类）科学技术普及（款）科普活动（项）”10.00万元，主要用于科普活动。2024年当年预算执行数为10.00万元，2025年预算安排10.00万元，比2024年预算执行数持平。主要原因是：经费保持不变。
+"""
+
+
+def test_budget_items_print_the_previous_year_as_the_base() -> None:
+    from budgetlint.core.testing import document_from_text
+
+    doc = document_from_text(BUDGET_WORDING)
+    rate, flat = [s for s in doc["statements"] if s["kind"] == "change"]
+    assert rate["previous"]["value"] == "350.35" and rate["amount"]["value"] == "384.67"
+    assert rate["rate"]["value"] == "9.80" and rate["rate_direction"] == "增加"
+    assert rate["reference"] == "比2024年预算执行数"
+    assert rate["subject"] == "住房保障支出(类)住房改革支出(款)住房公积金(项)"
+    assert flat["flat"] == "持平" and flat["previous"]["value"] == flat["amount"]["value"] == "10.00"
+    assert not [s for s in doc["statements"] if s["kind"] == "unparsed"]

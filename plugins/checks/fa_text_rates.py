@@ -116,6 +116,28 @@ def signed_change(st: dict[str, Any]) -> Decimal | None:
     return None
 
 
+def printed_base(st: dict[str, Any]) -> tuple[Decimal, Decimal, Decimal] | None:
+    """(previous, current, signed change) of a sentence that prints the
+    previous year's figure itself (a 部门预算 编制说明: “2025年执行数A万元，
+    2026年预算B万元，比2025年执行数增加Y%”): the printed figure is the base and
+    the change is B − A.  None for sentences that print only the change."""
+    previous, current = dec(st.get("previous")), dec(st.get("amount"))
+    if previous is None or current is None:
+        return None
+    return previous, current, current - previous
+
+
+def _base_tolerance(st: dict[str, Any]) -> Decimal:
+    return half_ulp(st["amount"]["value"], st["amount"].get("decimals")) + \
+        half_ulp(st["previous"]["value"], st["previous"].get("decimals"))
+
+
+def _amount_text(value: Decimal, *like: dict[str, Any]) -> str:
+    """B − A as a clerk writes it: at the finer of the two printed precisions."""
+    places = max((f.get("decimals") or 0) for f in like)
+    return f"{abs(value):.{places}f}万元"
+
+
 class ChangeRate(Check):
     """Year-on-year (or against-budget) changes stated in the narrative.
 
@@ -199,6 +221,16 @@ class ChangeRate(Check):
                                       "out of range", zh=f"{line}的增减率无法按印刷精度重算（数值过大）")
 
     def _flat(self, ctx: CheckContext, st: dict[str, Any]) -> None:
+        based = printed_base(st)
+        if based is not None and st.get("flat") and "direction" not in st:
+            if abs(based[2]) <= _base_tolerance(st):  # “10.00万元 … 10.00万元，比上年持平”
+                ctx.counted()
+                return
+            ctx.report(statement_location(ctx, st), expected=None, actual=st.get("sentence", "")[:60], kind="direction",
+                       subject=st.get("subject", ""),
+                       word=f"上年执行数{st['previous']['text']}、本年预算{st['amount']['text']}",
+                       flat_word=st.get("flat_text", ""))
+            return
         moved = st.get("direction") in ("增加", "减少")
         change = dec(st.get("change"))
         if st.get("flat") == "持平" and moved:
@@ -214,6 +246,21 @@ class ChangeRate(Check):
                    flat_word=st.get("flat_text") or st.get("direction_text", ""))
 
     def _zero_base(self, ctx: CheckContext, st: dict[str, Any]) -> None:
+        based = printed_base(st)
+        if based is not None:
+            previous, current, change = based
+            if st.get("rate") is None:
+                return
+            if abs(previous) > half_ulp(st["previous"]["value"], st["previous"].get("decimals")):
+                ctx.counted()
+                return
+            ctx.report(statement_location(ctx, st), expected=None, actual=st["rate"]["text"], kind="zero_base",
+                       subject=st.get("subject", ""), current=st["amount"]["text"],
+                       change=_amount_text(change, st["amount"], st["previous"]),
+                       direction=st.get("direction_text") or st.get("rate_direction_text", ""), rate=st["rate"]["text"],
+                       rate_word=st.get("rate_direction_text", ""), reference=st.get("reference", ""),
+                       previous=st["previous"]["text"])
+            return
         current, change, rate = dec(st.get("amount")), signed_change(st), dec(st.get("rate"))
         if current is None or change is None or rate is None:
             return
@@ -228,6 +275,22 @@ class ChangeRate(Check):
                    rate_word=st.get("rate_direction_text", ""), reference=st.get("reference", ""))
 
     def _direction(self, ctx: CheckContext, st: dict[str, Any]) -> None:
+        based = printed_base(st)
+        if based is not None:  # the printed figures decide the direction
+            previous, current, change = based
+            if abs(change) <= _base_tolerance(st):
+                ctx.counted()
+                return
+            moved = "增加" if change > 0 else "减少"
+            for key in ("direction", "rate_direction"):
+                if st.get(key) in ("增加", "减少") and st[key] != moved:
+                    ctx.report(statement_location(ctx, st), expected=moved, actual=st.get(key + "_text"),
+                               kind="direction", subject=st.get("subject", ""),
+                               word=f"上年执行数{st['previous']['text']}、本年预算{st['amount']['text']}",
+                               rate_word=st.get(key + "_text"))
+                    return
+            ctx.counted()
+            return
         d, rd = st.get("direction"), st.get("rate_direction")
         if rd is None:
             if d == "持平":
@@ -241,6 +304,10 @@ class ChangeRate(Check):
                    rate_word=st.get("rate_direction_text"))
 
     def _rate(self, ctx: CheckContext, st: dict[str, Any]) -> None:
+        based = printed_base(st)
+        if based is not None:
+            self._rate_on_printed_base(ctx, st, *based)
+            return
         current, change, rate = dec(st.get("amount")), signed_change(st), dec(st.get("rate"))
         if current is None or change is None or rate is None:
             return
@@ -267,6 +334,31 @@ class ChangeRate(Check):
                     tolerance=tol, note=note, subject=st.get("subject", ""), current=st["amount"]["value"],
                     change=st["change"]["text"], direction=st.get("direction_text", ""), previous=previous,
                     rate=st["rate"]["text"], reference=st.get("reference", ""), hint=hint)
+
+
+    def _rate_on_printed_base(self, ctx: CheckContext, st: dict[str, Any], previous: Decimal, current: Decimal,
+                              change: Decimal) -> None:
+        """A rate whose base the sentence prints: (current − previous) ÷
+        previous, judged at the precision of the printed figures."""
+        rate = dec(st.get("rate"))
+        if rate is None or previous <= 0:
+            return  # 持平, or a zero base (mode zero_base)
+        h_prev = half_ulp(st["previous"]["value"], st["previous"].get("decimals"))
+        h_cur = half_ulp(st["amount"]["value"], st["amount"].get("decimals"))
+        expected = abs(change) / previous * HUNDRED
+        lo, hi = ratio_interval(abs(change), h_prev + h_cur, previous, h_prev)
+        tol = percent_tolerance(ctx, expected, lo, hi, st["rate"])
+        if rounds_to(expected, st["rate"]):
+            ctx.counted()
+            return
+        ops = [operand(ctx, st, "previous", "上年数"), operand(ctx, st, "amount", "本年数")]
+        note = truncation_note(ctx, expected, st["rate"])
+        tol = truncation_tolerance(tol, note, expected, rate)
+        ctx.compare(statement_location(ctx, st), shown(expected), operand(ctx, st, "rate", "增减率"), operands=ops,
+                    tolerance=tol, note=note, subject=st.get("subject", ""), current=st["amount"]["value"],
+                    change=_amount_text(change, st["amount"], st["previous"]), direction="增加" if change >= 0 else "减少",
+                    previous=st["previous"]["value"], rate=st["rate"]["text"], reference=st.get("reference", ""),
+                    rate_word=st.get("rate_direction_text", ""), hint="")
 
 
 class Completion(Check):

@@ -18,8 +18,10 @@ Output (``doc["statements"]``), one record per recognised phrase::
      "loc": {"line": 380, "end_line": 380}, "sentence": "…"}
 
 kinds: ``amount``, ``share`` (amount, share, denominator, total),
-``change`` (amount = the base the change refers to, change, rate; ``flat``
-when the same sentence also says 持平), ``completion`` (budget, actual,
+``change`` (amount = the current amount, change, rate; ``flat``
+when the same sentence also says 持平; ``previous`` when the sentence prints
+the previous year's figure itself, as a 部门预算 编制说明 does — “2025年执行数
+A万元，2026年预算B万元，比2025年执行数增加Y%” — which is then the base), ``completion`` (budget, actual,
 completion), ``count``, ``verdict`` (“决算数大于预算数”: verdict 大于 / 小于 /
 等于 / 约等于, with the budget and actual of the completion it judges),
 ``enumeration`` (“X万元，其中：a万元，b万元”: amount = the whole, parts,
@@ -91,7 +93,10 @@ def clean_subject(text: str, cfg: dict[str, Any]) -> str:
     for _ in range(2):
         for rx in cfg["strip"]:
             s = rx.sub("", s)
-    return s.strip(",;:、。 ")
+    s = s.strip(",;:、。 ")
+    if re.fullmatch(r"“[^“”]+”", s):  # a quoted 科目: “住房保障支出（类）…（项）”
+        s = s[1:-1]
+    return s
 
 
 def topic_of(subject: str, cfg: dict[str, Any]) -> str | None:
@@ -186,7 +191,7 @@ def _resolve(paragraph: list[dict[str, Any]], text: str, prev_total: dict[str, A
             if own and not st.get("subject"):
                 st["subject"] = own
             if before and (not own or topic_of(own, cfg) == topic_of(before[-1][2], cfg)):
-                if "change" in st:
+                if "change" in st and "previous" not in st:  # a sentence printing both years keeps its own
                     st["amount"] = before[-1][1]
                 if not own:
                     st["subject"] = before[-1][2]
@@ -338,7 +343,8 @@ def recognize_statements(doc: dict[str, Any]) -> None:
                 st.update(part=part["id"], block=block["id"], section=section, loc=block.get("loc", {}))
             _resolve(found, text, prev_total, history, cfg)
             for st in found:
-                if st["kind"] == "completion" and not st.get("subject"):
+                if st["kind"] in ("completion", "change") and not st.get("subject") and \
+                        (st["kind"] == "completion" or "previous" in st):
                     st["subject"] = context_subject
                     st["subject_from"] = "heading"
                 st["topic"] = topic_of(st.get("subject", ""), cfg)
