@@ -127,6 +127,8 @@ class WrongTerms(Check):
             literal words, ``since`` first fiscal year the entry applies to,
             ``except`` correct words containing ``wrong``.
         include_tables: also search table cells (default false).
+        table_part_types: part types whose table cells are searched anyway
+            (self-evaluation forms, whose cells are written sentences).
         max_findings: stop after this many findings per part.
 
     Example
@@ -145,6 +147,7 @@ class WrongTerms(Check):
                                "since": {"type": "integer"},
                                "except": {"type": "array", "items": {"type": "string"}}}}},
             "include_tables": {"type": "boolean", "default": False},
+            "table_part_types": {"type": "array", "items": {"type": "string"}, "default": []},
             "max_findings": {"type": "integer", "minimum": 1, "default": 20},
         },
     }
@@ -161,7 +164,8 @@ class WrongTerms(Check):
                                    zh=f"所列名称仅适用于{year}年度以后的报告")
             return
         n = 0
-        for raw, where in _prose(ctx, ctx.params["include_tables"]):
+        tables = ctx.params["include_tables"] or ctx.part.get("type") in ctx.params["table_part_types"]
+        for raw, where in _prose(ctx, tables):
             text = _WS.sub("", raw)
             ctx.counted()
             for t in terms:
