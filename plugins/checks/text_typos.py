@@ -10,7 +10,6 @@ from budgetlint.core.checks import Check, CheckContext
 from budgetlint.core.document import iter_blocks
 
 _WS = re.compile(r"\s+")
-_NL = re.compile(r"[ \t]*[\r\n]+[ \t]*")
 _PARTS = ("部门决算", "部门整体支出绩效自评报告", "项目支出绩效自评报告", "部门预算", "unknown")
 
 
@@ -47,8 +46,7 @@ class DoubledPhrase(Check):
         Every paragraph and heading of the part (never tables) is searched
         for a run of ``min_length``–``max_length`` Chinese characters
         immediately followed by the same run (“资金主要用于资金主要用于”).
-        Line wraps are ignored; a space breaks a run (cells of a table
-        printed as one line are not a repetition).  Digits, letters and punctuation
+        Whitespace (line wraps) is ignored.  Digits, letters and punctuation
         break a run, so numbers and list items never match.  Legitimate
         reduplications (“研究研究”, “一步一步”) are listed in ``allow`` or
         matched by ``allow_patterns``.
@@ -89,8 +87,7 @@ class DoubledPhrase(Check):
         allow_rx = [re.compile(a) for a in p["allow_patterns"]]
         n = 0
         for raw, where in _prose(ctx):
-            # line wraps are joined; a space stays a break (cells of a table printed as a line)
-            text = _NL.sub("", raw)
+            text = _WS.sub("", raw)
             ctx.counted()
             pos = 0
             while True:
