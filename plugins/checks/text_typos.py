@@ -202,8 +202,10 @@ class NameVariants(Check):
         ``include_tables``): a string of the same length that differs from it
         only by one of the ``swaps`` pairs (与/和, 及/和 …) or, when the name
         has at least ``min_length`` characters, by one character after its
-        first ``keep_prefix`` characters (never its last character, the kind
-        of body), is reported as a variant.
+        first ``keep_prefix`` characters followed by at least ``min_tail``
+        characters of the name none of which is a ``place_chars`` character
+        (so 教育局/体育局 or 石泉路/甘泉路街道, other bodies, never match), is
+        reported as a variant.
 
     Why it matters
         A document must name its department consistently; “规划与自然资源局”
@@ -214,6 +216,9 @@ class NameVariants(Check):
         one_char: also report a one-character difference (default true).
         min_length: shortest name for the one-character comparison.
         keep_prefix: leading characters (the region) never compared for one_char.
+        min_tail: characters of the name that must follow a one-character difference.
+        place_chars: characters of place names (路, 街, 区 …); a one-character
+            difference before one of them is a different place, not a variant.
         include_tables: also search table cells (default false).
         max_findings: stop after this many findings per part.
 
@@ -233,6 +238,8 @@ class NameVariants(Check):
             "one_char": {"type": "boolean", "default": True},
             "min_length": {"type": "integer", "minimum": 2, "default": 8},
             "keep_prefix": {"type": "integer", "minimum": 0, "default": 3},
+            "min_tail": {"type": "integer", "minimum": 1, "default": 4},
+            "place_chars": {"type": "string", "default": "省市区县镇乡街路村"},
             "include_tables": {"type": "boolean", "default": False},
             "max_findings": {"type": "integer", "minimum": 1, "default": 5},
         },
@@ -273,7 +280,8 @@ class NameVariants(Check):
                     if not ("\u4e00" <= b <= "\u9fff"):
                         continue
                     ok = frozenset((a, b)) in swaps or (
-                        p["one_char"] and L >= p["min_length"] and p["keep_prefix"] <= k < L - 1)
+                        p["one_char"] and L >= p["min_length"] and p["keep_prefix"] <= k
+                        and L - k - 1 >= p["min_tail"] and not any(c in p["place_chars"] for c in nm[k + 1:]))
                     if not ok:
                         continue
                     seen.add(w)
