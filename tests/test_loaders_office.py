@@ -321,3 +321,19 @@ def test_gbk_text_file_decodes_fully():
     a, b = load_text(utf8, "a.txt", {}), load_text(gbk, "b.txt", {})
     assert b["source"]["encoding"] == "gb18030"
     assert texts(a["blocks"]) == texts(b["blocks"]) and tables(a["blocks"]) == tables(b["blocks"])
+
+
+def test_text_sentence_wrapped_after_an_amount_is_one_paragraph():
+    # a PDF viewer wraps “…减少为 0.00” / “万元，与 2024 年持平。”: one sentence, one paragraph;
+    # a table row after prose that ends with an amount stays apart (no sentence punctuation)
+    text = ("（一）“三公”经费财政拨款支出决算总体情况说明\n"
+            "2025 年度“三公”经费财政拨款支出决算数比 2024 年度增加\n"
+            "5.07 万元，增长 42.68%；公务接待费支出决算减少为 0.00\n"
+            "万元，与 2024 年持平。公务用车运行维护费支出增加的\n"
+            "主要原因是公务用车运行维护费支出增加。\n"
+            "机关运行经费支出决算为 42.10 万元，比上年增加 3.20\n"
+            "一般公共服务支出 120.00 118.00 98.33%\n").encode("utf-8")
+    doc = load_text(text, "a.txt", {})
+    paras = [b["text"] for b in doc["blocks"] if b["type"] == "paragraph"]
+    assert any("减少为0.00万元，与2024年持平。" in p and p.endswith("支出增加。") for p in paras), paras
+    assert not any("3.20" in p and "一般公共服务支出" in p for p in paras), paras

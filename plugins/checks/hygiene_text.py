@@ -42,6 +42,13 @@ class Numbering(Check):
     Parameters
         styles: numbering styles to follow (``cn`` 一、, ``cn_paren`` （一）,
             ``arabic`` 1.、, ``arabic_paren`` (1)).
+        peer_styles: pairs ``[higher, lower]`` of styles that must not stand
+            in for each other at one level (``[cn, arabic]``: “1、” then
+            “二、”; ``[cn_paren, arabic_paren]``: “（一）” then “（2）”).  An
+            item that continues the count of the other style of its pair is
+            reported (kind ``mixed``) at the item in the lower style, the one
+            to renumber.  A lower-style list under a higher item (“一、 1、 2、
+            二、”) is nesting, not mixing.
         reset_pattern: regex; a block matching it starts all lists afresh
             (part titles, 第X部分, 附件).
         max_findings: stop after this many findings per part.
@@ -61,6 +68,9 @@ class Numbering(Check):
                        "default": ["cn", "cn_paren"]},
             "reset_pattern": {"type": "string", "format": "regex", "default": "^第.{1,3}部分|^附件|^附表"},
             "max_findings": {"type": "integer", "minimum": 1, "default": 10},
+            "peer_styles": {"type": "array", "default": [],
+                            "items": {"type": "array", "minItems": 2, "maxItems": 2,
+                                      "items": {"enum": ["cn", "cn_paren", "arabic", "arabic_paren"]}}},
         },
     }
 
@@ -69,9 +79,11 @@ class Numbering(Check):
         levels = {"cn": 2, "cn_paren": 3, "arabic": 4, "arabic_paren": 5}
         reset = re.compile(ctx.params["reset_pattern"])
         last: dict[int, tuple[int, dict[str, Any]]] = {}
+        peers = [tuple(p) for p in ctx.params.get("peer_styles") or []]
+        seen: dict[str, tuple[int, dict[str, Any], int]] = {}  # latest item of each style: value, block, order
         n = 0
         in_toc = False
-        for block in iter_blocks(ctx.doc, ctx.part):
+        for seq, block in enumerate(iter_blocks(ctx.doc, ctx.part)):
             if block["type"] == "table":
                 continue
             text = compact(block.get("text", ""))
@@ -81,9 +93,30 @@ class Numbering(Check):
                 in_toc = False  # the first prose after the 目录 ends it
             if in_toc or reset.search(text):
                 last.clear()
+                seen.clear()
                 continue
             num = block.get("numbering")
-            if not num or num["style"] not in styles:
+            if not num:
+                continue
+            mixed = self._mixed(num, block, seq, seen, peers)
+            seen[num["style"]] = (num["value"], block, seq)
+            if mixed is not None:
+                odd_block, odd_token, expected, other = mixed
+                ctx.report(ctx.block_location(odd_block, snippet=odd_block["text"][:40]), expected=expected,
+                           actual=odd_token, kind="mixed", previous=other["text"][:30],
+                           previous_line=other.get("loc", {}).get("line"),
+                           previous_where=place(other.get("loc"), ctx.lang),
+                           problem="体例不一" if ctx.lang == "zh" else "mixed styles")
+                n += 1
+                if n >= ctx.params["max_findings"]:
+                    return
+                if num["style"] not in styles:
+                    # “（2）” stands for “（二）”: the higher style's list goes on from it
+                    higher = next(h for h, lo in peers if lo == num["style"])
+                    if higher in styles:
+                        last[levels[higher]] = (num["value"], block)
+                    continue
+            if num["style"] not in styles:
                 continue
             level = levels[num["style"]]
             for deeper in [k for k in last if k > level]:
@@ -113,6 +146,30 @@ class Numbering(Check):
             n += 1
             if n >= ctx.params["max_findings"]:
                 return
+
+
+    @staticmethod
+    def _mixed(num: dict[str, Any], block: dict[str, Any], seq: int,
+               seen: dict[str, tuple[int, dict[str, Any], int]],
+               peers: list[tuple[str, ...]]) -> tuple[dict[str, Any], str, str, dict[str, Any]] | None:
+        """(odd block, its token, the token it should have, the other item) when
+        ``num`` continues the count of its peer style, else None."""
+        value, style = num["value"], num["style"]
+        if value < 2:
+            return None
+        for higher, lower in peers:
+            if style == higher and lower in seen and higher not in seen:
+                # “1、…（一）（二）…二、”: the first item was numbered in the lower style
+                pv, pblock, _ = seen[lower]
+                if pv == value - 1:
+                    token = (pblock.get("numbering") or {}).get("token", "")
+                    return pblock, token, re.sub(r"\d{1,2}", cn_token(pv), token, count=1), block
+            elif style == lower and higher in seen:
+                # “（一）…（2）”: a sibling numbered in the lower style
+                hv, hblock, hseq = seen[higher]
+                if hv == value - 1 and (lower not in seen or seen[lower][2] < hseq):
+                    return block, num["token"], re.sub(r"\d{1,2}", cn_token(value), num["token"], count=1), hblock
+        return None
 
 
 # a sentence that opens with a unit's name (possibly spelt differently from

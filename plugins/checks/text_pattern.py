@@ -28,7 +28,9 @@ class ForbiddenPattern(Check):
         patterns: list of ``{pattern, label}``; ``pattern`` is a Python regular
             expression, ``label`` names the problem in the message.
         include_tables: also search table cells (default false).
-        max_findings: stop after this many findings per part (default 20).
+        max_findings: at most this many findings per part (default 20); when
+            there are more matches, the first match of every page is kept
+            before the others, so a long template's last pages are reported.
 
     Example
         ``patterns: [{pattern: "^例[:：]", label: 模板示例文字}]`` fires on the
@@ -61,7 +63,11 @@ class ForbiddenPattern(Check):
             except re.error as exc:
                 ctx.not_evaluated(f"invalid pattern {p['pattern']!r}: {exc}")
                 return
-        n = 0
+        # Collect every match first: a long template has placeholders on every
+        # page, and stopping at the cap would leave its last pages unreported.
+        # The first match of each page is always kept (a clerk needs every page
+        # to fix); the cap is then filled with the rest in document order.
+        matches: list[tuple[Any, dict[str, Any], dict | None, str, Any, str]] = []
         for block in iter_blocks(ctx.doc, ctx.part):
             if block["type"] == "table":
                 if not ctx.params.get("include_tables"):
@@ -73,18 +79,28 @@ class ForbiddenPattern(Check):
                 ctx.counted()
                 for rx, label in compiled:
                     m = rx.search(text)
-                    if not m:
-                        continue
-                    if cell is not None:
-                        loc = ctx.cell_location(block, cell)
-                    else:
-                        loc = ctx.block_location(block, snippet=text[max(0, m.start() - 10): m.end() + 10])
-                    ctx.report(loc, actual=m.group(0), label=label, match=m.group(0),
-                               excerpt=text[max(0, m.start() - 15): m.end() + 15])
-                    n += 1
-                    if n >= ctx.params["max_findings"]:
-                        return
-
+                    if m:
+                        page = ((cell or {}).get("loc") or {}).get("page") or (block.get("loc") or {}).get("page")
+                        matches.append((page, block, cell, text, m, label))
+        cap = ctx.params["max_findings"]
+        keep: set[int] = set()
+        seen_pages: set[Any] = set()
+        for i, (page, *_rest) in enumerate(matches):
+            if page is not None and page not in seen_pages and len(keep) < cap:
+                seen_pages.add(page)
+                keep.add(i)
+        for i in range(len(matches)):
+            if len(keep) >= cap:
+                break
+            keep.add(i)
+        for i in sorted(keep):
+            _page, block, cell, text, m, label = matches[i]
+            if cell is not None:
+                loc = ctx.cell_location(block, cell)
+            else:
+                loc = ctx.block_location(block, snippet=text[max(0, m.start() - 10): m.end() + 10])
+            ctx.report(loc, actual=m.group(0), label=label, match=m.group(0),
+                       excerpt=text[max(0, m.start() - 15): m.end() + 15])
 
 def register(registry) -> None:
     registry.add_check(ForbiddenPattern)

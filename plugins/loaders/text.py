@@ -218,7 +218,7 @@ class _TextParser:
         year_cut = bool(re.search(r"20\d{2}$", prev)) and text.startswith("年")
         if (self.last_para is not None and not numbering and not text.startswith(("注", "说明", "备注", "附件"))
                 and self.last_para_raw_len >= 18 and not re.match(r"^[^，。,]{2,8}[:：]", text)
-                and (open_quote or year_cut or (
+                and (open_quote or year_cut or _number_cut(prev, text) or (
                     not prev.endswith(_SENTENCE_END)
                     and not re.search(r"(表|万元|元|%|\d|报告|决算|说明|情况|目录)$", prev)))):
             from budgetlint.core.values import clean_display
@@ -429,6 +429,19 @@ class _TextParser:
                      source_shape="space_rows", page_breaks=self._page_breaks(list(range(lines[0], lines[-1] + 1))) or None)
         self.last_para = None
         return end
+
+
+def _number_cut(prev: str, text: str) -> bool:
+    """A sentence wrapped right after an amount (“…减少为 0.00” / “万元，与 2024
+    年持平。”): the paragraph so far is prose (it has sentence punctuation), ends
+    with a number or unit but no full stop, and the next line is prose too — it
+    goes on with the unit or a word and has sentence punctuation of its own, so
+    it is no table row (rows copied from a PDF viewer carry none) and no heading."""
+    if not re.search(r"(?:\d|万元|元|%)$", prev) or not re.search(r"[，；。]", prev):
+        return False
+    if not re.search(r"[，；。]", text) or not re.match(r"[\u4e00-\u9fff%，；、]", text):
+        return False
+    return not re.match(r"^[^，。；]{0,20}[:：]", text)
 
 
 def _tokens(line: str) -> list[str]:
