@@ -286,6 +286,23 @@ def _browser() -> tuple[str, str] | None:
     return None
 
 
+def _eventually_text(driver, element_id: str, text: str, seconds: float = 30) -> bool:
+    """The page reloads after a form post: read the element again until the
+    text appears (an element of the old page goes stale under our feet)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if text in driver.find_element(By.ID, element_id).text:
+                return True
+        except (StaleElementReferenceException, NoSuchElementException):
+            pass
+        time.sleep(0.2)
+    return False
+
+
 def test_browser_upload_and_boxes(server: Server, tmp_path: Path) -> None:
     found = _browser()
     if found is None:
@@ -345,7 +362,7 @@ def test_browser_upload_and_boxes(server: Server, tmp_path: Path) -> None:
         item.find_element(By.NAME, "reason").send_keys("页面豁免测试")
         item.find_element(By.NAME, "approved_by").send_keys("李四")
         item.find_element(By.XPATH, ".//form[contains(@action, '/waive')]//button").click()
-        assert "已豁免：页面豁免测试" in driver.find_element(By.ID, "finding-list").text
+        assert _eventually_text(driver, "finding-list", "已豁免：页面豁免测试"), "the waiver is not shown"
     finally:
         driver.quit()
 
