@@ -285,26 +285,15 @@ def _result_cache(checker: Any) -> Any:
 def _stream(checker: Any, paths: list[str], output: Path | None, **kw: Any) -> dict[str, Any]:
     """Write the JSONL report to stdout, or to OUTPUT through a temporary
     file renamed at the end (never half-written)."""
-    import tempfile
-
+    from budgetlint.core.reporting import atomic_output
     from budgetlint.core.stream import stream_jsonl
 
     if output is None:
         summary = stream_jsonl(checker, paths, sys.stdout, **kw)
         sys.stdout.flush()
         return summary
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=str(output.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            summary = stream_jsonl(checker, paths, fh, **kw)
-        os.replace(tmp, output)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_output(output, text=True) as fh:
+        summary = stream_jsonl(checker, paths, fh, **kw)
     return summary
 
 

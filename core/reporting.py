@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from budgetlint.core.plugins import PluginHost
@@ -31,13 +33,23 @@ def write_report(host: PluginHost, report: dict[str, Any], fmt: str, output: Pat
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
+    with atomic_output(path) as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+@contextmanager
+def atomic_output(path: Path, *, text: bool = False) -> Iterator[IO[Any]]:
+    """A file handle whose content replaces ``path`` only when the block ends
+    without an error: a killed or failed run never leaves half a report.
+    The temp file sits beside ``path`` (same file system) and gets the mode
+    the report should have; stale temp files of killed runs are removed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        with (os.fdopen(fd, "w", encoding="utf-8") if text else os.fdopen(fd, "wb")) as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, _mode_for(path))

@@ -31,6 +31,7 @@ KNOWN_DEFECTS = {
     # table has 21007 计划生育事务 / 2100717 计划生育服务
     ("justice-bureau-2026-dept-budget.pdf", "budget-text-comparison-year"),  # p8: 比2026年预算增加… in the 2026 budget
     ("justice-bureau-2026-dept-budget.pdf", "narrative-doubled-punctuation"),  # p8: “。。” in the 编制说明
+    ("justice-bureau-2026-dept-budget.pdf", "budget-project-period-year"),  # p23: 实施周期 2025年1月1日-2025年12月31日
     ("justice-bureau-2026-dept-budget.pdf", "subject-name-outdated"),  # p9: 医疗卫生与计划生育支出 (卫生健康支出 since 2019)
     ("wanli-street-2024-budget.pdf", "narrative-misprint-words"),  # p33: 社区事物受理 (事务)
     ("wanli-street-2025-budget.pdf", "narrative-misprint-words"),  # p31: the same project text copied from 2024
