@@ -323,6 +323,10 @@ def test_browser_upload_and_boxes(server: Server, tmp_path: Path) -> None:
         driver.get(server.url + "/login")
         driver.find_element(By.NAME, "token").send_keys(TOKEN)
         driver.find_element(By.TAG_NAME, "button").click()
+        from selenium.webdriver.support import expected_conditions as ec
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(driver, 60).until(ec.presence_of_element_located((By.ID, "files")))  # after the login redirect
         driver.find_element(By.ID, "files").send_keys(str(SEED))
         driver.find_element(By.ID, "submit").click()
         for _ in range(600):  # the pending page refreshes itself every 2 s
