@@ -50,10 +50,11 @@ class Check:
         raise NotImplementedError
 
 
-def doc_sections(cls: type) -> dict[str, str]:
-    """Split a check's docstring into its fixed sections."""
+def doc_section_lines(cls: type) -> dict[str, list[str]]:
+    """A check's docstring as lines per fixed section (``_summary`` for the
+    lines before the first section heading)."""
     doc = inspect.cleandoc(cls.__doc__ or "")
-    sections: dict[str, list[str]] = {}
+    sections: dict[str, list[str]] = {"_summary": []}
     current = "_summary"
     for line in doc.splitlines():
         stripped = line.strip().rstrip(":")
@@ -61,8 +62,13 @@ def doc_sections(cls: type) -> dict[str, str]:
             current = stripped
             sections[current] = []
             continue
-        sections.setdefault(current, []).append(line)
-    return {k: "\n".join(v).strip() for k, v in sections.items()}
+        sections[current].append(line)
+    return sections
+
+
+def doc_sections(cls: type) -> dict[str, str]:
+    """Split a check's docstring into its fixed sections."""
+    return {k: "\n".join(v).strip() for k, v in doc_section_lines(cls).items() if v or k != "_summary"}
 
 
 def documented_params(cls: type) -> set[str]:

@@ -4,7 +4,6 @@ reStructuredText markup (the docstrings are written for Sphinx and pytest
 plugins; a clerk should not see ``double backquotes``)."""
 from __future__ import annotations
 
-import inspect
 import json
 import re
 import textwrap
@@ -26,19 +25,9 @@ def plain_text(text: str) -> str:
 def doc_text_sections(cls: type) -> dict[str, str]:
     """The docstring's sections, each dedented as a block (so continuation
     lines keep their relative indent) and stripped of markup."""
-    from budgetlint.core.checks import SECTIONS
+    from budgetlint.core.checks import doc_section_lines
 
-    doc = inspect.cleandoc(cls.__doc__ or "")
-    sections: dict[str, list[str]] = {"_summary": []}
-    current = "_summary"
-    for line in doc.splitlines():
-        stripped = line.strip().rstrip(":")
-        if stripped in SECTIONS and not line.startswith((" ", "\t")):
-            current = stripped
-            sections[current] = []
-            continue
-        sections[current].append(line)
-    return {k: plain_text(textwrap.dedent("\n".join(v)).strip("\n")) for k, v in sections.items()}
+    return {k: plain_text(textwrap.dedent("\n".join(v)).strip("\n")) for k, v in doc_section_lines(cls).items()}
 
 
 def explain_text(cls: type, rule: Any | None, lang: str = "zh") -> str:
