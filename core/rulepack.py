@@ -204,16 +204,32 @@ def load_data_yaml(path: Path) -> Any:
         raise RulePackError(f"cannot read data file: {exc}", culprit=str(path), fix="save it as UTF-8 text") from exc
     value = plain(_parse_yaml(text, Path(path)))
     if f is not None:
-        import tempfile
-
-        try:
-            f.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=f.parent, prefix=".tmp-", delete=False) as fh:
-                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(fh.name, f)
-        except OSError:
-            pass
+        store_pickle(f, value)
     return value
+
+
+def store_pickle(path: Path, value: Any) -> bool:
+    """Write ``value`` to a cache file atomically (a temp file beside it,
+    renamed), so a reader never sees half a pickle.  An unwritable cache only
+    costs speed: any failure is swallowed and the temp file removed.
+    Returns whether the file was written."""
+    import tempfile
+
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as fh:
+            tmp = fh.name
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        return True
+    except Exception:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        return False
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -632,22 +648,8 @@ class PackCache:
     def put(self, key: str, value: Any) -> None:
         _RESOLVED[key] = value
         f = self._file(key)
-        if f is None:
-            return
-        import tempfile
-
-        try:
-            f.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=f.parent, prefix=".tmp-", delete=False) as fh:
-                pickle.dump({"key": key, "value": value}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(fh.name, f)
+        if f is not None and store_pickle(f, {"key": key, "value": value}):
             self._prune(f.parent)
-        except Exception:  # an unwritable cache only costs speed
-            try:
-                os.unlink(fh.name)  # type: ignore[possibly-undefined]
-            except Exception:
-                pass
-
 
     @staticmethod
     def _prune(folder: Path, keep: int = 256) -> None:

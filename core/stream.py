@@ -163,15 +163,10 @@ class ResultCache:
         if result.get("document", {}).get("status") != "checked":
             return  # an unreadable file is tried again next time
         f = self._file(path)
-        if f is None:
-            return
-        try:
-            f.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=f.parent, prefix=".tmp-", delete=False) as fh:
-                pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(fh.name, f)
-        except OSError:
-            pass  # an unwritable cache only costs speed
+        if f is not None:
+            from budgetlint.core.rulepack import store_pickle
+
+            store_pickle(f, result)
 
 
 # ------------------------------------------------------------------ checking
