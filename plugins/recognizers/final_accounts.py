@@ -546,12 +546,23 @@ def _space_row_parts(cells: list[dict[str, Any]]) -> tuple[str | None, str | Non
     return code, ("".join(label_parts) or None), amounts
 
 
-def _parse_space_function(block: dict[str, Any], role: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _space_columns(block: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    """The columns a one-sided table copied as space-separated text has, by
+    its layout in the vocabulary (none when no layout matched the header)."""
     layout = _space_layout(block, role)
-    columns = [{"key": f"c{i + 1}", "label": r, "role": r} for i, r in enumerate(layout["columns"] if layout else [])]
-    rows_out = []
+    return [{"key": f"c{i + 1}", "label": r, "role": r} for i, r in enumerate(layout["columns"] if layout else [])]
+
+
+def _body_rows(block: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+    """The rows below the header, each with its cells in column order."""
     for row in block["rows"][block.get("header_rows", 0):]:
-        cells = sorted(row, key=lambda c: c["col"])
+        yield sorted(row, key=lambda c: c["col"])
+
+
+def _parse_space_function(block: dict[str, Any], role: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    columns = _space_columns(block, role)
+    rows_out = []
+    for cells in _body_rows(block):
         code, label, amounts = _space_row_parts(cells)
         if not code and not label and not amounts:
             continue
@@ -567,11 +578,9 @@ def _parse_space_function(block: dict[str, Any], role: str) -> tuple[list[dict[s
 
 
 def _parse_space_three_public(block: dict[str, Any], role: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    layout = _space_layout(block, role)
-    columns = [{"key": f"c{i + 1}", "label": r, "role": r} for i, r in enumerate(layout["columns"] if layout else [])]
+    columns = _space_columns(block, role)
     rows_out = []
-    for row in block["rows"][block.get("header_rows", 0):]:
-        cells = sorted(row, key=lambda c: c["col"])
+    for cells in _body_rows(block):
         amounts = [c for c in cells if _is_amount(c)]
         if not amounts:
             continue
