@@ -324,17 +324,24 @@ class ChangeRate(Check):
             if rounds_to(abs(change) / current * HUNDRED, st["rate"]):
                 hint = render_message(pick(ctx.params.get("hints", {}).get("wrong_base"), ctx.lang),
                                       {"change": st["change"]["value"], "current": st["amount"]["value"]})
+        self._judge_rate(ctx, st, expected, tol, rate,
+                         [operand(ctx, st, "amount", "本年数"), operand(ctx, st, "change", "增减额")],
+                         change=st["change"]["text"], direction=st.get("direction_text", ""), previous=previous,
+                         hint=hint)
+
+    def _judge_rate(self, ctx: CheckContext, st: dict[str, Any], expected: Decimal, tol: Decimal, rate: Decimal,
+                    ops: list[Operand], **message: Any) -> None:
+        """The printed rate passes when it is ``expected`` rounded as printed;
+        otherwise it is compared within ``tol`` (a truncated figure is a
+        rounding note, not an error)."""
         if rounds_to(expected, st["rate"]):
             ctx.counted()
             return
-        ops = [operand(ctx, st, "amount", "本年数"), operand(ctx, st, "change", "增减额")]
         note = truncation_note(ctx, expected, st["rate"])
         tol = truncation_tolerance(tol, note, expected, rate)
         ctx.compare(statement_location(ctx, st), shown(expected), operand(ctx, st, "rate", "增减率"), operands=ops,
                     tolerance=tol, note=note, subject=st.get("subject", ""), current=st["amount"]["value"],
-                    change=st["change"]["text"], direction=st.get("direction_text", ""), previous=previous,
-                    rate=st["rate"]["text"], reference=st.get("reference", ""), hint=hint)
-
+                    rate=st["rate"]["text"], reference=st.get("reference", ""), **message)
 
     def _rate_on_printed_base(self, ctx: CheckContext, st: dict[str, Any], previous: Decimal, current: Decimal,
                               change: Decimal) -> None:
@@ -348,17 +355,11 @@ class ChangeRate(Check):
         expected = abs(change) / previous * HUNDRED
         lo, hi = ratio_interval(abs(change), h_prev + h_cur, previous, h_prev)
         tol = percent_tolerance(ctx, expected, lo, hi, st["rate"])
-        if rounds_to(expected, st["rate"]):
-            ctx.counted()
-            return
-        ops = [operand(ctx, st, "previous", "上年数"), operand(ctx, st, "amount", "本年数")]
-        note = truncation_note(ctx, expected, st["rate"])
-        tol = truncation_tolerance(tol, note, expected, rate)
-        ctx.compare(statement_location(ctx, st), shown(expected), operand(ctx, st, "rate", "增减率"), operands=ops,
-                    tolerance=tol, note=note, subject=st.get("subject", ""), current=st["amount"]["value"],
-                    change=_amount_text(change, st["amount"], st["previous"]), direction="增加" if change >= 0 else "减少",
-                    previous=st["previous"]["value"], rate=st["rate"]["text"], reference=st.get("reference", ""),
-                    rate_word=st.get("rate_direction_text", ""), hint="")
+        self._judge_rate(ctx, st, expected, tol, rate,
+                         [operand(ctx, st, "previous", "上年数"), operand(ctx, st, "amount", "本年数")],
+                         change=_amount_text(change, st["amount"], st["previous"]),
+                         direction="增加" if change >= 0 else "减少", previous=st["previous"]["value"],
+                         rate_word=st.get("rate_direction_text", ""), hint="")
 
 
 class Completion(Check):
