@@ -50,11 +50,7 @@ def check_path(checker: Checker, path: str) -> dict[str, Any]:
         return {"document": {"path": str(path), "status": "error", "error": _one_line(path, exc)},
                 "findings": [], "evaluations": []}
     except MemoryError:
-        limit = budget_of(checker.options)[1]
-        return {"document": {"path": str(path), "status": "error",
-                             "error": f"{path}: 超出处理限制：内存超过 {limit} MiB (over the memory budget) — "
-                                      "split the file or raise BUDGETLINT_MAX_MEMORY_MB"},
-                "findings": [], "evaluations": []}
+        pass  # handled below, once the traceback and the document it holds are gone
     except BudgetlintError as exc:
         return {"fatal": (type(exc), str(exc))}
     except Exception as exc:  # a bug must not lose the other files; name it in one line
@@ -66,6 +62,11 @@ def check_path(checker: Checker, path: str) -> dict[str, Any]:
                              "error": f"{path}: internal error while checking: {type(exc).__name__}: {exc}{where}"
                                       " — report this as a bug (BUDGETLINT_DEBUG=1 shows the traceback)"},
                 "findings": [], "evaluations": []}
+    limit = budget_of(checker.options)[1]
+    return {"document": {"path": str(path), "status": "error",
+                         "error": f"{path}: 超出处理限制：内存超过 {limit} MiB (over the memory budget) — "
+                                  "split the file, or raise --max-memory-mb (BUDGETLINT_MAX_MEMORY_MB)"},
+            "findings": [], "evaluations": []}
 
 
 def _one_line(path: str, exc: BudgetlintError) -> str:
@@ -77,7 +78,7 @@ def _one_line(path: str, exc: BudgetlintError) -> str:
 #: Per-document budget defaults: an 800-page real PDF takes well under this.
 DEFAULT_MAX_SECONDS = 600
 DEFAULT_MAX_MEMORY_MB = 3072
-_IN_DOCUMENT: list[float] = []  # start time of the document in progress (watchdog thread reads it)
+_IN_DOCUMENT: list[float] = []  # [start time, RSS at start] of the document in progress (the watch threads read it)
 
 
 def budget_of(options: dict[str, Any]) -> tuple[float, int]:
@@ -93,27 +94,34 @@ class _OverTime(LimitExceededError):
 
 
 class document_budget:
-    """Limit the wall time of one document.  In the main thread a SIGALRM
-    raises :class:`LimitExceededError` at the next bytecode, so the document
-    ends with “超出处理限制：…” and the batch goes on; a worker also has a
-    watchdog thread (see :func:`_watchdog`) that ends the process if native
-    code never returns, and an address-space limit (see :func:`_limit_memory`)."""
+    """Limit the wall time and memory of one document.  In the main thread a
+    SIGALRM raises :class:`LimitExceededError` at the next bytecode, so the
+    document ends with “超出处理限制：…” and the batch goes on.  A worker
+    also has a memory watch (see :func:`_memory_watch`) that raises the same
+    way when the process grows past the budget, a watchdog thread (see
+    :func:`_watchdog`) that ends the process if native code never returns,
+    and an address-space cap as the last resort (see :func:`_limit_memory`)."""
 
     def __init__(self, options: dict[str, Any]) -> None:
-        self.seconds = budget_of(options)[0]
+        self.seconds, self.megabytes = budget_of(options)
         self.armed = False
 
     def _expired(self, signum: int, frame: Any) -> None:
         raise _OverTime(f"超出处理限制：处理时间超过 {self.seconds:g} 秒 (over the time budget per document)",
-                        fix="split the file, or raise BUDGETLINT_MAX_SECONDS if it is genuine")
+                        fix="split the file, or raise --max-seconds (BUDGETLINT_MAX_SECONDS) if it is genuine")
+
+    def _too_big(self, signum: int, frame: Any) -> None:
+        raise _OverMemory(f"超出处理限制：内存超过 {self.megabytes} MiB (over the memory budget per document)",
+                          fix="split the file, or raise --max-memory-mb (BUDGETLINT_MAX_MEMORY_MB) if it is genuine")
 
     def __enter__(self) -> document_budget:
         import threading
         import time
 
-        _IN_DOCUMENT[:] = [time.monotonic()]
+        _IN_DOCUMENT[:] = [time.monotonic(), _rss()]
         if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
             self.previous = signal.signal(signal.SIGALRM, self._expired)
+            self.previous_usr1 = signal.signal(_MEMORY_SIGNAL, self._too_big)
             signal.setitimer(signal.ITIMER_REAL, self.seconds)
             self.armed = True
         return self
@@ -123,6 +131,24 @@ class document_budget:
         if self.armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.previous)
+            signal.signal(_MEMORY_SIGNAL, self.previous_usr1)
+
+
+class _OverMemory(LimitExceededError):
+    """Raised inside the document's own code when the memory watch signals."""
+
+
+_MEMORY_SIGNAL = getattr(signal, "SIGUSR1", signal.SIGTERM)
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _rss() -> int:
+    """Resident bytes of this process (Linux /proc; 0 where it is missing)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _watchdog(seconds: float) -> None:
@@ -142,15 +168,43 @@ def _watchdog(seconds: float) -> None:
     threading.Thread(target=watch, name="budgetlint-watchdog", daemon=True).start()
 
 
+def _memory_watch(megabytes: int) -> None:
+    """Worker thread: when the process has grown by more than the budget
+    since its document began, signal the main thread, whose handler raises
+    :class:`LimitExceededError` in the document's own code.  Why a watch and
+    not only an address-space cap: a cap makes allocations fail anywhere —
+    in C extensions that then crash, or in a stack that cannot grow — while
+    the signal ends the document at a Python bytecode, cleanly."""
+    import threading
+    import time
+
+    limit = megabytes * 1024 * 1024
+
+    def watch() -> None:
+        fired: float | None = None
+        while True:
+            time.sleep(0.05)
+            doc = _IN_DOCUMENT[:]
+            if len(doc) < 2 or doc[0] == fired:
+                continue
+            if _rss() - doc[1] > limit:
+                fired = doc[0]
+                os.kill(os.getpid(), _MEMORY_SIGNAL)
+
+    threading.Thread(target=watch, name="budgetlint-memory-watch", daemon=True).start()
+
+
 def _limit_memory(megabytes: int) -> None:
-    """Cap the worker's address space at its current size plus the budget,
-    so a runaway document raises MemoryError instead of swapping the machine."""
+    """The last resort behind :func:`_memory_watch`, for native code that
+    allocates without returning to Python: cap the worker's address space at
+    its current size plus twice the budget, so a runaway parser fails instead
+    of swapping the machine (the parent then reports that file alone)."""
     try:
         import resource
 
         with open("/proc/self/status", encoding="ascii") as fh:
             vm = next((int(line.split()[1]) for line in fh if line.startswith("VmSize:")), 0) * 1024
-        limit = vm + megabytes * 1024 * 1024
+        limit = vm + 2 * megabytes * 1024 * 1024
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
@@ -201,10 +255,18 @@ def _die_with_parent(owner: int) -> None:
     threading.Thread(target=watch, name="budgetlint-parent-watch", daemon=True).start()
 
 
+def in_process(checker: Checker, jobs: int, files: int) -> bool:
+    """Check here, without worker processes?  Yes for one job or one file —
+    unless a memory budget was asked for: an address-space cap is only safe
+    on a process of its own (the CLI's, or a test's, must not be capped)."""
+    return files == 0 or ((jobs == 1 or files <= 1) and not checker.options.get("max_memory_mb"))
+
+
 def _worker_limits(options: dict[str, Any], owner: int) -> None:
     seconds, memory = budget_of(options)
     _die_with_parent(owner)
     _watchdog(seconds)
+    _memory_watch(memory)
     _limit_memory(memory)
 
 
@@ -359,14 +421,14 @@ def check_files(checker: Checker, files: list[str], *, jobs: int | None = None,
     show = sys.stderr.isatty() if progress is None else progress
     results: list[dict[str, Any] | None] = [None] * len(files)
     with _Progress(show, len(files)) as bar:
-        if jobs == 1 or len(files) <= 1:
+        if in_process(checker, jobs, len(files)):
             bar.begin()
             for i, f in enumerate(files):
                 results[i] = _fatal_check(check_path(checker, f))
                 bar.advance(results[i])
         else:
             checker.validate_rules()  # load the packs once, before forking, so workers share them
-            _run_pool(checker, files, min(jobs, len(files)), results, bar)
+            _run_pool(checker, files, max(1, min(jobs, len(files))), results, bar)
     return results  # type: ignore[return-value]
 
 

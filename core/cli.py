@@ -218,11 +218,18 @@ def _print_names(doc: dict[str, Any], name_filter: str | None, fmt: str) -> None
               help="A related document (last year's budget/决算, this year's budget) used for cross-document rules; "
                    "nothing is written.  Repeatable.")
 @click.option("--compare-previous", is_flag=True, help="With --store: findings new / fixed / unchanged since the previous check.")
+@click.option("--max-seconds", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
+              help="Time budget per document (default 600, or BUDGETLINT_MAX_SECONDS): a document over it gets a "
+                   "one-line error “超出处理限制” and the batch goes on.")
+@click.option("--max-memory-mb", type=click.IntRange(min=16), default=None, metavar="MIB",
+              help="Memory budget per document (default 3072, or BUDGETLINT_MAX_MEMORY_MB), enforced in worker "
+                   "processes: with this option even one file is checked in a worker of its own.")
 def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, lang: str, show_skipped: bool,
           show_info: bool, output: Path | None, jobs: int | None, waivers: Path | None, baseline: Path | None,
           progress: bool | None, use_cache: bool = False, executor: str = "local",
           scheduler: str | None = None, store: str | None = None, evidence: tuple[Path, ...] = (),
-          compare_previous: bool = False) -> None:
+          compare_previous: bool = False, max_seconds: float | None = None,
+          max_memory_mb: int | None = None) -> None:
     """Check files and folders against the rule packs.
 
     \b
@@ -230,12 +237,14 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
       budgetlint check reports/                          # text for the terminal: errors, then warnings
       budgetlint check reports/ --show-info              # also the 尾数差异 (rounding) notes
       budgetlint check reports/ --format xlsx -o 结果.xlsx --waivers waivers.yaml
+      budgetlint check 省/ --max-seconds 60 --max-memory-mb 1024   # tighter budgets per document
     """
     from budgetlint.core.batch import run_batch
     from budgetlint.core.reporting import write_report
 
     fail_on, strict = parse_fail_on(fail_on)
     checker = _checker(rules, lang)
+    checker.options.update({k: v for k, v in (("max_seconds", max_seconds), ("max_memory_mb", max_memory_mb)) if v})
     _cross_document_options(checker, paths, store, evidence, compare_previous)  # issue 17
     if fmt not in checker.host.registry.reporters:
         raise UsageError(f"unknown report format {fmt!r}", culprit="--format",

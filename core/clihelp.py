@@ -32,7 +32,8 @@ ZH: dict[tuple[str, ...], tuple[str, dict[str, str]]] = {
     ("check",): ("按规则包检查文件和文件夹。\n\n"
                  "\b\n示例：\n  budgetlint check 报告目录/                    # 终端文字报告：先错误，后警告\n"
                  "  budgetlint check 报告目录/ --show-info        # 同时显示尾数差异提示\n"
-                 "  budgetlint check 报告目录/ --format xlsx -o 结果.xlsx --waivers 豁免.yaml",
+                 "  budgetlint check 报告目录/ --format xlsx -o 结果.xlsx --waivers 豁免.yaml\n"
+                 "  budgetlint check 省/ --max-seconds 60 --max-memory-mb 1024   # 收紧每个文件的处理限制",
                  {"--rules": "所有文件都用这个规则包（名称或路径）；默认按每个部分的年度、地区自动选择。",
                   "--format": "报告格式：text、json、jsonl、sarif、junit、html、xlsx（见 budgetlint formats）。",
                   "--fail-on": "出现该级别及以上的问题时退出码为 1（error、warning、info、never）。加 ,not-evaluated "
@@ -52,6 +53,10 @@ ZH: dict[tuple[str, ...], tuple[str, dict[str, str]]] = {
                              "postgresql:// 地址；不写值时用用户数据目录中的文件）。",
                   "--evidence": "跨文件规则使用的相关文件（上年预算/决算、本年预算），不写入存储库。可重复。",
                   "--compare-previous": "与 --store 一起用：列出与上一次检查相比新增、已修复、未变的问题。",
+                  "--max-seconds": "每个文件的处理时间上限（秒，默认 600 或环境变量 BUDGETLINT_MAX_SECONDS）；"
+                                   "超出的文件记一行错误“超出处理限制”，其余文件照常检查。",
+                  "--max-memory-mb": "每个文件的内存上限（MiB，默认 3072 或环境变量 BUDGETLINT_MAX_MEMORY_MB），"
+                                     "在工作进程中执行：给出此项时即使只有一个文件也在单独的工作进程中检查。",
                   "--rules-path": "本局规则包所在文件夹；其中的规则包按 select: 的年度、地区参与自动选择。可重复；"
                                   "也可用环境变量 BUDGETLINT_RULES_PATH。"}),
     ("history",): ("列出存储库中的文件、版本、检查次数和问题数。\n\n\b\n示例：\n"

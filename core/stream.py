@@ -181,7 +181,7 @@ def check_to_store(checker: Checker, files: list[str], *, jobs: int | None = Non
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    from budgetlint.core.batch import _fatal_check, _pool, _Progress, _run_pool, _work, check_path
+    from budgetlint.core.batch import _fatal_check, _pool, _Progress, _run_pool, _work, check_path, in_process
 
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
@@ -210,7 +210,7 @@ def check_to_store(checker: Checker, files: list[str], *, jobs: int | None = Non
 
         raise UsageError(f"unknown executor {executor!r}", culprit="--executor", fix="use local or dask")
     with _Progress(show, len(todo)) as bar:
-        if jobs == 1 or len(todo) <= 1:
+        if in_process(checker, jobs, len(todo)):
             bar.begin()
             for j, i in enumerate(todo):
                 window[j] = _fatal_check(check_path(checker, files[i]))

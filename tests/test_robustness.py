@@ -451,6 +451,32 @@ def test_document_over_its_time_budget_is_one_line_and_the_batch_goes_on(tmp_pat
         assert d["status"] == "error" and "超出处理限制" in d["error"] and one_line(d["error"])
 
 
+@pytest.mark.parametrize("limit, words", [(("--max-memory-mb", "32"), "内存超过 32 MiB"),
+                                          (("--max-seconds", "1"), "处理时间超过 1 秒")])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_budget_options_end_the_big_document_only(tmp_path, seeds, jobs, limit, words):
+    """A report pasted forty times over (3 MB of text) is over a tight budget
+    given on the command line; the seed beside it is checked in full.  With
+    --max-memory-mb even --jobs 1 runs the document in a capped worker (the
+    memory watch signals it), never in the CLI process itself."""
+    import os
+    import subprocess
+    import sys
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a-seed.txt").write_bytes(seeds["000"].read_bytes())
+    (docs / "b-forty-times.txt").write_text(seeds["004"].read_text(encoding="utf-8") * 40, encoding="utf-8")
+    out = tmp_path / "report.json"
+    proc = subprocess.run([sys.executable, "-m", "budgetlint.core.cli", "check", str(docs), "--format", "json",
+                           "--jobs", str(jobs), *limit, "-o", str(out)],
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"}, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 3, proc.stderr
+    seed, big = json.loads(out.read_text(encoding="utf-8"))["documents"]
+    assert seed["status"] == "checked"
+    assert big["status"] == "error" and words in big["error"] and one_line(big["error"]), big
+
+
 def test_workers_die_with_their_parent(tmp_path, seeds):
     """SIGKILL the parent while its pool works: no worker is left, reparented."""
     import os
