@@ -21,8 +21,11 @@ _SELECT = {
 
 
 def statement_matches(st: dict[str, Any], sel: dict[str, Any]) -> bool:
-    """Does a statement satisfy a selector ``{kind, topic, subject, section}``?"""
-    if sel.get("kind") and st["kind"] != sel["kind"]:
+    """Does a statement satisfy a selector ``{kind, topic, subject, section}``?
+
+    ``kind`` may list alternatives (``amount|share``: the amount of an
+    “X万元，占Y%” is stated just as firmly as a bare amount)."""
+    if sel.get("kind") and st["kind"] not in sel["kind"].split("|"):
         return False
     if sel.get("topic") and st.get("topic") != sel["topic"]:
         return False
