@@ -65,6 +65,11 @@ def test_shiquan_street_2025(checker: Checker, tmp_path_factory: pytest.TempPath
     # export drops the table's two blank 因公出国 cells, so the row is read by its sums
     (line, message), = _at(result, "fa-text-three-public")
     assert line == 880 and "1.53" in message and "公务接待费决算数" in message
+    # the same amount is 0 in three later sentences: one finding per root cause — the restatement
+    # finding is linked to the text-vs-table one, not a second alarm
+    roots = {f["fingerprint"]: f for f in result["findings"] if f["rule_id"] == "fa-text-three-public"}
+    (restated,) = [f for f in result["findings"] if f["rule_id"] == "narrative-restated-amount"]
+    assert restated["location"]["line"] == 880 and restated["related_to"] in roots
 
 
 def test_seed_001_enumeration_and_punctuation(checker: Checker) -> None:

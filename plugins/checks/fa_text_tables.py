@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from budgetlint.core.checks import Check, CheckContext, Operand, place
-from budgetlint.plugins.checks.fa_text_rates import pick, statement_location
+from budgetlint.plugins.checks.fa_text_rates import pick, statement_figure, statement_location
 
 _TOLERANCE = {"oneOf": [{"const": "printed"}, {"type": "number", "minimum": 0}], "default": "printed"}
 _SELECT = {
@@ -127,6 +127,7 @@ class TableMatch(Check):
                     ctx.counted()
                     continue
                 ctx.compare(text_op.location, table_op.value, text_op, operands=[table_op],
+                            derives=[statement_figure(st, m["field"])],
                             subject=st.get("subject", ""), field=m["field"], text_value=f["text"],
                             table=cell.get("table", ""), table_line=cell.get("loc", {}).get("line"),
                             table_where=place(cell.get("loc"), ctx.lang),
