@@ -61,6 +61,15 @@ def test_shiquan_street_2025(checker: Checker, tmp_path_factory: pytest.TempPath
     # “年初预算为 0，支出决算为 150 万元”: the budget has no unit (the lines the export
     # wraps between a number and its “万元” are not findings)
     assert [line for line, _ in _at(result, "narrative-amount-without-unit")] == [789]
+    # “公务接待费支出决算为1.53万元” (第880–884行) while the 三公 table's 接待费决算 is 0 — the
+    # export drops the table's two blank 因公出国 cells, so the row is read by its sums
+    (line, message), = _at(result, "fa-text-three-public")
+    assert line == 880 and "1.53" in message and "公务接待费决算数" in message
+    # the same amount is 0 in three later sentences: one finding per root cause — the restatement
+    # finding is linked to the text-vs-table one, not a second alarm
+    roots = {f["fingerprint"]: f for f in result["findings"] if f["rule_id"] == "fa-text-three-public"}
+    (restated,) = [f for f in result["findings"] if f["rule_id"] == "narrative-restated-amount"]
+    assert restated["location"]["line"] == 880 and restated["related_to"] in roots
 
 
 def test_seed_001_enumeration_and_punctuation(checker: Checker) -> None:

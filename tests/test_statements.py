@@ -154,3 +154,20 @@ def test_budget_items_print_the_previous_year_as_the_base() -> None:
     assert rate["subject"] == "住房保障支出(类)住房改革支出(款)住房公积金(项)"
     assert flat["flat"] == "持平" and flat["previous"]["value"] == flat["amount"]["value"] == "10.00"
     assert not [s for s in doc["statements"] if s["kind"] == "unparsed"]
+
+
+def test_quantity_enumerations_keep_their_unit_and_money_lists_ignore_quantities() -> None:
+    from budgetlint.core.values import normalize_text
+    from budgetlint.plugins.recognizers.statements import _enumerations, extract_paragraph
+
+    cfg = load_patterns()
+    text = normalize_text("规划建筑面积约为1300平方米，其中地上建筑面积为800平方米（其中计容面积700平方米，"
+                          "不计容面积150平方米），地下建筑面积为500平方米，建筑高度为29.8米。")
+    outer, inner = _enumerations(extract_paragraph(text, cfg), text, cfg)
+    assert (outer["amount"]["value"], outer["unit"]) == ("1300", "平方米")
+    assert [p["value"] for p in outer["parts"]] == ["800", "500"]  # 29.8米 is another unit
+    assert [p["value"] for p in inner["parts"]] == ["700", "150"] and inner["unit"] == "平方米"
+    text = normalize_text("项目资金100万元，惠及50户，其中：甲项目60万元，乙项目40万元。")
+    (money,) = _enumerations(extract_paragraph(text, cfg), text, cfg)
+    assert money["amount"]["value"] == "100" and "unit" not in money
+    assert [p["value"] for p in money["parts"]] == ["60", "40"]

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from budgetlint.core.checks import Check, CheckContext, Operand, half_ulp, place
 from budgetlint.core.document import compact, grid
 from budgetlint.core.values import to_decimal
-from budgetlint.plugins.checks.fa_text_rates import statement_location
+from budgetlint.plugins.checks.fa_text_rates import statement_figure, statement_location
 from budgetlint.plugins.checks.fa_text_tables import statement_matches
 
 _SELECT = {"type": "object", "additionalProperties": False,
@@ -28,6 +28,7 @@ _SOURCE = {
         "column": {"type": "string"},
         "minus_column": {"type": "string"},
         "label": {"type": "string"},
+        "every": {"type": "boolean", "default": False},
     },
 }
 
@@ -64,6 +65,11 @@ class FactsAgree(Check):
           the part's fiscal year and the year before); with
           ``minus_column`` the difference of two columns.
 
+        With ``every: true`` a statement source yields every matching
+        statement of the part, not only the first: the same fact restated
+        within one 情况说明 (“公务接待费支出决算为1.53万元” … “公务接待费支出决算
+        0万元”); one such source is enough.
+
         Values are compared with the printed-rounding tolerance.  With three
         or more values of which one disagrees, the finding is placed at the odd
         one; otherwise at the first source, naming the other.
@@ -95,7 +101,7 @@ class FactsAgree(Check):
             "facts": {"type": "array", "minItems": 1, "items": {
                 "type": "object", "additionalProperties": False, "required": ["name", "sources"],
                 "properties": {"name": {"type": "string"},
-                               "sources": {"type": "array", "minItems": 2, "items": _SOURCE}}}},
+                               "sources": {"type": "array", "minItems": 1, "items": _SOURCE}}}},
             "tolerance": {"oneOf": [{"const": "printed"}, {"type": "number", "minimum": 0}], "default": "printed"},
             "whole_amounts_exact": {"type": "boolean", "default": True},
         },
@@ -123,14 +129,17 @@ class FactsAgree(Check):
         for part in self._parts(ctx, src["part_types"]):
             if _year(ctx.doc, part) not in (None, year):
                 continue
-            op = self._statement_value(ctx, part, src) if "statement" in src else self._table_value(ctx, part, src, year)
-            if op is not None:
+            if "statement" in src:
+                out.extend(self._statement_values(ctx, part, src))
+            elif (op := self._table_value(ctx, part, src, year)) is not None:
                 out.append(op)
         return out
 
-    def _statement_value(self, ctx: CheckContext, part: dict[str, Any], src: dict[str, Any]) -> Operand | None:
+    def _statement_values(self, ctx: CheckContext, part: dict[str, Any], src: dict[str, Any]) -> list[Operand]:
+        """The first matching statement's value, or all of them (``every``)."""
         sel = src["statement"]
         field = src.get("field", "amount")
+        found: list[Operand] = []
         for st in ctx.doc["statements"]:
             if st.get("part") != part["id"] or not statement_matches(st, sel):
                 continue
@@ -157,11 +166,15 @@ class FactsAgree(Check):
             label = f"{part.get('type')}{place(loc, ctx.lang)}"
             op = Operand(value, str(value), loc, label, dec)
             op.shown = text  # type: ignore[attr-defined]
+            if field in st:
+                op.figure = statement_figure(st, field)  # type: ignore[attr-defined]
             if field == "base":
                 # both printed amounts carry rounding
                 op.decimals = dec
-            return op
-        return None
+            found.append(op)
+            if not src.get("every"):
+                break
+        return found
 
     def _table_value(self, ctx: CheckContext, part: dict[str, Any], src: dict[str, Any], year: int | None) -> Operand | None:
         if not src.get("row") or not src.get("column"):
@@ -237,7 +250,10 @@ class FactsAgree(Check):
             odd = next(v for v in values[1:] if not agree(values[0], v))
             ref, odd = odd, values[0]
         others = "、".join(f"{v.label}为{getattr(v, 'shown', v.text)}" for v in values if v is not odd)
+        # every statement of the fact is an input: a narrower finding on one of them (the text
+        # against its table) is the root, this one its consequence
         ctx.compare(dict(odd.location), ref.value, odd, operands=[ref], tolerance=self._tol(ctx, odd, ref),
+                    inputs=[getattr(v, "figure", None) or v.location for v in values],
                     fact=name, here=odd.label, stated=getattr(odd, "shown", odd.text), others=others)
 
 

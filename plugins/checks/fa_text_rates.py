@@ -51,6 +51,15 @@ def statement_location(ctx: CheckContext, st: dict[str, Any], **extra: Any) -> d
     return loc
 
 
+def statement_figure(st: dict[str, Any], field: str) -> str:
+    """A name for one figure of one statement (its paragraph, topic or subject,
+    and value), for ``ctx.report(inputs=…, derives=…)``: a check that judges
+    the figure (the text against its table) is then the root of a check that
+    only reads it (the same fact restated elsewhere with another value)."""
+    value = Decimal(str(st[field]["value"]).replace(",", "")).normalize()
+    return f"说明:{st.get('block')}:{st.get('topic') or st.get('subject', '')}:{value}"
+
+
 def ratio_interval(num: Decimal, num_tol: Decimal, den: Decimal, den_tol: Decimal) -> tuple[Decimal, Decimal]:
     """Smallest and largest num/den×100 the printed roundings allow."""
     lo_den, hi_den = den - den_tol, den + den_tol

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from budgetlint.core.checks import Check, CheckContext, Operand, place
-from budgetlint.plugins.checks.fa_text_rates import pick, statement_location
+from budgetlint.plugins.checks.fa_text_rates import pick, statement_figure, statement_location
 
 _TOLERANCE = {"oneOf": [{"const": "printed"}, {"type": "number", "minimum": 0}], "default": "printed"}
 _SELECT = {
@@ -21,8 +21,11 @@ _SELECT = {
 
 
 def statement_matches(st: dict[str, Any], sel: dict[str, Any]) -> bool:
-    """Does a statement satisfy a selector ``{kind, topic, subject, section}``?"""
-    if sel.get("kind") and st["kind"] != sel["kind"]:
+    """Does a statement satisfy a selector ``{kind, topic, subject, section}``?
+
+    ``kind`` may list alternatives (``amount|share``: the amount of an
+    “X万元，占Y%” is stated just as firmly as a bare amount)."""
+    if sel.get("kind") and st["kind"] not in sel["kind"].split("|"):
         return False
     if sel.get("topic") and st.get("topic") != sel["topic"]:
         return False
@@ -124,6 +127,7 @@ class TableMatch(Check):
                     ctx.counted()
                     continue
                 ctx.compare(text_op.location, table_op.value, text_op, operands=[table_op],
+                            derives=[statement_figure(st, m["field"])],
                             subject=st.get("subject", ""), field=m["field"], text_value=f["text"],
                             table=cell.get("table", ""), table_line=cell.get("loc", {}).get("line"),
                             table_where=place(cell.get("loc"), ctx.lang),

@@ -45,10 +45,17 @@ class EnumerationSum(Check):
         partial_words: regular expression; an enumeration whose text matches
             it lists only some parts (default “主要|等支出”).
         tolerance: ``printed`` (interval from printed decimals) or an amount.
+        units: the units whose enumerations are added up: ``万元`` for money
+            (the default), and quantities the statements recognizer reads in
+            other units (``平方米``, ``人``, ``辆`` …, see ``quantity_unit`` in
+            statement_patterns.yaml).  Leave out units whose “其中” lists
+            overlapping categories in practice (“实有人数21人，其中在职21人，退休13人”).
 
     Example
         “2021年度总支出843.61万元，其中台湾事务支出10万元，行政运行支出704.47万元，
         ……住房公积金支出3.62万元。” → the seven parts add up to 811.04.
+        “地上建筑面积为8013平方米（其中计容面积7998平方米，不计容面积105平方米）”
+        with ``units: [万元, 平方米]`` → the parts add up to 8103.
     """
 
     id: ClassVar[str] = "narrative.enumeration_sum"
@@ -62,6 +69,7 @@ class EnumerationSum(Check):
             "min_parts": {"type": "integer", "minimum": 2, "default": 2},
             "partial_words": {"type": "string", "format": "regex", "default": "主要|等支出"},
             "tolerance": _TOLERANCE,
+            "units": {"type": "array", "items": {"type": "string"}, "minItems": 1, "default": ["万元"]},
         },
     }
 
@@ -71,7 +79,10 @@ class EnumerationSum(Check):
             return
         partial = re.compile(ctx.params["partial_words"])
         exhaustive_seen = False
+        units = set(ctx.params["units"])
         for st in sts:
+            if st.get("unit", "万元") not in units:
+                continue
             loc = statement_location(ctx, st)
             whole = _operand(st["amount"], loc, st.get("subject") or "总额")
             parts = [_operand(p, loc, p.get("subject", "")) for p in st["parts"]]
@@ -101,7 +112,7 @@ class EnumerationSum(Check):
         if total > whole.value + tol:
             ctx.report(loc, expected=whole.value, actual=total, kind="mismatch", subject=whole.label,
                        whole=st["amount"]["text"], total=total, parts=listed, count=len(parts),
-                       lead=st.get("lead", ""), what="金额")
+                       lead=st.get("lead", ""), what="金额" if "unit" not in st else "数量")
             return
         shares = [p["share"] for p in st["parts"] if p.get("share")]
         if len(shares) >= 2:

@@ -47,6 +47,7 @@ prints no amount as zero, so it carries no rounding (param of the checks).
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -577,14 +578,57 @@ def _parse_space_function(block: dict[str, Any], role: str) -> tuple[list[dict[s
     return columns, rows_out
 
 
+def _blank_items_reading(columns: list[dict[str, Any]], amounts: list[dict[str, Any]],
+                         layout: dict[str, Any] | None, loc: dict[str, Any]) -> dict[str, Any] | None:
+    """Cells of a row that left whole items blank, or None when not one reading fits.
+
+    A 三公 table copied out of a PDF drops the empty cells of an item with no
+    budget and no spending (“因公出国（境）费” printed as two blanks), so the row
+    has fewer amounts than columns.  The layout says how many columns an item
+    has (``blank_group``) and which sums the table obeys (``sums``: ``[total,
+    [parts]]``).  Every way of dropping whole items that leaves one amount per
+    column is tried; the row is read only when exactly one of them makes every
+    sum hold to the cent (the dropped items are 0).  A table whose sums are
+    broken therefore stays partial (not evaluated), never guessed."""
+    size = (layout or {}).get("blank_group")
+    sums = (layout or {}).get("sums")
+    missing = len(columns) - len(amounts)
+    if not size or not sums or missing <= 0 or missing % size or len(columns) % size:
+        return None
+    values = [_cell_value(a) for a in amounts]
+    if any(v is None for v in values):
+        return None
+    groups = [columns[i:i + size] for i in range(0, len(columns), size)]
+    fits: list[tuple[int, ...]] = []
+    for drop in itertools.combinations(range(len(groups)), missing // size):
+        live = [c for g, cols in enumerate(groups) if g not in drop for c in cols]
+        by_role = {c["role"]: Decimal(v["value"]) for c, v in zip(live, values)}
+        by_role.update({c["role"]: Decimal(0) for g in drop for c in groups[g]})
+        if all(by_role.get(total) is not None and all(p in by_role for p in parts)
+               and sum(by_role[p] for p in parts) == by_role[total] for total, parts in sums):
+            fits.append(drop)
+    if len(fits) != 1:
+        return None
+    live = [c for g, cols in enumerate(groups) if g not in fits[0] for c in cols]
+    out = {c["role"]: oc for c, a in zip(live, amounts) if (oc := _out_cell(a)) is not None}
+    for g in fits[0]:
+        for c in groups[g]:
+            out[c["role"]] = {"value": "0", "decimals": None, "exact": True, "text": "",
+                              "col": None, "row": None, "loc": loc}
+    return out
+
+
 def _parse_space_three_public(block: dict[str, Any], role: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     columns = _space_columns(block, role)
+    layout = _space_layout(block, role)
     rows_out = []
     for cells in _body_rows(block):
         amounts = [c for c in cells if _is_amount(c)]
         if not amounts:
             continue
         out_cells, partial = _assign(columns, amounts)
+        if partial and (read := _blank_items_reading(columns, amounts, layout, cells[0].get("loc", {}))):
+            out_cells, partial = read, False
         item = {"label": None, "code": None, "level": None, "name": None, "loc": cells[0].get("loc", {}),
                 "cells": out_cells}
         if partial:

@@ -46,7 +46,7 @@ from typing import Any
 from budgetlint.core.values import decimals_of, normalize_text
 
 PATTERNS_FILE = Path(__file__).with_name("statement_patterns.yaml")
-_TEXT_FIELDS = ("direction", "rate_direction", "reference", "denominator", "subject", "flat", "verdict")
+_TEXT_FIELDS = ("direction", "rate_direction", "reference", "denominator", "subject", "flat", "verdict", "unit")
 
 
 @lru_cache(maxsize=4)
@@ -71,7 +71,7 @@ def load_patterns(path: str = str(PATTERNS_FILE)) -> dict[str, Any]:
     }
     for p in data["patterns"]:
         rx = p["pattern"].replace("{amt}", "{num}万元")
-        for name in ("prev_bare", "prev", "year"):
+        for name in ("prev_bare", "prev", "year", "quantity_unit"):
             rx = rx.replace("{%s}" % name, data.get(name, ""))
         rx = rx.replace("{num}", num)
         try:
@@ -146,13 +146,15 @@ def extract_paragraph(text: str, cfg: dict[str, Any]) -> list[dict[str, Any]]:
                     st[name] = val
                 else:
                     unit = "%" if name in ("rate", "share", "completion") else ("" if name == "count" else "万元")
+                    if name == "quantity":
+                        unit = m.group("unit")
                     st[name] = _field(val, unit)
             lead_subject = clean_subject(_lookback_subject(text, m.start(), cfg), cfg)
             if pat["subject"]:
                 st["subject"] = pat["subject"]
             elif pat["kind"] == "change":
                 st["subject"] = clean_subject(st.get("subject", ""), cfg)
-            elif pat["kind"] in ("share", "amount"):
+            elif pat["kind"] in ("share", "amount", "quantity"):
                 st["subject"] = lead_subject
             elif pat["kind"] == "completion":
                 st["subject"] = re.sub(r"(?:年初|全年)?$", "", lead_subject)
@@ -226,10 +228,13 @@ def _enumerations(paragraph: list[dict[str, Any]], text: str, cfg: dict[str, Any
     ``parts`` (the amounts after it, up to the next lead or the end of the
     sentence, each with its subject and share) and ``sentence``.  Leads
     whose whole is a change (“增加5.07万元，其中：…”) or whose parts mix in
-    changes or budgets are not enumerations of amounts and are skipped."""
+    changes or budgets are not enumerations of amounts and are skipped.
+    A quantity in another unit (“8013平方米（其中计容7998平方米，不计容105平方米）”)
+    is a whole of the parts in its own unit; the enumeration then carries
+    ``unit`` (money amounts have none: 万元)."""
     numbers: list[tuple[int, str, dict[str, Any], dict[str, Any]]] = []
     for st in paragraph:
-        for name in ("amount", "actual", "change", "budget"):
+        for name in ("amount", "actual", "change", "budget", "quantity"):
             if name in st and isinstance(st[name], dict) and "_pos" in st:
                 where = text.find(st[name]["text"].replace("万元", ""), st["_pos"])
                 numbers.append((where if where >= 0 else st["_pos"], name, st[name], st))
@@ -264,24 +269,53 @@ def _enumerations(paragraph: list[dict[str, Any]], text: str, cfg: dict[str, Any
         # the whole is outside parentheses: “公务用车费5.39万元（其中购置费0万元）”
         before = [n for n in numbers if start <= n[0] < whole_end
                   and not start < text.rfind("(", 0, n[0]) > text.rfind(")", 0, n[0])]
-        parts = [n for n in numbers if lead.end() <= n[0] < end and not skip[0] <= n[0] < skip[1]]
-        if not before or not parts or before[-1][1] not in ("amount", "actual"):
+        inside = [n for n in numbers if lead.end() <= n[0] < end and not skip[0] <= n[0] < skip[1]]
+        picked = _whole_and_parts(before, inside, cfg)
+        if picked is None:
             continue
-        if any(n[1] in ("change", "budget") and n[3]["kind"] != "completion" for n in parts):
-            continue
-        parts = [n for n in parts if n[1] in ("amount", "actual")
-                 and not cfg["enum_total"].search(n[3].get("subject", ""))]
-        if not parts:
-            continue
-        whole = before[-1]
+        whole, parts = picked
+        unit = {"unit": whole[3]["unit"]} if whole[1] == "quantity" else {}
         out.append({
-            "kind": "enumeration", "subject": whole[3].get("subject", ""), "amount": whole[2],
+            "kind": "enumeration", "subject": whole[3].get("subject", ""), "amount": whole[2], **unit,
             "lead": lead.group(0),
             "parts": [dict(n[2], subject=n[3].get("subject", ""),
                            **({"share": n[3]["share"]} if "share" in n[3] else {})) for n in parts],
             "sentence": text[start:end + 1], "closed": closed, "_pos": whole[0], "_end": end, "_amounts": [],
         })
     return out
+
+
+def _whole_and_parts(before: list[tuple[int, str, dict[str, Any], dict[str, Any]]],
+                     inside: list[tuple[int, str, dict[str, Any], dict[str, Any]]],
+                     cfg: dict[str, Any]) -> tuple[Any, list[Any]] | None:
+    """The whole (the last number before the lead) and its parts (the numbers
+    after it in the same unit).  Money: the last money figure must be an
+    amount and no part a change or budget.  A quantity: the last one of its
+    unit before the lead, parts of that unit only.  The candidate nearest the
+    lead wins."""
+    def unit(n: tuple[int, str, dict[str, Any], dict[str, Any]]) -> str:
+        return n[3].get("unit", "") if n[1] == "quantity" else "万元"
+
+    candidates: list[tuple[int, str, dict[str, Any], dict[str, Any]]] = []
+    money = [n for n in before if n[1] != "quantity"]
+    if money:
+        candidates.append(money[-1])
+    last_of_unit: dict[str, tuple[int, str, dict[str, Any], dict[str, Any]]] = {}
+    for n in before:
+        if n[1] == "quantity":
+            last_of_unit[unit(n)] = n
+    candidates.extend(last_of_unit.values())
+    for whole in sorted(candidates, key=lambda n: -n[0]):
+        same = [n for n in inside if unit(n) == unit(whole)]
+        if whole[1] != "quantity":
+            if whole[1] not in ("amount", "actual") or \
+                    any(n[1] in ("change", "budget") and n[3]["kind"] != "completion" for n in same):
+                continue
+        parts = [n for n in same if n[1] in ("amount", "actual", "quantity")
+                 and not cfg["enum_total"].search(n[3].get("subject", ""))]
+        if parts:
+            return whole, parts
+    return None
 
 
 def _resolve_verdicts(paragraph: list[dict[str, Any]], last: dict[str, Any] | None) -> dict[str, Any] | None:
