@@ -9,6 +9,7 @@ unreadable file is a tool execution notification, not a silent gap.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,8 @@ INFO_URI = "https://pypi.org/project/budgetlint/"
 def artifact_uri(path: str) -> str:
     """A relative path stays a relative URI reference (percent-encoded,
     forward slashes); an absolute path becomes a file: URI."""
-    p = Path(path)
-    if p.is_absolute():
-        return p.as_uri()
+    if os.path.isabs(path) and Path(path).is_absolute():  # no Path (it interns every part) for relative paths
+        return Path(path).as_uri()
     return quote(path.replace("\\", "/"), safe="/-_.~")
 
 
