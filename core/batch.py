@@ -530,9 +530,14 @@ def run_batch(checker: Checker, paths: list[str], *, jobs: int | None = None, pr
 def rule_catalogue(checker: Checker, report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Metadata of every rule that was evaluated (title, description, basis,
     severity), so SARIF/HTML/XLSX can show help text without the packs."""
-    wanted = {e["rule_id"] for e in report["evaluations"]}
+    return catalogue_of(checker, {e["rule_id"] for e in report["evaluations"]}, report["rule_pack"]["used"])
+
+
+def catalogue_of(checker: Checker, wanted: set[str], packs_used: list[str]) -> dict[str, dict[str, Any]]:
+    """:func:`rule_catalogue` from the evaluated rule ids and the packs used
+    (what a streamed report knows after its first pass)."""
     out: dict[str, dict[str, Any]] = {}
-    refs = [checker.rules_ref] if checker.rules_ref else report["rule_pack"]["used"]
+    refs = [checker.rules_ref] if checker.rules_ref else packs_used
     for name in refs:
         try:
             pack = checker.packs.load(name, default_for={}) if checker.rules_ref else checker.packs.load(name)

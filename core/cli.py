@@ -263,21 +263,63 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
         summary = _stream(checker, [str(p) for p in paths], output, jobs=jobs, progress=progress, cache=cache,
                           **run)
         sys.exit(exit_code_of(summary, fail_on))
-    report = run_batch(checker, [str(p) for p in paths], jobs=jobs, progress=progress,
-                       waivers=str(waivers) if waivers else None, baseline=str(baseline) if baseline else None,
-                       **({"cache": cache} if cache is not None else {}), **run)
     options = {"lang": lang, "show_skipped": show_skipped, "show_info": show_info, "fail_on": fail_on,
                "fail_on_not_evaluated": strict,
                "color": output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")}
-    write_report(checker.host, report, fmt, output, options)
+    spec = checker.host.registry.reporters[fmt]
+    if spec.load_stream() is None:  # a third-party reporter with only render(report): the whole report in memory
+        report = run_batch(checker, [str(p) for p in paths], jobs=jobs, progress=progress,
+                           waivers=str(waivers) if waivers else None, baseline=str(baseline) if baseline else None,
+                           **({"cache": cache} if cache is not None else {}), **run)
+        write_report(checker.host, report, fmt, output, options)
+        summary, documents = report["summary"], report["documents"]
+        code = exit_code(report, fail_on, not_evaluated=strict)
+    else:  # built-in formats: written from the on-disk store, flat memory whatever the batch size
+        from budgetlint.core import reportstream
+
+        streamed = reportstream.stream_report(
+            checker, [str(p) for p in paths], jobs=jobs, progress=progress, cache=cache,
+            waivers=str(waivers) if waivers else None, baseline=str(baseline) if baseline else None, **run)
+        try:
+            _write_streamed(spec, streamed, output, options)
+            summary = streamed.summary
+            code = reportstream.exit_code(streamed, fail_on, not_evaluated=strict)
+            documents = list(streamed.documents()) if compare_previous else []
+        finally:
+            streamed.close()
     if output is not None:  # the report went to a file: the terminal still learns the outcome and where it is
         from budgetlint.plugins.reporters.basic import summary_line
 
-        click.echo(summary_line(report, lang) + ("；报告已写入 " if lang == "zh" else "; report written to ")
+        click.echo(summary_line({"summary": summary}, lang) + ("；报告已写入 " if lang == "zh" else "; report written to ")
                    + str(output), err=True)
     if compare_previous:
-        _echo_comparisons(report, lang)
-    sys.exit(exit_code(report, fail_on, not_evaluated=strict))
+        _echo_comparisons({"documents": documents}, lang)
+    sys.exit(code)
+
+
+def _write_streamed(spec: Any, report: Any, output: Path | None, options: dict[str, Any]) -> None:
+    """A reporter's ``render_stream`` to stdout or, through a temporary file
+    renamed at the end, to OUTPUT (never half-written)."""
+    from budgetlint.core.reporting import atomic_output
+
+    render = spec.load_stream()
+    if output is None:
+        out = sys.stdout.buffer if spec.binary else sys.stdout
+        if spec.binary:  # a zip needs a seekable file: build it aside, then copy
+            import tempfile
+
+            with tempfile.TemporaryFile() as tmp:
+                render(report, options, tmp)
+                tmp.seek(0)
+                import shutil
+
+                shutil.copyfileobj(tmp, out)
+        else:
+            render(report, options, out)
+        out.flush()
+        return
+    with atomic_output(output, text=not spec.binary) as fh:
+        render(report, options, fh)
 
 
 def _result_cache(checker: Any) -> Any:

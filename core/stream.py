@@ -67,6 +67,12 @@ class ResultStore:
         self._fh.write(data)
         self._last = (i, result)
 
+    def append(self, result: dict[str, Any]) -> None:
+        """Add a result after the last one (a store of unknown size)."""
+        self._offset.append(-1)
+        self._length.append(0)
+        self[len(self._offset) - 1] = result
+
     def __getitem__(self, i: int) -> dict[str, Any]:
         if self._last is not None and self._last[0] == i:
             return self._last[1]
