@@ -700,7 +700,8 @@ def rules_diff(pack_a: str, pack_b: str, fmt: str) -> None:
 @click.argument("pack_path", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--coverage", is_flag=True, help="Also fail when a rule lacks a firing/non-firing case or a basis.")
 def rules_test(pack_path: Path | None, coverage: bool) -> None:
-    """Run the YAML cases of a pack (default: every built-in pack).
+    """Run the YAML cases of a pack (default: every built-in pack), or of one
+    rule: give its rule file or its .test.yaml file.
 
     The same gate pytest applies in this repository, for a bureau's pack
     anywhere on disk.
@@ -708,17 +709,26 @@ def rules_test(pack_path: Path | None, coverage: bool) -> None:
     \b
     Example:
       budgetlint rules test bureau-2025/ --coverage
+      budgetlint rules test bureau-2025/sangong-total.test.yaml   # one rule's cases
     """
     from budgetlint.core.errors import SharedInputMissing
-    from budgetlint.core.testing import cases_files_for, coverage_problems, load_cases, run_case
+    from budgetlint.core.testing import TEST_SUFFIX, cases_files_for, coverage_problems, load_cases, run_case
 
     checker = _checker()
+    only: Path | None = None
+    if pack_path is not None and pack_path.is_file() and pack_path.name != "pack.yaml":
+        only = pack_path if pack_path.name.endswith(TEST_SUFFIX) else pack_path.with_name(
+            pack_path.name.removesuffix(".yaml") + TEST_SUFFIX)
+        if not only.is_file():
+            raise UsageError(f"{pack_path} has no cases file {only.name}", culprit=str(pack_path),
+                             fix=f"write its cases in {only} (budgetlint rules new scaffolds one)")
+        pack_path = pack_path.parent
     refs = [pack_path] if pack_path else sorted(checker.packs.builtins().values())
     failed = passed = xfailed = skipped = 0
     problems: list[str] = []
     for ref in refs:
         pack = checker.packs.load(str(ref))
-        for cases_file in cases_files_for(Path(ref)):
+        for cases_file in ([only] if only else cases_files_for(Path(ref))):
             for case in load_cases(cases_file):
                 try:
                     result = run_case(case, pack=Path(ref), roots=[Path.cwd()], host=checker.host)
@@ -739,7 +749,7 @@ def rules_test(pack_path: Path | None, coverage: bool) -> None:
                 else:
                     failed += 1
                     click.echo(result.report(case), err=True)
-        if coverage:
+        if coverage and only is None:
             problems += coverage_problems(pack, Path(ref), checker.host)
     for p in problems:
         click.echo(f"coverage: {p}", err=True)
