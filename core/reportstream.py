@@ -390,28 +390,15 @@ def stream_report(checker: Checker, paths: list[str], *, jobs: int | None = None
                   waivers: str | None = None, baseline: str | None = None) -> StoredReport:
     """Check ``paths`` into an on-disk store and finish the report from it
     (:func:`finish`): what ``run_batch`` returns, kept on disk.  Close it."""
-    from budgetlint.core.engine import walk
-    from budgetlint.core.stream import check_to_store
+    from budgetlint.core.stream import checked_results
     from budgetlint.core.waivers import load_baseline, load_waivers
 
     waiver_list = load_waivers(waivers) if waivers else None
     known = load_baseline(baseline) if baseline else None
-    skipped: list[dict[str, str]] = []
-    files, missing = walk(paths, checker.host.registry.supported_extensions(), skipped)
-    store = check_to_store(checker, files, jobs=jobs, progress=progress, cache=cache, executor=executor,
-                           scheduler=scheduler)
-    try:
-        def results() -> Iterator[dict[str, Any]]:
-            yield from store
-            for m in missing:
-                yield {"document": {"path": m, "status": "error",
-                                    "error": f"{m}: no such file or directory — check the path"},
-                       "findings": [], "evaluations": []}
-
-        return finish(checker, results(), skipped, waivers=waivers, waiver_list=waiver_list, known=known,
+    with checked_results(checker, paths, jobs=jobs, progress=progress, cache=cache, executor=executor,
+                         scheduler=scheduler) as (results, skipped):
+        return finish(checker, results, skipped, waivers=waivers, waiver_list=waiver_list, known=known,
                       baseline=baseline)
-    finally:
-        store.close()
 
 
 def exit_code(report: ReportStream, fail_on: str, *, not_evaluated: bool = False) -> int:
