@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 from bisect import bisect_left, bisect_right
 from typing import Any
 
@@ -169,13 +170,16 @@ def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> lis
             cut.append(n)
         n = MAX_PAGE_CHARS
     codes = _page_codes(pdfium_c, tp, n)
-    is_generated, loose_box, text_object, font_size, get_matrix, char_origin = _lean_text_api()
+    loose_box, text_object, font_size, get_matrix, char_origin = _lean_text_api()
     tpa = ctypes.cast(tp, ctypes.c_void_p).value
-    rect = pdfium_c.FS_RECTF()
-    ox, oy = ctypes.c_double(), ctypes.c_double()
+    # out-parameters as plain buffers read with one unpack each (a ctypes
+    # structure costs a descriptor call per field)
+    rect = (ctypes.c_float * 4)()   # FS_RECTF: left, top, right, bottom
+    origin = (ctypes.c_double * 2)()
     matrix = pdfium_c.FS_MATRIX()
-    rect_p, ox_p, oy_p, matrix_p = (ctypes.addressof(rect), ctypes.addressof(ox), ctypes.addressof(oy),
-                                    ctypes.addressof(matrix))
+    rect_p, ox_p, matrix_p = ctypes.addressof(rect), ctypes.addressof(origin), ctypes.addressof(matrix)
+    oy_p = ox_p + ctypes.sizeof(ctypes.c_double)
+    unpack_rect = _RECT.unpack_from
     styles: dict[int, tuple[float, int]] = {}  # text object → (size, quarter turns)
     upright = page.get_rotation() % 360 == 0
     if upright:  # to_display inlined: (x - left, top - y)
@@ -185,11 +189,10 @@ def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> lis
     out: list[Char] = []
     append = out.append
     for i, u in enumerate(codes):
-        if u in skip:
-            continue
-        if is_generated(tpa, i) == 1:
-            continue
-        if not loose_box(tpa, i, rect_p):
+        # pdfium's generated characters (FPDFText_IsGenerated: the spaces and
+        # line breaks it inserts between text objects) are all 32, 13 or 10,
+        # which ``skip`` holds: no call needed to tell them apart
+        if u in skip or not loose_box(tpa, i, rect_p):
             continue
         obj = text_object(tpa, i)
         style = styles.get(obj) if obj else None
@@ -205,18 +208,22 @@ def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> lis
             if obj:
                 styles[obj] = style
         size, quarter = style
-        left, right, bottom, top = rect.left, rect.right, rect.bottom, rect.top
+        left, top, right, bottom = unpack_rect(rect)
         # Glyph boxes differ in height (一 vs 国, ，): use the baseline and the
         # font size for the line extent so that a line's characters align.
         if size > 1.0 and char_origin(tpa, i, ox_p, oy_p):
             if quarter == 0:
-                bottom, top = oy.value - 0.15 * size, oy.value + 0.85 * size
+                oy = origin[1]
+                bottom, top = oy - 0.15 * size, oy + 0.85 * size
             elif quarter == 1:
-                left, right = ox.value - 0.85 * size, ox.value + 0.15 * size
+                ox = origin[0]
+                left, right = ox - 0.85 * size, ox + 0.15 * size
             elif quarter == 2:
-                bottom, top = oy.value - 0.85 * size, oy.value + 0.15 * size
+                oy = origin[1]
+                bottom, top = oy - 0.85 * size, oy + 0.15 * size
             else:
-                left, right = ox.value - 0.15 * size, ox.value + 0.85 * size
+                ox = origin[0]
+                left, right = ox - 0.15 * size, ox + 0.85 * size
         if upright:
             ax, ay, bx, by = left - m_left, m_top - top, right - m_left, m_top - bottom
         else:
@@ -240,7 +247,7 @@ _LEAN: tuple[Any, ...] | None = None
 def _lean_text_api() -> tuple[Any, ...]:
     """pdfium's per-character text functions as ctypes prototypes taking plain
     addresses and ints: about a third cheaper a call than pypdfium2's checked
-    bindings, which matters at six calls per character."""
+    bindings, which matters at three calls per character."""
     global _LEAN
     if _LEAN is None:
         import ctypes
@@ -255,8 +262,7 @@ def _lean_text_api() -> tuple[Any, ...]:
         def lean(fn: Any, restype: Any, *argtypes: Any) -> Any:
             return proto(restype, *argtypes)(ctypes.cast(fn, vp).value)
 
-        _LEAN = (lean(pdfium_c.FPDFText_IsGenerated, i, vp, i),
-                 lean(pdfium_c.FPDFText_GetLooseCharBox, i, vp, i, vp),
+        _LEAN = (lean(pdfium_c.FPDFText_GetLooseCharBox, i, vp, i, vp),
                  lean(pdfium_c.FPDFText_GetTextObject, vp, vp, i),
                  lean(pdfium_c.FPDFText_GetFontSize, d, vp, i),
                  lean(pdfium_c.FPDFText_GetMatrix, i, vp, i, vp),
@@ -264,6 +270,7 @@ def _lean_text_api() -> tuple[Any, ...]:
     return _LEAN
 
 
+_RECT = struct.Struct("4f")
 _SKIP_CODES = frozenset((0, 2, 9, 10, 13, 32, 0x3000, 0xA0, 0xFFFE, 0xFFFF))
 
 
@@ -436,8 +443,7 @@ def _read_page(page: Any, page_no: int, items: list[Any], cut: list[int] | None 
     from budgetlint.plugins.loaders.pdf_grid import find_grids, page_rulings
 
     to_display, width, height = _display_transform(page)
-    chars = _page_chars(page, to_display, cut)
-    chars = [c for c in chars if not c.ch.isspace()]
+    chars = [c for c in _page_chars(page, to_display, cut) if not c.ch.isspace()]
     n_chars = len(chars)
     has_images = False
     if n_chars == 0:
@@ -446,11 +452,18 @@ def _read_page(page: Any, page_no: int, items: list[Any], cut: list[int] | None 
     grids = find_grids(hs, vs) if hs and vs else []
     free: list[Char] = []
     if grids:
+        # Grid.contains and Grid.region_at inlined (once per character)
+        boxes = [(g.xs[0] - 1.0, g.xs[-1] + 1.0, g.ys[0] - 1.0, g.ys[-1] + 1.0, g.xs, g.ys,
+                  len(g.xs) - 2, len(g.ys) - 2, g.owner, g.regions) for g in grids]
         for c in chars:
-            cx, cy = c.cx, c.cy
-            for g in grids:
-                if g.contains(cx, cy):
-                    g.region_at(cx, cy).chars.append(c)
+            cx, cy = (c.x0 + c.x1) / 2, (c.top + c.bottom) / 2
+            for x_lo, x_hi, y_lo, y_hi, xs, ys, last_c, last_r, owner, regions in boxes:
+                if x_lo <= cx <= x_hi and y_lo <= cy <= y_hi:
+                    col = bisect_right(xs, cx) - 1
+                    row = bisect_right(ys, cy) - 1
+                    col = 0 if col < 0 else last_c if col > last_c else col
+                    row = 0 if row < 0 else last_r if row > last_r else row
+                    regions[owner[row][col]].chars.append(c)
                     break
             else:
                 free.append(c)
@@ -464,7 +477,7 @@ def _read_page(page: Any, page_no: int, items: list[Any], cut: list[int] | None 
         x0, top, x1, bottom = g.bbox
         frag = TableFrag(rows, _col_edges(g), page_no, _bbox(x0, top, x1, bottom))
         page_items.append((top, x0, frag))
-    for chars_of_line in _group_lines([c for c in free if not c.ch.isspace()]):
+    for chars_of_line in _group_lines(free):
         segments = _split_gaps(chars_of_line)
         lines = [Line(seg, page_no) for seg in segments]
         for ln in lines:
