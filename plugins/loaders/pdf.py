@@ -80,21 +80,24 @@ def _chars_text(chars: list[Char]) -> str:
     """Text of characters on one line: a space only where the PDF has one or
     where a visible gap separates two Latin words/numbers."""
     out: list[str] = []
+    append = out.append
+    word = _ASCII_WORD.match
     prev: Char | None = None
     for c in chars:
-        if c.ch.isspace():
+        ch = c.ch
+        if ch.isspace():
             if out and out[-1] != " ":
-                out.append(" ")
+                append(" ")
             prev = c
             continue
-        if prev is not None and not prev.ch.isspace() and out and out[-1] != " ":
+        if prev is not None and word(ch) and not prev.ch.isspace() and out and out[-1] != " ":
+            # the gap matters only before a Latin letter or digit
             gap = c.x0 - prev.x1
+            size = max(c.size, 1.0)
             # also after ASCII punctuation: "2. 2024年度…" must not become "2.2024年度…"
-            after_punct = prev.ch in ".,;:)" and gap > 0.15 * max(c.size, 1.0)
-            if _ASCII_WORD.match(c.ch) and (after_punct or (
-                    gap > 0.3 * max(c.size, 1.0) and _ASCII_WORD.match(prev.ch))):
-                out.append(" ")
-        out.append(c.ch)
+            if (prev.ch in ".,;:)" and gap > 0.15 * size) or (gap > 0.3 * size and word(prev.ch)):
+                append(" ")
+        append(ch)
         prev = c
     return "".join(out).strip()
 
@@ -102,22 +105,27 @@ def _chars_text(chars: list[Char]) -> str:
 def _group_lines(chars: list[Char]) -> list[list[Char]]:
     """Cluster characters into visual lines (by vertical centre), each sorted
     left to right."""
+    if len(chars) == 1:
+        return [[chars[0]]]
     lines: list[list[Char]] = []
-    centres: list[float] = []
-    heights: list[float] = []
-    # called for every table cell: centres computed once, no property calls
-    for cy, _, c in sorted([((c.top + c.bottom) / 2, i, c) for i, c in enumerate(chars)]):
+    # called for every table cell: centres computed once, no property calls,
+    # a stable sort of indices by centre (ties in reading order of the input)
+    cys = [(c.top + c.bottom) / 2 for c in chars]
+    centre = height = 0.0
+    line: list[Char] = []
+    for k in sorted(range(len(chars)), key=cys.__getitem__):
+        c = chars[k]
+        cy = cys[k]
         h = c.bottom - c.top
         if h < 1.0:
             h = 1.0
-        if lines and abs(cy - centres[-1]) <= 0.45 * (h if h < heights[-1] else heights[-1]):
-            line = lines[-1]
+        if line and abs(cy - centre) <= 0.45 * (h if h < height else height):
             line.append(c)
-            centres[-1] += (cy - centres[-1]) / len(line)
+            centre += (cy - centre) / len(line)
         else:
-            lines.append([c])
-            centres.append(cy)
-            heights.append(h)
+            line = [c]
+            lines.append(line)
+            centre, height = cy, h
     x0 = _X0
     for ln in lines:
         ln.sort(key=x0)
