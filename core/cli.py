@@ -231,9 +231,10 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
       budgetlint check reports/ --show-info              # also the 尾数差异 (rounding) notes
       budgetlint check reports/ --format xlsx -o 结果.xlsx --waivers waivers.yaml
     """
-    from budgetlint.core.batch import run_batch
+    from budgetlint.core.batch import run_batch, tune_gc
     from budgetlint.core.reporting import write_report
 
+    tune_gc()
     fail_on, strict = parse_fail_on(fail_on)
     checker = _checker(rules, lang)
     _cross_document_options(checker, paths, store, evidence, compare_previous)  # issue 17
