@@ -165,8 +165,12 @@ class WrongTerms(Check):
             return
         n = 0
         tables = ctx.params["include_tables"] or ctx.part.get("type") in ctx.params["table_part_types"]
-        for raw, where in _prose(ctx, tables):
-            text = _WS.sub("", raw)
+        prose = [(_WS.sub("", raw), where) for raw, where in _prose(ctx, tables)]
+        # the words printed anywhere in the part, found in one pass over all of
+        # it: each text is then searched only for those (most lists match none)
+        everything = "\0".join(text for text, _ in prose)
+        terms = [t for t in terms if t["wrong"] in everything]
+        for text, where in prose:
             ctx.counted()
             for t in terms:
                 start = 0
