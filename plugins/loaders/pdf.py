@@ -179,14 +179,17 @@ def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> lis
         n = MAX_PAGE_CHARS
     codes = _page_codes(pdfium_c, tp, n)
     loose_box, text_object, font_size, get_matrix, char_origin = _lean_text_api()
-    tpa = ctypes.cast(tp, ctypes.c_void_p).value
+    # pointers as c_void_p objects and indices as ints: the lean prototypes
+    # declare no argument types (see _lean_text_api)
+    vp = ctypes.c_void_p
+    tpa = vp(ctypes.cast(tp, vp).value)
     # out-parameters as plain buffers read with one unpack each (a ctypes
     # structure costs a descriptor call per field)
     rect = (ctypes.c_float * 4)()   # FS_RECTF: left, top, right, bottom
     origin = (ctypes.c_double * 2)()
     matrix = pdfium_c.FS_MATRIX()
-    rect_p, ox_p, matrix_p = ctypes.addressof(rect), ctypes.addressof(origin), ctypes.addressof(matrix)
-    oy_p = ox_p + ctypes.sizeof(ctypes.c_double)
+    rect_p, ox_p, matrix_p = vp(ctypes.addressof(rect)), vp(ctypes.addressof(origin)), vp(ctypes.addressof(matrix))
+    oy_p = vp(ctypes.addressof(origin) + ctypes.sizeof(ctypes.c_double))
     unpack_rect = _RECT.unpack_from
     styles: dict[int, tuple[float, int]] = {}  # text object → (size, quarter turns)
     upright = page.get_rotation() % 360 == 0
@@ -253,9 +256,12 @@ _LEAN: tuple[Any, ...] | None = None
 
 
 def _lean_text_api() -> tuple[Any, ...]:
-    """pdfium's per-character text functions as ctypes prototypes taking plain
-    addresses and ints: about a third cheaper a call than pypdfium2's checked
-    bindings, which matters at three calls per character."""
+    """pdfium's per-character text functions as ctypes prototypes that
+    declare only their result type: called with pointers already wrapped as
+    ``c_void_p`` objects and the character index as a plain int (which ctypes
+    passes as a C ``int``, the parameter's type), a call skips the per-argument
+    conversion of declared ``argtypes`` — about half the cost of pypdfium2's
+    checked bindings, which matters at three calls per character."""
     global _LEAN
     if _LEAN is None:
         import ctypes
@@ -265,16 +271,18 @@ def _lean_text_api() -> tuple[Any, ...]:
 
         # pdfium's FPDF_CALLCONV: stdcall on 32-bit Windows, the C convention elsewhere
         proto = ctypes.WINFUNCTYPE if sys.platform == "win32" else ctypes.CFUNCTYPE
-        vp, i, d = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+        vp = ctypes.c_void_p
 
-        def lean(fn: Any, restype: Any, *argtypes: Any) -> Any:
-            return proto(restype, *argtypes)(ctypes.cast(fn, vp).value)
+        def lean(fn: Any, restype: Any) -> Any:
+            return proto(restype)(ctypes.cast(fn, vp).value)
 
-        _LEAN = (lean(pdfium_c.FPDFText_GetLooseCharBox, i, vp, i, vp),
-                 lean(pdfium_c.FPDFText_GetTextObject, vp, vp, i),
-                 lean(pdfium_c.FPDFText_GetFontSize, d, vp, i),
-                 lean(pdfium_c.FPDFText_GetMatrix, i, vp, i, vp),
-                 lean(pdfium_c.FPDFText_GetCharOrigin, i, vp, i, vp, vp))
+        # (text page, index, FS_RECTF*), (text page, index) -> object, (text page, index) -> size,
+        # (text page, index, FS_MATRIX*), (text page, index, double* x, double* y)
+        _LEAN = (lean(pdfium_c.FPDFText_GetLooseCharBox, ctypes.c_int),
+                 lean(pdfium_c.FPDFText_GetTextObject, vp),
+                 lean(pdfium_c.FPDFText_GetFontSize, ctypes.c_double),
+                 lean(pdfium_c.FPDFText_GetMatrix, ctypes.c_int),
+                 lean(pdfium_c.FPDFText_GetCharOrigin, ctypes.c_int))
     return _LEAN
 
 
