@@ -239,9 +239,10 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
       budgetlint check reports/ --format xlsx -o 结果.xlsx --waivers waivers.yaml
       budgetlint check 省/ --max-seconds 60 --max-memory-mb 1024   # tighter budgets per document
     """
-    from budgetlint.core.batch import run_batch
+    from budgetlint.core.batch import run_batch, tune_gc
     from budgetlint.core.reporting import write_report
 
+    tune_gc()
     fail_on, strict = parse_fail_on(fail_on)
     checker = _checker(rules, lang)
     checker.options.update({k: v for k, v in (("max_seconds", max_seconds), ("max_memory_mb", max_memory_mb)) if v})

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -59,11 +60,18 @@ _CN_NUM_CHARS = "".join(_CN_DIGITS) + "".join(_CN_UNITS) + "".join(_CN_BIG) + "�
 _CN_NUM_RE = re.compile(f"[{_CN_NUM_CHARS}]+")
 
 
+_WS_RUN = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=8192)
 def normalize_text(text: str) -> str:
     """Normalize for parsing: NFKC (full-width digits and signs to ASCII),
-    comparator look-alikes mapped, all whitespace removed."""
+    comparator look-alikes mapped, all whitespace removed.
+
+    Cached: a report prints the same labels and amounts over and over, and
+    the loader, the recognizers and the rules each normalize them again."""
     t = unicodedata.normalize("NFKC", text).translate(_SYMBOL_MAP)
-    return re.sub(r"\s+", "", t)
+    return _WS_RUN.sub("", t)
 
 
 def cn_numeral_to_int(text: str) -> int | None:
@@ -256,10 +264,13 @@ _SPACE_BETWEEN = re.compile(
 )
 
 
+_BLANKS = re.compile(r"[ \t]+")
+
+
 def clean_display(text: str) -> str:
     """Display text of a cell or paragraph: exports insert spaces inside
     Chinese (``圆 满 完 成``, ``2020 年 12 月``) and full-width padding; drop
     whitespace that touches a CJK character, collapse the rest."""
     t = text.replace("\u3000", " ").replace("\u00a0", " ")
-    t = re.sub(r"[ \t]+", " ", t).strip()
+    t = _BLANKS.sub(" ", t).strip()
     return _SPACE_BETWEEN.sub("", t)
