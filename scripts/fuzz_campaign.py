@@ -8,9 +8,12 @@ budget, counted per input family.
     .venv/bin/python scripts/fuzz_campaign.py --per-family 800 --jobs 2
 
 Prints, per family: tried / read / one-line error / over budget / internal
-error / traceback, then the slowest inputs; exits 1 when any input ended in
-an internal error or a traceback (the campaign's goal is 0 of both, and 0
-hangs: a hang shows as over budget, since the worker's watchdog ends it).
+error / traceback / worker died, then the slowest inputs; exits 1 when any
+input ended in an internal error, a traceback or a dead worker (the
+campaign's goal is 0 of each; a hang shows as over budget when the time
+budget ends it, or as a dead worker when native code ignored the signal and
+the watchdog ended the process).  A dead worker does not stop the campaign:
+the inputs it held are rerun one by one to name the culprit.
 ``--keep DIR`` saves every input that did not end cleanly, to rebuild it in
 a regression test.
 """
@@ -146,6 +149,65 @@ def _one(job: tuple[str, int, str]) -> tuple[str, int, str, float]:
         path.unlink()
 
 
+#: outcomes that fail the campaign (a worker that died is a crash, or a hang its watchdog ended)
+BAD = ("internal error", "traceback", "worker died")
+
+
+def _isolated(job: tuple[str, int, str], args: argparse.Namespace) -> tuple[str, int, str, float]:
+    """Run one job in a process of its own: its outcome, or "worker died"
+    when the process ends abnormally (a crash in native code, or the
+    watchdog ending a hang)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    queue = ctx.SimpleQueue()
+
+    def target() -> None:
+        _init(args.seconds, args.memory)
+        queue.put(_one(job))
+
+    started = time.monotonic()
+    proc = ctx.Process(target=target)
+    proc.start()
+    proc.join()
+    if proc.exitcode == 0 and not queue.empty():
+        return queue.get()
+    print(f"worker died: {job[0]} --seed {job[1]} (exit code {proc.exitcode})", file=sys.stderr)
+    return job[0], job[1], "worker died", time.monotonic() - started
+
+
+def _run_all(jobs: list[tuple[str, int, str]], args: argparse.Namespace):
+    """Every job's (family, seed, outcome, seconds), in any order.  A worker
+    that dies breaks the pool: the jobs it held are rerun one by one in
+    processes of their own to name the culprit, and the campaign goes on."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    todo = list(reversed(jobs))
+    while todo:
+        pool = ProcessPoolExecutor(max_workers=args.jobs, initializer=_init, initargs=(args.seconds, args.memory))
+        inflight: dict = {}
+        broken = False
+        try:
+            while (todo or inflight) and not broken:
+                while todo and len(inflight) < 4 * args.jobs:
+                    job = todo.pop()
+                    inflight[pool.submit(_one, job)] = job
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    job = inflight.pop(fut)
+                    try:
+                        yield fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        yield _isolated(job, args)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        if broken:
+            for job in inflight.values():
+                yield _isolated(job, args)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--per-family", type=int, default=200, help="inputs per family (default 200)")
@@ -158,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from budgetlint.core.fuzzing import OUTCOMES
 
+    outcomes = (*OUTCOMES, "worker died")
+
     families = [f.strip() for f in args.families.split(",") if f.strip()]
     unknown = [f for f in families if f not in FAMILIES]
     if unknown:
@@ -168,21 +232,19 @@ def main(argv: list[str] | None = None) -> int:
     begun = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="budgetlint-fuzz-") as folder:
         jobs = [(f, args.seed + i, folder) for i in range(args.per_family) for f in families]
-        with ProcessPoolExecutor(max_workers=args.jobs, initializer=_init,
-                                 initargs=(args.seconds, args.memory)) as pool:
-            for family, n, outcome, took in pool.map(_one, jobs, chunksize=2):
-                counts[family][outcome] += 1
-                slowest = sorted(slowest + [(took, family, n, outcome)], reverse=True)[:5]
-                if outcome in ("internal error", "traceback"):
-                    bad.append((family, n, outcome))
-    head = f"{'family':<12}{'tried':>7}" + "".join(f"{o:>16}" for o in OUTCOMES)
+        for family, n, outcome, took in _run_all(jobs, args):
+            counts[family][outcome] += 1
+            slowest = sorted(slowest + [(took, family, n, outcome)], reverse=True)[:5]
+            if outcome in BAD:
+                bad.append((family, n, outcome))
+    head = f"{'family':<12}{'tried':>7}" + "".join(f"{o:>16}" for o in outcomes)
     print(head)
     total: Counter[str] = Counter()
     for f in families:
         c = counts[f]
         total.update(c)
-        print(f"{f:<12}{sum(c.values()):>7}" + "".join(f"{c.get(o, 0):>16}" for o in OUTCOMES))
-    print(f"{'all':<12}{sum(total.values()):>7}" + "".join(f"{total.get(o, 0):>16}" for o in OUTCOMES))
+        print(f"{f:<12}{sum(c.values()):>7}" + "".join(f"{c.get(o, 0):>16}" for o in outcomes))
+    print(f"{'all':<12}{sum(total.values()):>7}" + "".join(f"{total.get(o, 0):>16}" for o in outcomes))
     print(f"\n{time.monotonic() - begun:.0f} s wall, {args.jobs} jobs; slowest inputs (family, seed, outcome):")
     for took, family, n, outcome in slowest:
         print(f"  {took:6.1f} s  {family} --seed {n}  {outcome}")
@@ -193,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             made = build(family, random.Random(n))
             if not isinstance(made, dict):
                 (args.keep / f"{family}-{n}{made[0]}").write_bytes(made[1])
-    return 1 if total.get("internal error") or total.get("traceback") else 0
+    return 1 if any(total.get(o) for o in BAD) else 0
 
 
 if __name__ == "__main__":
