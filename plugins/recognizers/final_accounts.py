@@ -488,7 +488,7 @@ def _parse_three_public(block: dict[str, Any]) -> tuple[list[dict[str, Any]], li
     for row in block["rows"][block.get("header_rows", 0):]:
         cells = sorted(row, key=lambda c: c["col"])
         amounts = [c for c in cells if _is_amount(c)]
-        if not amounts:
+        if not amounts or _counting_row(cells):  # the 栏次 row 1 2 3 … 12 is not data
             continue
         if len(amounts) == len(columns):
             pairs = list(zip(columns, amounts))
