@@ -231,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     bad: list[tuple[str, int, str]] = []
     begun = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="budgetlint-fuzz-") as folder:
+        # the hostile packs would each leave a compiled pack in the user's cache
+        os.environ["BUDGETLINT_CACHE_DIR"] = str(Path(folder) / "cache")
         jobs = [(f, args.seed + i, folder) for i in range(args.per_family) for f in families]
         for family, n, outcome, took in _run_all(jobs, args):
             counts[family][outcome] += 1
