@@ -27,6 +27,7 @@ ROLES = {"收支总表", "收入表", "支出表", "财政拨款收支总表", "
 # verified by hand against the PDFs: (file, rule) of every non-info finding
 KNOWN_DEFECTS = {
     ("wanli-street-2024-budget.pdf", "budget-code-misprint"),  # p29: 经济分类编码印作“301 2”“301 7”
+    ("wanli-street-2024-budget.pdf", "sh-budget-level-wording"),  # p5: 名词解释 “市级预算主管部门” in a 区级 budget
     # p33 (2024) / p31 (2025): 地上建筑面积8013平方米（计容7998＋不计容105＝8103）, and 8013＋5356≠13459
     ("wanli-street-2024-budget.pdf", "narrative-enumeration-exceeds"),
     ("wanli-street-2024-budget.pdf", "narrative-enumeration-incomplete"),

@@ -31,6 +31,9 @@ class ForbiddenPattern(Check):
         max_findings: at most this many findings per part (default 20); when
             there are more matches, the first match of every page is kept
             before the others, so a long template's last pages are reported.
+        when_title: a regular expression the document's title must match for
+            the rule to apply (e.g. ``区级部门(预算|决算)``: wording that is wrong
+            only at one level of government); otherwise not applicable.
 
     Example
         ``patterns: [{pattern: "^例[:：]", label: 模板示例文字}]`` fires on the
@@ -52,10 +55,17 @@ class ForbiddenPattern(Check):
             },
             "include_tables": {"type": "boolean", "default": False},
             "max_findings": {"type": "integer", "minimum": 1, "default": 20},
+            "when_title": {"type": "string", "format": "regex"},
         },
     }
 
     def run(self, ctx: CheckContext) -> None:
+        when = ctx.params.get("when_title")
+        if when:
+            title = str((ctx.doc.get("meta") or {}).get("title") or "") + str(ctx.part.get("title") or "")
+            if not re.search(when, title):
+                ctx.not_applicable(f"the title does not match {when!r}", zh=f"标题不符合“{when}”，本规则不适用")
+                return
         compiled = []
         for p in ctx.params["patterns"]:
             try:
