@@ -59,11 +59,27 @@ _CN_NUM_CHARS = "".join(_CN_DIGITS) + "".join(_CN_UNITS) + "".join(_CN_BIG) + "ç
 _CN_NUM_RE = re.compile(f"[{_CN_NUM_CHARS}]+")
 
 
+_SPACE_RUN = re.compile(r"\s+")
+#: Short texts already normalized (cell texts and labels recur in every row and
+#: part, and recognizers and checks normalize the same ones again): bounded, and
+#: long paragraphs are never kept, so memory stays flat in a long-running server.
+_NORMALIZED: dict[str, str] = {}
+_NORMALIZED_MAX_ENTRIES = 65_536
+_NORMALIZED_MAX_CHARS = 256
+
+
 def normalize_text(text: str) -> str:
     """Normalize for parsing: NFKC (full-width digits and signs to ASCII),
     comparator look-alikes mapped, all whitespace removed."""
-    t = unicodedata.normalize("NFKC", text).translate(_SYMBOL_MAP)
-    return re.sub(r"\s+", "", t)
+    hit = _NORMALIZED.get(text)
+    if hit is not None:
+        return hit
+    out = _SPACE_RUN.sub("", unicodedata.normalize("NFKC", text).translate(_SYMBOL_MAP))
+    if len(text) <= _NORMALIZED_MAX_CHARS:
+        if len(_NORMALIZED) >= _NORMALIZED_MAX_ENTRIES:
+            _NORMALIZED.clear()
+        _NORMALIZED[text] = out
+    return out
 
 
 def cn_numeral_to_int(text: str) -> int | None:

@@ -3,6 +3,7 @@ file (the 决算 情况说明, its attached 自评报告, the 基础数据表) h
 """
 from __future__ import annotations
 
+import copy
 import re
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -112,10 +113,13 @@ class FactsAgree(Check):
             ctx.not_evaluated("no narrative statements: the statements recognizer did not run")
             return
         year = _year(ctx.doc, ctx.part)
-        for fact in ctx.params["facts"]:
+        for i, fact in enumerate(ctx.params["facts"]):
             values: list[Operand] = []
-            for src in fact["sources"]:
-                values.extend(self._values(ctx, src, year))
+            for j, src in enumerate(fact["sources"]):
+                # the same for every part of the year: read once per document, copied per use
+                found = ctx.index.memo((self.id, id(ctx.rule), i, j, year),
+                                       lambda src=src: self._values(ctx, src, year))  # type: ignore[misc]
+                values.extend(_copy(op) for op in found)
             if len(values) < 2:
                 continue
             self._judge(ctx, fact["name"], values)
@@ -140,8 +144,8 @@ class FactsAgree(Check):
         sel = src["statement"]
         field = src.get("field", "amount")
         found: list[Operand] = []
-        for st in ctx.doc["statements"]:
-            if st.get("part") != part["id"] or not statement_matches(st, sel):
+        for st in ctx.index.statements(part["id"]):
+            if not statement_matches(st, sel):
                 continue
             if sel.get("reference") and not re.search(sel["reference"], st.get("reference") or ""):
                 continue
@@ -236,16 +240,19 @@ class FactsAgree(Check):
         def agree(a: Operand, b: Operand) -> bool:
             return abs(a.value - b.value) <= self._tol(ctx, a, b)
 
-        if all(agree(values[0], v) for v in values[1:]):
+        off = [i for i in range(1, len(values)) if not agree(values[0], values[i])]
+        if not off:
             ctx.counted(len(values) - 1)
             return
         odd, ref = None, values[0]
         if len(values) >= 3:
-            for i, v in enumerate(values):
-                rest = values[:i] + values[i + 1:]
-                if all(agree(rest[0], r) for r in rest[1:]) and not agree(v, rest[0]):
-                    odd, ref = v, rest[0]
-                    break
+            # the one value all the others agree against: values[0] when the rest agree with
+            # values[1] and it does not; else the only value that disagrees with values[0]
+            # (agreement is symmetric) — in this order, in linear time
+            if not agree(values[0], values[1]) and all(agree(values[1], r) for r in values[2:]):
+                odd, ref = values[0], values[1]
+            elif len(off) == 1:
+                odd, ref = values[off[0]], values[0]
         if odd is None:
             odd = next(v for v in values[1:] if not agree(values[0], v))
             ref, odd = odd, values[0]
@@ -255,6 +262,14 @@ class FactsAgree(Check):
         ctx.compare(dict(odd.location), ref.value, odd, operands=[ref], tolerance=self._tol(ctx, odd, ref),
                     inputs=[getattr(v, "figure", None) or v.location for v in values],
                     fact=name, here=odd.label, stated=getattr(odd, "shown", odd.text), others=others)
+
+
+def _copy(op: Operand) -> Operand:
+    """An operand read once per document, for one part's findings (its
+    location is put in the finding, so it is not shared)."""
+    out = copy.copy(op)
+    out.location = dict(op.location)
+    return out
 
 
 def register(registry) -> None:

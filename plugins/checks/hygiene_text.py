@@ -357,7 +357,7 @@ class GlossaryTerms(Check):
             ctx.counted()
             if any(n and n in text for n in names):
                 continue
-            block = next((b for b in ctx.doc["blocks"] if b["id"] == g["block"]), None)
+            block = ctx.index.block(g["block"])
             loc = ctx.block_location(block, snippet=g["term"]) if block else dict(g.get("loc", {}))
             ctx.report(loc, actual=g["term"], term=g["term"])
 

@@ -52,19 +52,17 @@ class CountsAgree(Check):
 
     def run(self, ctx: CheckContext) -> None:
         rxs = [(re.compile(p["pattern"]), p["label"]) for p in ctx.params["patterns"]]
-        mine = self._mentions(ctx, ctx.part, rxs)
-        others_types = ctx.params["other_part_types"]
+        mine = self._part_mentions(ctx, ctx.part, rxs)
         year = ctx.part.get("year")
+        # every part's mentions are gathered once per document (a file of many parts would
+        # otherwise scan all of them for each part); this part's own are left out here
+        stated = ctx.index.memo((self.id, id(ctx.rule), "stated", year), lambda: self._stated(ctx, rxs, year))
         others: dict[tuple[str, str], list[tuple[str, dict[str, Any], dict[str, Any]]]] = {}
-        for part in ctx.doc.get("parts", []):
-            if part is ctx.part or part.get("id") == ctx.part.get("id"):
-                continue
-            if others_types and part.get("type") not in others_types:
-                continue
-            if year and part.get("year") and part.get("year") != year:
-                continue
-            for key, found in self._mentions(ctx, part, rxs).items():
-                others.setdefault(key, []).extend((c, loc, part) for c, loc, _ in found)
+        for key in mine:
+            theirs = [m for m in stated.get(key, ())
+                      if not (m[2] is ctx.part or m[2].get("id") == ctx.part.get("id"))]
+            if theirs:
+                others[key] = theirs
         if not mine:
             ctx.not_applicable("the part lists no output counts to compare", zh="本部分未列出可核对的产出数量")
             return
@@ -81,10 +79,30 @@ class CountsAgree(Check):
                     ctx.counted()
                     continue
                 other_count, other_loc, other_part = others[key][0]
-                ctx.report(loc, expected=other_count, actual=count, kind="mismatch", label=label, name=key[0],
+                ctx.report(dict(loc), expected=other_count, actual=count, kind="mismatch", label=label, name=key[0],
                            unit=key[1], count=count, other=other_count, other_part=other_part.get("type", ""),
                            other_where=place(other_loc, ctx.lang))
                 break
+
+    def _stated(self, ctx: CheckContext, rxs: list[tuple[re.Pattern[str], str]], year: Any
+                ) -> dict[tuple[str, str], list[tuple[str, dict[str, Any], dict[str, Any]]]]:
+        """Every mention in the parts this rule compares with (``other_part_types``, the same
+        ``year``), in document order, with its part."""
+        others_types = ctx.params["other_part_types"]
+        out: dict[tuple[str, str], list[tuple[str, dict[str, Any], dict[str, Any]]]] = {}
+        for part in ctx.doc.get("parts", []):
+            if others_types and part.get("type") not in others_types:
+                continue
+            if year and part.get("year") and part.get("year") != year:
+                continue
+            for key, found in self._part_mentions(ctx, part, rxs).items():
+                out.setdefault(key, []).extend((c, loc, part) for c, loc, _ in found)
+        return out
+
+    def _part_mentions(self, ctx: CheckContext, part: dict[str, Any], rxs: list[tuple[re.Pattern[str], str]]
+                       ) -> dict[tuple[str, str], list[tuple[str, dict[str, Any], str]]]:
+        """:meth:`_mentions` of one part, once per document and rule."""
+        return ctx.index.memo((self.id, id(ctx.rule), "part", id(part)), lambda: self._mentions(ctx, part, rxs))
 
     def _mentions(self, ctx: CheckContext, part: dict[str, Any], rxs: list[tuple[re.Pattern[str], str]]
                   ) -> dict[tuple[str, str], list[tuple[str, dict[str, Any], str]]]:

@@ -37,9 +37,9 @@ def dec(q: dict[str, Any] | None) -> Decimal | None:
 
 
 def block_of(ctx: CheckContext, card: dict[str, Any]) -> dict[str, Any]:
-    for b in ctx.doc["blocks"]:
-        if b["id"] == card["block"]:
-            return b
+    b = ctx.index.block(card["block"])
+    if b is not None:
+        return b
     return {"id": card["block"], "type": "table", "loc": card.get("loc", {})}
 
 

@@ -94,8 +94,8 @@ class EmptyClaim(Check):
 
     @staticmethod
     def _stated(ctx: CheckContext) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        for st in ctx.doc.get("statements", []):
-            if st.get("part") != ctx.part.get("id") or "amount" not in st:
+        for st in ctx.index.statements(ctx.part.get("id")):
+            if "amount" not in st:
                 continue
             if any(statement_matches(st, sel) for sel in ctx.params["statements"]) \
                     and Decimal(st["amount"]["value"]) != 0:
