@@ -3,7 +3,6 @@ file (the 决算 情况说明, its attached 自评报告, the 基础数据表) h
 """
 from __future__ import annotations
 
-import copy
 import re
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -267,9 +266,12 @@ class FactsAgree(Check):
 def _copy(op: Operand) -> Operand:
     """An operand read once per document, for one part's findings (its
     location is put in the finding, so it is not shared)."""
-    out = copy.copy(op)
-    out.location = dict(op.location)
+    out = Operand(op.value, op.text, dict(op.location), op.label, op.decimals)
+    out.__dict__.update({k: v for k, v in op.__dict__.items() if k not in _OPERAND_FIELDS})  # shown, figure
     return out
+
+
+_OPERAND_FIELDS = frozenset(("value", "text", "location", "label", "decimals"))
 
 
 def register(registry) -> None:
