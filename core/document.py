@@ -278,7 +278,7 @@ class DocumentIndex:
         self._blocks: list[Block] = doc.get("blocks") or []
         self._n_blocks = len(self._blocks)
         self._positions: dict[Any, int] | None = None
-        self._statements: dict[Any, list[dict[str, Any]]] | None = None
+        self._by_part: dict[str, dict[Any, list[dict[str, Any]]]] = {}
         self._parts: dict[Any, dict[str, Any]] | None = None
         self._normalized: dict[int, tuple[Block, str]] = {}  # id(block) → (block, text): the block keeps its id alive
         self._memo: dict[Any, Any] = {}
@@ -310,16 +310,21 @@ class DocumentIndex:
             self._parts = parts
         return self._parts.get(part_id)
 
-    def statements(self, part_id: Any) -> list[dict[str, Any]]:
-        """The narrative statements (``doc["statements"]``) whose ``part`` is
+    def of_part(self, key: str, part_id: Any) -> list[dict[str, Any]]:
+        """The records of ``doc[key]`` (a list a recognizer fills:
+        ``statements``, ``scorecards``, ``glossary``) whose ``part`` is
         ``part_id`` (None: those without a part), in document order.  Treat
         the list as read-only."""
-        if self._statements is None:
-            by_part: dict[Any, list[dict[str, Any]]] = {}
-            for st in self.doc.get("statements") or []:
-                by_part.setdefault(st.get("part"), []).append(st)
-            self._statements = by_part
-        return self._statements.get(part_id, [])
+        groups = self._by_part.get(key)
+        if groups is None:
+            groups = self._by_part[key] = {}
+            for item in self.doc.get(key) or []:
+                groups.setdefault(item.get("part"), []).append(item)
+        return groups.get(part_id, [])
+
+    def statements(self, part_id: Any) -> list[dict[str, Any]]:
+        """The narrative statements of a part (:meth:`of_part`)."""
+        return self.of_part("statements", part_id)
 
     def memo(self, key: Any, build: Callable[[], T]) -> T:
         """``build()`` once per document and ``key``: for a check whose part

@@ -334,7 +334,7 @@ class GlossaryTerms(Check):
         if "glossary" not in ctx.doc:
             ctx.not_evaluated("no glossary: the statements recognizer did not run")
             return
-        terms = [g for g in ctx.doc["glossary"] if g.get("part") == ctx.part.get("id")]
+        terms = list(ctx.index.of_part("glossary", ctx.part.get("id")))
         if not terms:
             return
         corpus = []
