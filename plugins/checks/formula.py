@@ -167,7 +167,9 @@ def _related_names(ctx: CheckContext, rule: dict[str, Any]) -> tuple[dict[str, A
     out: dict[str, Any] = {}
     reasons: list[str] = []
     for rel in expression_relations(names):
-        info, reason = relation_of(ctx.doc, rel)
+        # once per document: without a related document the reason names this one's identity,
+        # which reads every part
+        info, reason = ctx.index.memo(("relation_of", rel), lambda rel=rel: relation_of(ctx.doc, rel))
         if info is None:
             reasons.append(reason or rel)
             continue

@@ -98,7 +98,8 @@ class RelatedTextChange(Check):
         missing_subjects: list[str] = []
         reasons: set[str] = set()
         for st, rel, m in claims:
-            info, reason = relation_of(ctx.doc, rel)
+            # once per document (the reason names this document's identity, which reads every part)
+            info, reason = ctx.index.memo(("relation_of", rel), lambda rel=rel: relation_of(ctx.doc, rel))
             if info is None:
                 reasons.add(reason or rel)
                 continue
