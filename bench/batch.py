@@ -12,6 +12,8 @@ cores: run it when nothing else is busy, or the speed-up means nothing.
     .venv/bin/python bench/batch.py --copies 100 --copies 500 --jobs 1 --jobs 2
     .venv/bin/python bench/batch.py --format jsonl --corpus --copies 10000 --jobs 2 --cache
                                    # goal: parent peak RSS ≤ 300 MiB at 10,000 documents
+    .venv/bin/python bench/batch.py --cli --format sarif --corpus --lines 80 --copies 500 --copies 3000 --jobs 2
+                                   # any format the CLI writes from its on-disk store: the parent stays flat
 """
 from __future__ import annotations
 
@@ -79,22 +81,22 @@ def _hwm(pid: int) -> int:
 
 
 def run(folder: Path, jobs: int, fmt: str = "json", cache: bool = False,
-        dask: bool = False) -> tuple[float, int, int, int]:
+        dask: bool = False, cli: bool = False) -> tuple[float, int, int, int]:
     """Seconds, parent peak RSS, worker peak RSS (KiB; 0 with --jobs 1, which
     checks in-process) and finding count of one batch in a fresh process.
-    ``json``: the report built in memory (the API, as before); ``jsonl``: the
-    CLI's streamed report.  Peak RSS (VmHWM) is polled from /proc by this
+    ``json``: the report built in memory (the API, as before); ``jsonl``, or
+    any format with ``cli``: the CLI's report written from its on-disk store.  Peak RSS (VmHWM) is polled from /proc by this
     process, so the checking process keeps a single thread (and may fork its
     workers)."""
     out = folder.parent / f"report-{folder.name}-{'dask' if dask else 'j'}{jobs}.{fmt}"
-    if fmt == "jsonl":
-        cmd = [str(Path(sys.executable).with_name("budgetlint")), "check", str(folder), "--format", "jsonl",
+    if fmt == "jsonl" or cli:
+        cmd = [str(Path(sys.executable).with_name("budgetlint")), "check", str(folder), "--format", fmt,
                "--jobs", str(jobs), "--no-progress", "-o", str(out), *(["--cache"] if cache else []),
                *(["--executor", "dask"] if dask else [])]
     else:
         cmd = [sys.executable, "-c", _RUNNER, str(folder), str(jobs), str(out)]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE if cli else None, text=True)
     peak: dict[int, int] = {}
     parent = 0
     while proc.poll() is None:
@@ -110,18 +112,33 @@ def run(folder: Path, jobs: int, fmt: str = "json", cache: bool = False,
         with out.open(encoding="utf-8") as fh:
             *_, last = fh
         return secs, parent, max(peak.values(), default=0), json.loads(last)["summary"]["findings"]
+    if cli:
+        if proc.returncode not in (0, 1, 3):
+            raise SystemExit(f"benchmark run failed (exit {proc.returncode})")
+        return secs, parent, max(peak.values(), default=0), _count_findings(proc.stderr.read() if proc.stderr else "")
     if proc.returncode:
         raise SystemExit(f"benchmark run failed (exit {proc.returncode})")
     secs_in, me, n = stdout.split()
     return float(secs_in), int(me), max(peak.values(), default=0), int(n)
 
 
+def _count_findings(stderr: str) -> int:
+    """Findings (roots, as summary.findings) from the summary line the CLI prints on stderr with -o."""
+    import re
+
+    m = re.search(r"错误 (\d+)，警告 (\d+)，提示 (\d+)", stderr)
+    return sum(int(x) for x in m.groups()) if m else -1
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--copies", type=int, action="append", help="documents per batch (repeatable; default 500)")
     ap.add_argument("--jobs", type=int, action="append", help="job counts to compare (default 1 and 2)")
-    ap.add_argument("--format", choices=["json", "jsonl"], default="json",
-                    help="json: report built in memory (API); jsonl: the CLI's streamed report")
+    ap.add_argument("--format", choices=["json", "jsonl", "sarif", "junit", "html", "xlsx", "text"], default="json",
+                    help="json: report built in memory (API) unless --cli; jsonl: the CLI's streamed report; "
+                         "sarif/junit/html/xlsx/text: the CLI's report (implies --cli)")
+    ap.add_argument("--cli", action="store_true",
+                    help="run `budgetlint check --format FORMAT -o …` (the report written from the on-disk store)")
     ap.add_argument("--corpus", action="store_true",
                     help="generate a varied corpus with planted errors (bench/corpus.py) instead of plain copies")
     ap.add_argument("--cache", action="store_true",
@@ -131,8 +148,11 @@ def main() -> None:
                     help="jsonl only: also run on a local Dask cluster of the last --jobs workers (budgetlint[dask])")
     args = ap.parse_args()
     sizes = args.copies or [500]
+    cli = args.cli or args.format not in ("json", "jsonl")
     jobs_list = args.jobs or [1, 2]
-    print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}  format: {args.format}  "
+    print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}  format: {args.format}"
+          f"{' (CLI, written from the on-disk store)' if cli and args.format != 'jsonl' else ''}  "
+          f"load: {' '.join(f'{x:.2f}' for x in os.getloadavg())}  "
           f"corpus: {'generated (bench/corpus.py)' if args.corpus else 'seed copies'}"
           f"{f', first {args.lines} lines of each' if args.lines else ''}")
     with tempfile.TemporaryDirectory(prefix="budgetlint-bench-") as tmp:
@@ -148,15 +168,14 @@ def main() -> None:
                 folder = make_batch(Path(tmp), n)
             base = None
             for jobs in jobs_list:
-                secs, parent, workers, found = run(folder, jobs, args.format)
+                secs, parent, workers, found = run(folder, jobs, args.format, cli=cli)
                 rate = n / secs
                 base = base or rate
                 print(f"docs={n:5d} jobs={jobs}  {secs:7.2f}s  {rate:7.1f} docs/s  speed-up {rate / base:4.2f}×  "
                       f"peak RSS parent {parent / 1024:6.1f} MiB, workers {workers / 1024:6.1f} MiB  "
                       f"findings {found}")
             r1 = Path(tmp) / f"report-{folder.name}-j{jobs_list[0]}.{args.format}"
-            same = all((Path(tmp) / f"report-{folder.name}-j{j}.{args.format}").read_bytes() == r1.read_bytes()
-                       for j in jobs_list)
+            same = all(_same(Path(tmp) / f"report-{folder.name}-j{j}.{args.format}", r1) for j in jobs_list)
             print(f"docs={n:5d} reports identical across job counts: {same}")
             if args.dask and args.format == "jsonl":
                 jobs = jobs_list[-1]
@@ -174,6 +193,26 @@ def main() -> None:
                 secs, parent, _, found2 = run(folder, jobs, "jsonl", cache=True)
                 print(f"docs={n:5d} --cache, one document changed: {secs:7.2f}s  parent {parent / 1024:6.1f} MiB  "
                       f"findings {found2} (was {found})")
+
+
+def _same(a: Path, b: Path) -> bool:
+    """Byte-equal files, compared in chunks (a 10,000-document report is large); an XLSX by its zip members."""
+    if a.suffix == ".xlsx":
+        import zipfile
+
+        with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
+            names = sorted(za.namelist())
+            return names == sorted(zb.namelist()) and all(
+                za.read(n) == zb.read(n) for n in names if not n.startswith("docProps/"))
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    with a.open("rb") as fa, b.open("rb") as fb:
+        while True:
+            x, y = fa.read(1 << 20), fb.read(1 << 20)
+            if x != y:
+                return False
+            if not x:
+                return True
 
 
 if __name__ == "__main__":

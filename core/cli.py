@@ -239,9 +239,10 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
       budgetlint check reports/ --format xlsx -o 结果.xlsx --waivers waivers.yaml
       budgetlint check 省/ --max-seconds 60 --max-memory-mb 1024   # tighter budgets per document
     """
-    from budgetlint.core.batch import run_batch
+    from budgetlint.core.batch import run_batch, tune_gc
     from budgetlint.core.reporting import write_report
 
+    tune_gc()
     fail_on, strict = parse_fail_on(fail_on)
     checker = _checker(rules, lang)
     checker.options.update({k: v for k, v in (("max_seconds", max_seconds), ("max_memory_mb", max_memory_mb)) if v})
@@ -263,21 +264,63 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
         summary = _stream(checker, [str(p) for p in paths], output, jobs=jobs, progress=progress, cache=cache,
                           **run)
         sys.exit(exit_code_of(summary, fail_on))
-    report = run_batch(checker, [str(p) for p in paths], jobs=jobs, progress=progress,
-                       waivers=str(waivers) if waivers else None, baseline=str(baseline) if baseline else None,
-                       **({"cache": cache} if cache is not None else {}), **run)
     options = {"lang": lang, "show_skipped": show_skipped, "show_info": show_info, "fail_on": fail_on,
                "fail_on_not_evaluated": strict,
                "color": output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")}
-    write_report(checker.host, report, fmt, output, options)
+    spec = checker.host.registry.reporters[fmt]
+    if spec.load_stream() is None:  # a third-party reporter with only render(report): the whole report in memory
+        report = run_batch(checker, [str(p) for p in paths], jobs=jobs, progress=progress,
+                           waivers=str(waivers) if waivers else None, baseline=str(baseline) if baseline else None,
+                           **({"cache": cache} if cache is not None else {}), **run)
+        write_report(checker.host, report, fmt, output, options)
+        summary, documents = report["summary"], report["documents"]
+        code = exit_code(report, fail_on, not_evaluated=strict)
+    else:  # built-in formats: written from the on-disk store, flat memory whatever the batch size
+        from budgetlint.core import reportstream
+
+        streamed = reportstream.stream_report(
+            checker, [str(p) for p in paths], jobs=jobs, progress=progress, cache=cache,
+            waivers=str(waivers) if waivers else None, baseline=str(baseline) if baseline else None, **run)
+        try:
+            _write_streamed(spec, streamed, output, options)
+            summary = streamed.summary
+            code = reportstream.exit_code(streamed, fail_on, not_evaluated=strict)
+            documents = list(streamed.documents()) if compare_previous else []
+        finally:
+            streamed.close()
     if output is not None:  # the report went to a file: the terminal still learns the outcome and where it is
         from budgetlint.plugins.reporters.basic import summary_line
 
-        click.echo(summary_line(report, lang) + ("；报告已写入 " if lang == "zh" else "; report written to ")
+        click.echo(summary_line({"summary": summary}, lang) + ("；报告已写入 " if lang == "zh" else "; report written to ")
                    + str(output), err=True)
     if compare_previous:
-        _echo_comparisons(report, lang)
-    sys.exit(exit_code(report, fail_on, not_evaluated=strict))
+        _echo_comparisons({"documents": documents}, lang)
+    sys.exit(code)
+
+
+def _write_streamed(spec: Any, report: Any, output: Path | None, options: dict[str, Any]) -> None:
+    """A reporter's ``render_stream`` to stdout or, through a temporary file
+    renamed at the end, to OUTPUT (never half-written)."""
+    from budgetlint.core.reporting import atomic_output
+
+    render = spec.load_stream()
+    if output is None:
+        out = sys.stdout.buffer if spec.binary else sys.stdout
+        if spec.binary:  # a zip needs a seekable file: build it aside, then copy
+            import tempfile
+
+            with tempfile.TemporaryFile() as tmp:
+                render(report, options, tmp)
+                tmp.seek(0)
+                import shutil
+
+                shutil.copyfileobj(tmp, out)
+        else:
+            render(report, options, out)
+        out.flush()
+        return
+    with atomic_output(output, text=not spec.binary) as fh:
+        render(report, options, fh)
 
 
 def _result_cache(checker: Any) -> Any:
@@ -658,7 +701,8 @@ def rules_diff(pack_a: str, pack_b: str, fmt: str) -> None:
 @click.argument("pack_path", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--coverage", is_flag=True, help="Also fail when a rule lacks a firing/non-firing case or a basis.")
 def rules_test(pack_path: Path | None, coverage: bool) -> None:
-    """Run the YAML cases of a pack (default: every built-in pack).
+    """Run the YAML cases of a pack (default: every built-in pack), or of one
+    rule: give its rule file or its .test.yaml file.
 
     The same gate pytest applies in this repository, for a bureau's pack
     anywhere on disk.
@@ -666,17 +710,26 @@ def rules_test(pack_path: Path | None, coverage: bool) -> None:
     \b
     Example:
       budgetlint rules test bureau-2025/ --coverage
+      budgetlint rules test bureau-2025/sangong-total.test.yaml   # one rule's cases
     """
     from budgetlint.core.errors import SharedInputMissing
-    from budgetlint.core.testing import cases_files_for, coverage_problems, load_cases, run_case
+    from budgetlint.core.testing import TEST_SUFFIX, cases_files_for, coverage_problems, load_cases, run_case
 
     checker = _checker()
+    only: Path | None = None
+    if pack_path is not None and pack_path.is_file() and pack_path.name != "pack.yaml":
+        only = pack_path if pack_path.name.endswith(TEST_SUFFIX) else pack_path.with_name(
+            pack_path.name.removesuffix(".yaml") + TEST_SUFFIX)
+        if not only.is_file():
+            raise UsageError(f"{pack_path} has no cases file {only.name}", culprit=str(pack_path),
+                             fix=f"write its cases in {only} (budgetlint rules new scaffolds one)")
+        pack_path = pack_path.parent
     refs = [pack_path] if pack_path else sorted(checker.packs.builtins().values())
     failed = passed = xfailed = skipped = 0
     problems: list[str] = []
     for ref in refs:
         pack = checker.packs.load(str(ref))
-        for cases_file in cases_files_for(Path(ref)):
+        for cases_file in ([only] if only else cases_files_for(Path(ref))):
             for case in load_cases(cases_file):
                 try:
                     result = run_case(case, pack=Path(ref), roots=[Path.cwd()], host=checker.host)
@@ -697,7 +750,7 @@ def rules_test(pack_path: Path | None, coverage: bool) -> None:
                 else:
                     failed += 1
                     click.echo(result.report(case), err=True)
-        if coverage:
+        if coverage and only is None:
             problems += coverage_problems(pack, Path(ref), checker.host)
     for p in problems:
         click.echo(f"coverage: {p}", err=True)

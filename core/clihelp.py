@@ -96,8 +96,10 @@ ZH: dict[tuple[str, ...], tuple[str, dict[str, str]]] = {
     ("rules", "diff"): ("比较两个规则包：新增、删除、修改的规则和参数；并提示 PACK_B 中无效的覆盖和与参数矛盾的依据。"
                         "\n\n\b\n示例：\n  budgetlint rules diff hunan-2024 bureau-2025/",
                         {"--format": "text：每行一处变化；json：供脚本使用。"}),
-    ("rules", "test"): ("运行规则包的 YAML 用例（默认：全部内置规则包）。\n\n\b\n示例：\n"
-                        "  budgetlint rules test bureau-2025/ --coverage",
+    ("rules", "test"): ("运行规则包的 YAML 用例（默认：全部内置规则包）；给出规则文件或其 .test.yaml 文件时只运行这一条规则的用例。"
+                        "\n\n\b\n示例：\n"
+                        "  budgetlint rules test bureau-2025/ --coverage\n"
+                        "  budgetlint rules test bureau-2025/sangong-total.test.yaml   # 只运行一条规则的用例",
                         {"--coverage": "规则缺少触发/不触发用例或缺少依据时也算失败。"}),
     ("rules", "new"): ("生成一条规则及其用例文件（一个触发、一个不触发的示例）。\n\n\b\n示例：\n"
                        "  budgetlint rules new sangong-within-budget --check formula --pack bureau-2025",

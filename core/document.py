@@ -90,7 +90,8 @@ def make_cell(text: str, loc: dict[str, Any], *, rowspan: int = 1, colspan: int 
     """A table cell: display text, location, spans and, when the text holds a
     quantity, its parsed value (original text kept as ``raw`` if it differs)."""
     original = raw if raw is not None else text
-    display = clean_display(_join_lines(text))
+    # an empty cell (half of a ruled PDF table's cells) has nothing to clean or parse
+    display = clean_display(_join_lines(text)) if text != "" else ""
     cell: Cell = {"text": display, "loc": loc}
     if original != display:
         cell["raw"] = original
@@ -100,7 +101,7 @@ def make_cell(text: str, loc: dict[str, Any], *, rowspan: int = 1, colspan: int 
         cell["colspan"] = colspan
     if number_format:
         cell["number_format"] = number_format
-    value = parse_value(display)
+    value = parse_value(display) if display else None
     if value and value["kind"] not in ("empty",):
         cell["value"] = value
     return cell

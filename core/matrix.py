@@ -44,28 +44,34 @@ def compliance_matrix(report: dict[str, Any]) -> dict[str, Any]:
     for rid in rule_ids:
         row: dict[str, dict[str, Any]] = {}
         for doc in docs:
-            es = evals.get((rid, doc), [])
-            fs = blocking.get((rid, doc), [])
-            open_ = [f for f in fs if not f.get("waived")]
-            if doc in unreadable:
-                cell: dict[str, Any] = {"status": "not_evaluated"}
-            elif not es or all(e["status"] == "not_applicable" for e in es):
-                cell = {"status": "not_applicable"}
-            elif open_:
-                cell = {"status": "fail", "findings": len(open_)}
-            elif fs:
-                cell = {"status": "waived", "waived": len(fs)}
-            elif any(e["status"] in ("passed", "failed") for e in es):
-                cell = {"status": "pass"}
-                partial = sorted({r for e in es for r in e.get("not_evaluated_relations", [])})
-                if partial:  # passed on what it evaluated; these relations were not
-                    cell["not_evaluated_relations"] = partial
-            else:
-                cell = {"status": "not_evaluated",
-                        "reasons": sorted({r for e in es for r in e.get("reasons", [])})}
-            if es and len(es) > 1:
-                cell["parts"] = {e["part"]: e["status"] for e in es}
+            cell = matrix_cell(evals.get((rid, doc), []), blocking.get((rid, doc), []), doc in unreadable)
             counts[cell["status"]] += 1
             row[doc] = cell
         cells[rid] = row
     return {"statuses": list(STATUSES), "rules": rules, "documents": docs, "cells": cells, "counts": counts}
+
+
+def matrix_cell(es: list[dict[str, Any]], fs: list[dict[str, Any]], unreadable: bool) -> dict[str, Any]:
+    """One cell: the evaluations ``es`` of a rule in a document and its
+    findings of warning or error ``fs`` (also used a document at a time by
+    the streamed report, core/reportstream.py)."""
+    open_ = [f for f in fs if not f.get("waived")]
+    if unreadable:
+        cell: dict[str, Any] = {"status": "not_evaluated"}
+    elif not es or all(e["status"] == "not_applicable" for e in es):
+        cell = {"status": "not_applicable"}
+    elif open_:
+        cell = {"status": "fail", "findings": len(open_)}
+    elif fs:
+        cell = {"status": "waived", "waived": len(fs)}
+    elif any(e["status"] in ("passed", "failed") for e in es):
+        cell = {"status": "pass"}
+        partial = sorted({r for e in es for r in e.get("not_evaluated_relations", [])})
+        if partial:  # passed on what it evaluated; these relations were not
+            cell["not_evaluated_relations"] = partial
+    else:
+        cell = {"status": "not_evaluated",
+                "reasons": sorted({r for e in es for r in e.get("reasons", [])})}
+    if es and len(es) > 1:
+        cell["parts"] = {e["part"]: e["status"] for e in es}
+    return cell

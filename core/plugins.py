@@ -69,9 +69,16 @@ class ReporterSpec:
     binary: bool = False
     description: str = ""
     plugin: str = ""
+    stream: Any = None
 
     def load(self) -> Callable[..., Any]:
         return resolve(self.target)
+
+    def load_stream(self) -> Callable[..., Any] | None:
+        """``render_stream(report: ReportStream, options, out) -> None`` when
+        the reporter writes from a stream (core/reportstream.py), else None:
+        the caller then builds the whole report and calls :meth:`load`."""
+        return resolve(self.stream) if self.stream is not None else None
 
 
 @dataclass
@@ -99,11 +106,16 @@ class Registry:
                               fix="give the recognizer a unique name")
         self.recognizers[name] = RecognizerSpec(name, target, order, description, self._current_plugin)
 
-    def add_reporter(self, name: str, target: Any, binary: bool = False, description: str = "") -> None:
+    def add_reporter(self, name: str, target: Any, binary: bool = False, description: str = "",
+                     stream: Any = None) -> None:
+        """``target``: ``render(report: dict, options) -> str | bytes``.  ``stream`` (optional):
+        ``render_stream(report: ReportStream, options, out)``, which writes the report to ``out``
+        (text file, or binary when ``binary``) from per-document results kept on disk, so a batch
+        of any size is written in flat memory (core/reportstream.py)."""
         if name in self.reporters:
             raise PluginError(f"reporter {name!r} registered twice", culprit=self._current_plugin,
                               fix="give the reporter a unique name")
-        self.reporters[name] = ReporterSpec(name, target, binary, description, self._current_plugin)
+        self.reporters[name] = ReporterSpec(name, target, binary, description, self._current_plugin, stream)
 
     def add_check(self, check: Any) -> None:
         """Register a check class (or ``"module:Class"``).  Validates its id,

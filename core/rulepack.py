@@ -658,8 +658,14 @@ class PackCache:
         entries = list(folder.glob("*.pickle"))
         if len(entries) <= keep:
             return
-        entries.sort(key=lambda e: e.stat().st_mtime)
-        for old in entries[:-keep]:
+        dated = []
+        for e in entries:
+            try:
+                dated.append((e.stat().st_mtime, e))
+            except OSError:  # another process pruned it first (parallel checks share the cache)
+                continue
+        dated.sort(key=lambda d: d[0])
+        for _, old in dated[:-keep]:
             old.unlink(missing_ok=True)
 
 

@@ -35,6 +35,7 @@ import sys
 import tempfile
 from array import array
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -66,6 +67,12 @@ class ResultStore:
         self._length[i] = len(data)
         self._fh.write(data)
         self._last = (i, result)
+
+    def append(self, result: dict[str, Any]) -> None:
+        """Add a result after the last one (a store of unknown size)."""
+        self._offset.append(-1)
+        self._length.append(0)
+        self[len(self._offset) - 1] = result
 
     def __getitem__(self, i: int) -> dict[str, Any]:
         if self._last is not None and self._last[0] == i:
@@ -287,17 +294,18 @@ def report_results(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield {"document": d, "findings": by_doc.get(d["path"], []), "evaluations": evals.get(d["path"], [])}
 
 
-def stream_jsonl(checker: Checker, paths: list[str], out: IO[str], *, jobs: int | None = None,
-                 progress: bool | None = None, cache: ResultCache | None = None, executor: str | None = None,
-                 scheduler: str | None = None) -> dict[str, Any]:
-    """Check ``paths`` and write the JSONL report to ``out``; return the
-    summary line's ``summary`` (for the exit code)."""
+@contextmanager
+def checked_results(checker: Checker, paths: list[str], **kw: Any) -> Iterator[tuple[Iterator[dict[str, Any]],
+                                                                                    list[dict[str, str]]]]:
+    """Check ``paths`` into an on-disk store (:func:`check_to_store`, ``kw``
+    its options) and give (the results in walk order, then a missing path as
+    an error entry; the files skipped as unsupported).  The store is removed
+    on leaving."""
     from budgetlint.core.engine import walk
 
     skipped: list[dict[str, str]] = []
     files, missing = walk(paths, checker.host.registry.supported_extensions(), skipped)
-    store = check_to_store(checker, files, jobs=jobs, progress=progress, cache=cache, executor=executor,
-                           scheduler=scheduler)
+    store = check_to_store(checker, files, **kw)
     try:
         def results() -> Iterator[dict[str, Any]]:
             yield from store
@@ -306,12 +314,22 @@ def stream_jsonl(checker: Checker, paths: list[str], out: IO[str], *, jobs: int 
                                     "error": f"{m}: no such file or directory — check the path"},
                        "findings": [], "evaluations": []}
 
-        last = ""
-        for line in jsonl_lines(results(), checker.rules_ref, skipped):
-            out.write(line)
-            last = line
+        yield results(), skipped
     finally:
         store.close()
+
+
+def stream_jsonl(checker: Checker, paths: list[str], out: IO[str], *, jobs: int | None = None,
+                 progress: bool | None = None, cache: ResultCache | None = None, executor: str | None = None,
+                 scheduler: str | None = None) -> dict[str, Any]:
+    """Check ``paths`` and write the JSONL report to ``out``; return the
+    summary line's ``summary`` (for the exit code)."""
+    last = ""
+    with checked_results(checker, paths, jobs=jobs, progress=progress, cache=cache, executor=executor,
+                         scheduler=scheduler) as (results, skipped):
+        for line in jsonl_lines(results, checker.rules_ref, skipped):
+            out.write(line)
+            last = line
     return json.loads(last)["summary"]
 
 

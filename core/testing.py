@@ -243,12 +243,16 @@ def _resolve_input_file(ref: str, cases_file: Path, roots: list[Path]) -> Path:
                                      fix="place the third-party documents in ../shared/ (or set "
                                          "BUDGETLINT_SHARED); they are never copied into the repository")
         return cand
-    for base in [cases_file.parent, *roots, Path.cwd()]:
+    # the cases file's folder, the given roots, the working directory, then the
+    # folders above the cases file: a pack's repository root is found from
+    # wherever `budgetlint rules test` runs
+    above = list(cases_file.resolve().parents)[1:]
+    for base in [cases_file.parent, *roots, Path.cwd(), *above]:
         cand = (base / ref)
         if cand.exists():
             return cand
     raise BudgetlintError(f"input file {ref!r} not found", culprit=str(cases_file),
-                          fix="give a path relative to the cases file or the repository root")
+                          fix="give a path relative to the cases file or to a folder above it (the repository root)")
 
 
 def _match(f: dict[str, Any], m: dict[str, Any]) -> bool:

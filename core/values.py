@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -59,27 +60,18 @@ _CN_NUM_CHARS = "".join(_CN_DIGITS) + "".join(_CN_UNITS) + "".join(_CN_BIG) + "�
 _CN_NUM_RE = re.compile(f"[{_CN_NUM_CHARS}]+")
 
 
-_SPACE_RUN = re.compile(r"\s+")
-#: Short texts already normalized (cell texts and labels recur in every row and
-#: part, and recognizers and checks normalize the same ones again): bounded, and
-#: long paragraphs are never kept, so memory stays flat in a long-running server.
-_NORMALIZED: dict[str, str] = {}
-_NORMALIZED_MAX_ENTRIES = 65_536
-_NORMALIZED_MAX_CHARS = 256
+_WS_RUN = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=8192)
 def normalize_text(text: str) -> str:
     """Normalize for parsing: NFKC (full-width digits and signs to ASCII),
-    comparator look-alikes mapped, all whitespace removed."""
-    hit = _NORMALIZED.get(text)
-    if hit is not None:
-        return hit
-    out = _SPACE_RUN.sub("", unicodedata.normalize("NFKC", text).translate(_SYMBOL_MAP))
-    if len(text) <= _NORMALIZED_MAX_CHARS:
-        if len(_NORMALIZED) >= _NORMALIZED_MAX_ENTRIES:
-            _NORMALIZED.clear()
-        _NORMALIZED[text] = out
-    return out
+    comparator look-alikes mapped, all whitespace removed.
+
+    Cached: a report prints the same labels and amounts over and over, and
+    the loader, the recognizers and the rules each normalize them again."""
+    t = unicodedata.normalize("NFKC", text).translate(_SYMBOL_MAP)
+    return _WS_RUN.sub("", t)
 
 
 def cn_numeral_to_int(text: str) -> int | None:
@@ -272,10 +264,13 @@ _SPACE_BETWEEN = re.compile(
 )
 
 
+_BLANKS = re.compile(r"[ \t]+")
+
+
 def clean_display(text: str) -> str:
     """Display text of a cell or paragraph: exports insert spaces inside
     Chinese (``圆 满 完 成``, ``2020 年 12 月``) and full-width padding; drop
     whitespace that touches a CJK character, collapse the rest."""
     t = text.replace("\u3000", " ").replace("\u00a0", " ")
-    t = re.sub(r"[ \t]+", " ", t).strip()
+    t = _BLANKS.sub(" ", t).strip()
     return _SPACE_BETWEEN.sub("", t)

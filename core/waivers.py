@@ -309,23 +309,41 @@ def apply_waivers(report: dict[str, Any], waivers: list[Waiver], waiver_file: st
                   lang: str | None = None) -> None:
     """Mark waived findings and add ``waiver-expired``/``waiver-unused``
     findings.  An expired waiver waives nothing."""
-    from budgetlint.core.findings import fingerprint
-
     lang = lang or report.get("lang") or "zh"
     when = today()
     sha = {d["path"]: d.get("sha256") for d in report["documents"]}
+    mark_waived(report["findings"], waivers, sha, when)
+    extra = waiver_findings(waivers, waiver_file, lang, when)
+    report["findings"].extend(extra)
+    report["waivers"] = waiver_summary(waivers, waiver_file, when,
+                                       sum(1 for f in report["findings"] if f.get("waived")))
+    catalogue = report.setdefault("rules", {})
+    catalogue.update(waiver_rules(extra))
+
+
+def mark_waived(findings: list[dict[str, Any]], waivers: list[Waiver], sha: dict[str, str | None],
+                when: dt.date) -> None:
+    """Mark the findings a live waiver matches (counting its uses).  A
+    waived root cause takes its consequences with it (they are not problems
+    of their own).  Called on a whole report or one document at a time (a
+    streamed report): consequences and their root are in the same document."""
     active = [w for w in waivers if not w.expired(when)]
-    for f in report["findings"]:
+    for f in findings:
         for w in active:
             if w.matches(f, sha.get(f.get("source", ""))):
                 f["waived"] = w.as_json()
                 w.used += 1
                 break
-    # a waived root cause takes its consequences with it (they are not problems of their own)
-    waived_roots = {f["fingerprint"]: f["waived"] for f in report["findings"] if f.get("waived") and f.get("related")}
-    for f in report["findings"]:
+    waived_roots = {f["fingerprint"]: f["waived"] for f in findings if f.get("waived") and f.get("related")}
+    for f in findings:
         if not f.get("waived") and f.get("related_to") in waived_roots:
             f["waived"] = {**waived_roots[f["related_to"]], "via": f["related_to"]}
+
+
+def waiver_findings(waivers: list[Waiver], waiver_file: str, lang: str, when: dt.date) -> list[dict[str, Any]]:
+    """``waiver-expired`` / ``waiver-unused`` findings, once every document was matched."""
+    from budgetlint.core.findings import fingerprint
+
     extra: list[dict[str, Any]] = []
     for w in waivers:
         if w.expired(when):
@@ -345,14 +363,21 @@ def apply_waivers(report: dict[str, Any], waivers: list[Waiver], waiver_file: st
         }
         finding["fingerprint"] = fingerprint(finding)
         extra.append(finding)
-    report["findings"].extend(extra)
-    report["waivers"] = {"file": waiver_file, "count": len(waivers),
-                         "used": sum(1 for w in waivers if w.used), "expired": sum(1 for w in waivers if w.expired(when)),
-                         "findings_waived": sum(1 for f in report["findings"] if f.get("waived"))}
-    catalogue = report.setdefault("rules", {})
-    for rid in sorted({f["rule_id"] for f in extra}):
-        catalogue[rid] = {"id": rid, "check": "waivers", "severity": "warning", "title": WAIVER_RULES[rid]["title"],
-                          "description": "豁免文件自身的问题 (a problem in the waiver file itself)", "basis": []}
+    return extra
+
+
+def waiver_summary(waivers: list[Waiver], waiver_file: str, when: dt.date, findings_waived: int) -> dict[str, Any]:
+    """The report's ``waivers`` entry."""
+    return {"file": waiver_file, "count": len(waivers),
+            "used": sum(1 for w in waivers if w.used), "expired": sum(1 for w in waivers if w.expired(when)),
+            "findings_waived": findings_waived}
+
+
+def waiver_rules(extra: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Catalogue entries of the waiver file's own rules, for the findings in ``extra``."""
+    return {rid: {"id": rid, "check": "waivers", "severity": "warning", "title": WAIVER_RULES[rid]["title"],
+                  "description": "豁免文件自身的问题 (a problem in the waiver file itself)", "basis": []}
+            for rid in sorted({f["rule_id"] for f in extra})}
 
 
 # ------------------------------------------------------------------ baseline
@@ -381,26 +406,43 @@ def load_baseline(path: str | Path) -> Counter[str]:
 
 def apply_baseline(report: dict[str, Any], known: Counter[str], baseline_file: str) -> None:
     """Keep only findings that are new relative to the baseline."""
-    remaining = Counter(known)
-    kept: list[dict[str, Any]] = []
-    dropped = 0
-    for f in report["findings"]:
-        fp = f.get("fingerprint")
-        if fp and remaining[fp] > 0:
-            remaining[fp] -= 1
-            dropped += 1
-        else:
-            kept.append(f)
-    # a new consequence of a known root cause is shown as a finding of its own, not hidden under a root
-    # that is no longer in the report
-    present = {f.get("fingerprint") for f in kept}
-    for f in kept:
-        if f.get("related_to") and f["related_to"] not in present:
-            f.pop("related_to")
-            f.pop("relation", None)
-        if f.get("related"):
-            f["related"] = [x for x in f["related"] if x in present]
-            if not f["related"]:
-                f.pop("related")
-    report["findings"] = kept
-    report["baseline"] = {"file": baseline_file, "known": dropped, "new": len(kept)}
+    keep = BaselineFilter(known)
+    report["findings"] = keep(report["findings"])
+    report["baseline"] = keep.entry(baseline_file)
+
+
+class BaselineFilter:
+    """Drops findings whose fingerprint the baseline knows (as a multiset),
+    over a whole report or one document after another in report order (a
+    streamed report) — the same findings are kept either way."""
+
+    def __init__(self, known: Counter[str]) -> None:
+        self.remaining = Counter(known)
+        self.dropped = self.kept = 0
+
+    def __call__(self, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        kept: list[dict[str, Any]] = []
+        for f in findings:
+            fp = f.get("fingerprint")
+            if fp and self.remaining[fp] > 0:
+                self.remaining[fp] -= 1
+                self.dropped += 1
+            else:
+                kept.append(f)
+        # a new consequence of a known root cause is shown as a finding of its own, not hidden under a root
+        # that is no longer in the report (a root and its consequences are in the same document)
+        present = {f.get("fingerprint") for f in kept}
+        for f in kept:
+            if f.get("related_to") and f["related_to"] not in present:
+                f.pop("related_to")
+                f.pop("relation", None)
+            if f.get("related"):
+                f["related"] = [x for x in f["related"] if x in present]
+                if not f["related"]:
+                    f.pop("related")
+        self.kept += len(kept)
+        return kept
+
+    def entry(self, baseline_file: str) -> dict[str, Any]:
+        """The report's ``baseline`` entry."""
+        return {"file": baseline_file, "known": self.dropped, "new": self.kept}

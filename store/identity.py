@@ -39,7 +39,7 @@ def normalize_name(name: str) -> str:
 @lru_cache(maxsize=4)
 def alias_table(path: str | None = None) -> dict[str, set[str]]:
     """normalised alias or canonical name → canonical names (a set: >1 is ambiguous)."""
-    from budgetlint.core.rulepack import plain, read_yaml
+    from budgetlint.core.rulepack import load_data_yaml, plain, read_yaml
 
     files = [Path(path)] if path else [DEPARTMENTS_FILE]
     extra = os.environ.get("BUDGETLINT_DEPARTMENTS")
@@ -47,7 +47,9 @@ def alias_table(path: str | None = None) -> dict[str, set[str]]:
         files.append(Path(extra))
     out: dict[str, set[str]] = {}
     for f in files:
-        data = plain(read_yaml(f)) or {}
+        # the shipped table through the data cache (no YAML parser to import
+        # on every check); a bureau's own file with the bounded reader
+        data = (load_data_yaml(f) if f == DEPARTMENTS_FILE else plain(read_yaml(f))) or {}
         for canonical, aliases in (data.get("departments") or {}).items():
             canon = normalize_name(canonical)
             for a in [canonical, *(aliases or [])]:

@@ -118,3 +118,23 @@ def test_no_progress_bar_when_not_a_terminal(cli, seeds):
     assert "检查" not in proc.stderr and "checking" not in proc.stderr
     forced = cli("check", seeds["000"], seeds["003"], "--format", "json", "--jobs", "1", "--progress")
     assert "2/2" in forced.stderr
+
+
+def test_checking_process_runs_the_cycle_collector_rarely() -> None:
+    """tune_gc raises CPython's default thresholds (the collector walked the
+    same live characters and cells ~150 times for three PDFs) and never
+    lowers thresholds a caller raised."""
+    import gc
+
+    from budgetlint.core.batch import GC_THRESHOLDS, tune_gc
+
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        tune_gc()
+        assert gc.get_threshold() == GC_THRESHOLDS
+        gc.set_threshold(10 * GC_THRESHOLDS[0], 50, 50)
+        tune_gc()
+        assert gc.get_threshold() == (10 * GC_THRESHOLDS[0], 50, 50)
+    finally:
+        gc.set_threshold(*saved)

@@ -26,6 +26,12 @@ ROLES = {"收支总表", "收入表", "支出表", "财政拨款收支总表", "
          "三公经费表", "政府性基金预算支出表", "国有资本经营预算支出表"}
 # verified by hand against the PDFs: (file, rule) of every non-info finding
 KNOWN_DEFECTS = {
+    ("wanli-street-2024-budget.pdf", "budget-code-misprint"),  # p29: 经济分类编码印作“301 2”“301 7”
+    # p33 (2024) / p31 (2025): 地上建筑面积8013平方米（计容7998＋不计容105＝8103）, and 8013＋5356≠13459
+    ("wanli-street-2024-budget.pdf", "narrative-enumeration-exceeds"),
+    ("wanli-street-2024-budget.pdf", "narrative-enumeration-incomplete"),
+    ("wanli-street-2025-budget.pdf", "narrative-enumeration-exceeds"),
+    ("wanli-street-2025-budget.pdf", "narrative-enumeration-incomplete"),
     ("wanli-street-2024-budget.pdf", "budget-empty-note-contradicted"),  # p31: 空表 note under a filled 三公 table
     ("wanli-street-2025-budget.pdf", "budget-text-subject-names"),  # p7: 卫生健康支出（款）计划生育事务（项）: the
     # table has 21007 计划生育事务 / 2100717 计划生育服务

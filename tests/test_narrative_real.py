@@ -45,6 +45,10 @@ def test_ecology_bureau_2025(checker: Checker, tmp_path_factory: pytest.TempPath
     # the items' “决算数大于/小于预算数” agree with their figures; 三公 states every count
     assert _at(result, "narrative-budget-verdict") == []
     assert _at(result, "narrative-sangong-disclosures") == []
+    # its items state no heading amount (“1.社会保障和就业支出（类）…（项），主要用于…”): nothing to compare
+    assert _at(result, "narrative-item-restated-amount") == []
+    # 一般公共预算财政拨款支出 4733.14 in 总体, 结构 and 具体情况 agree
+    assert _at(result, "narrative-restated-amount") == []
 
 
 @needs_texts
@@ -70,6 +74,16 @@ def test_shiquan_street_2025(checker: Checker, tmp_path_factory: pytest.TempPath
     roots = {f["fingerprint"]: f for f in result["findings"] if f["rule_id"] == "fa-text-three-public"}
     (restated,) = [f for f in result["findings"] if f["rule_id"] == "narrative-restated-amount"]
     assert restated["location"]["line"] == 880 and restated["related_to"] in roots
+    # “…职业年金缴费支出（项）”257.14 万元” (第734行, as the table) while the item's own sentence
+    # says “支出决算为 245.53 万元” (第736行) and computes 93.57% from 257.14: the completion-rate
+    # finding reads that one sentence and is the root; the heading-vs-sentence finding is its
+    # consequence, and the 36 other items restate their heading amounts exactly
+    (rate,) = [f for f in result["findings"] if f["rule_id"] == "fa-text-completion-rate"]
+    (item,) = [f for f in result["findings"] if f["rule_id"] == "narrative-item-restated-amount"]
+    assert item["location"]["line"] == 736 and (item["expected"], item["actual"]) == (257.14, 245.53)
+    assert "第734行为257.14万元" in item["message"] and item["related_to"] == rate["fingerprint"]
+    (ev,) = [e for e in result["evaluations"] if e["rule_id"] == "narrative-item-restated-amount"]
+    assert ev["checked"] >= 30
 
 
 def test_seed_001_enumeration_and_punctuation(checker: Checker) -> None:

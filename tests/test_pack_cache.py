@@ -174,3 +174,20 @@ def test_data_files_are_cached_by_content(cache: Path, tmp_path: Path, monkeypat
     vocab.write_text(vocab.read_text(encoding="utf-8") + "\nextra_key: 1\n", encoding="utf-8")
     assert rulepack.load_data_yaml(vocab)["extra_key"] == 1
     assert parsed == [vocab, vocab]
+
+
+def test_pruning_survives_entries_removed_by_a_parallel_process(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two checks pruning the shared cache at once: an entry the other one
+    removed between listing and dating is skipped, not a crash (the fuzz
+    campaign's workers crashed in their initializer on exactly this)."""
+    import os
+
+    for i in range(10):
+        f = tmp_path / f"{i:02d}.pickle"
+        f.write_bytes(b"x")
+        os.utime(f, (i, i))
+    listed = sorted(tmp_path.glob("*.pickle")) + [tmp_path / "gone.pickle"]
+    monkeypatch.setattr(Path, "glob", lambda self, pattern: iter(listed))
+    rulepack.PackCache._prune(tmp_path, keep=4)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["06.pickle", "07.pickle", "08.pickle", "09.pickle"]

@@ -179,6 +179,18 @@ def test_odd_length_utf16_is_read(tmp_path, load):
     assert doc["reading_notes"][0]["kind"] == "encoding"
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_read_as_the_report(tmp_path, seeds, load, codec):
+    """Windows' "Unicode" text export without its BOM: read in the right byte
+    order, not refused as binary; an image or a PDF still is."""
+    text = seeds["000"].read_text(encoding="utf-8")
+    p = tmp_path / "report.txt"
+    p.write_bytes(text.encode(codec))
+    doc = load(p)
+    assert doc["source"]["encoding"] == codec
+    assert doc["meta"]["department"] == load(seeds["000"])["meta"]["department"]
+
+
 def test_three_megabytes_of_pipes_is_one_clipped_row(tmp_path, load):
     from budgetlint.core.document import MAX_ROW_CELLS
 

@@ -52,3 +52,27 @@ def test_gate_fails_on_a_rule_without_cases(tmp_path: Path) -> None:
     # without --coverage there is nothing to run and nothing failing
     res = subprocess.run([str(BIN / "budgetlint"), "rules", "test", str(pack)], capture_output=True, text=True, env=env)
     assert res.returncode == 0 and "0 passed, 0 failed" in res.stdout
+
+
+def test_one_rule_is_tested_from_any_folder(tmp_path: Path) -> None:
+    """A rule author runs the cases of the rule being written, from wherever
+    the shell is: `samples/…` inputs are found in the folders above the cases
+    file (the repository root), and only that rule's cases run."""
+    rule = Path(__file__).resolve().parents[1] / "rules" / "national" / "fa-table-title-misprint.yaml"
+    cases = rule.with_name("fa-table-title-misprint.test.yaml")
+    expected = sum(1 for line in cases.read_text(encoding="utf-8").splitlines() if line.lstrip().startswith("- name:"))
+    for target in (cases, rule):
+        res = subprocess.run([str(BIN / "budgetlint"), "rules", "test", str(target)], capture_output=True, text=True,
+                             cwd=tmp_path)
+        assert res.returncode == 0, res.stderr
+        assert res.stdout.strip().startswith(f"{expected} passed, 0 failed"), res.stdout
+
+
+def test_one_rule_without_cases_names_the_missing_file(tmp_path: Path) -> None:
+    pack = tmp_path / "bureau"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text("name: bureau\nextends: national\n", encoding="utf-8")
+    (pack / "no-cases.yaml").write_text("id: no-cases\n", encoding="utf-8")
+    res = subprocess.run([str(BIN / "budgetlint"), "rules", "test", str(pack / "no-cases.yaml")],
+                         capture_output=True, text=True)
+    assert res.returncode == 2 and "no-cases.test.yaml" in res.stderr and len(res.stderr.strip().splitlines()) == 1

@@ -171,3 +171,31 @@ def test_quantity_enumerations_keep_their_unit_and_money_lists_ignore_quantities
     (money,) = _enumerations(extract_paragraph(text, cfg), text, cfg)
     assert money["amount"]["value"] == "100" and "unit" not in money
     assert [p["value"] for p in money["parts"]] == ["60", "40"]
+
+
+def test_numbered_items_mark_their_heading_amount(doc004: dict) -> None:
+    # “2、党委办公厅(室)及相关机构事务486.40万元。” then, in the next paragraph, “年初预算为377.11万元,
+    # 支出决算为486.40万元…”: one item, whose lead is the heading amount
+    (lead,) = at(doc004, 418, "amount")
+    (completion,) = at(doc004, 420, "completion")
+    assert lead["item_lead"] is True and lead["amount"]["value"] == "486.40"
+    assert completion["item"] == lead["item"] and not completion.get("item_lead")
+    # the 具体情况 total before the items opens with a completion: its item has no lead
+    (total,) = at(doc004, 412, "completion")
+    assert total["item"] != lead["item"] and not any(
+        s.get("item_lead") for s in doc004["statements"] if s.get("item") == total["item"])
+
+
+def test_items_start_at_a_quoted_subject_and_after_其中() -> None:
+    from budgetlint.core.testing import document_from_text
+
+    doc = document_from_text(
+        "某单位2025年度部门决算\n\n（三）一般公共预算财政拨款支出决算具体情况\n\n"
+        "1、一般公共服务支出（类）120.00万元，其中：（1）行政运行（项）100.00万元，年初预算为100.00万元，"
+        "支出决算为100.00万元。“一般公共服务（类）统计信息事务（款）统计信息事务（项）”20.00万元，"
+        "年初预算为25.00万元，支出决算为20.00万元。\n")
+    sts = [s for s in doc["statements"] if s["kind"] in ("amount", "completion")]
+    leads = [s["amount"]["value"] for s in sts if s.get("item_lead")]
+    assert leads == ["120.00", "100.00", "20.00"]
+    items = [s["item"] for s in sts]
+    assert len(set(items)) == 3 and items[1] == items[2] and items[3] == items[4]

@@ -17,7 +17,9 @@ _SELECT = {"type": "object", "additionalProperties": False,
            "properties": {"kind": {"type": "string"}, "topic": {"type": "string"},
                           "subject": {"type": "string", "format": "regex"},
                           "section": {"type": "string", "format": "regex"},
-                          "reference": {"type": "string", "format": "regex"}}}
+                          "reference": {"type": "string", "format": "regex"},
+                          "lead": {"type": "boolean"},
+                          "own_subject": {"type": "boolean"}}}
 _SOURCE = {
     "type": "object", "additionalProperties": False, "required": ["part_types"],
     "properties": {
@@ -39,6 +41,12 @@ def _year(doc: dict[str, Any], part: dict[str, Any]) -> int | None:
         return int(y)
     except (TypeError, ValueError):
         return None
+
+
+def _own_subject(st: dict[str, Any]) -> bool:
+    """Does the statement name what it is about (“一般公共预算财政拨款支出年初预算为…”),
+    rather than leave it to its heading (“年初预算为…，支出决算为…”)?"""
+    return bool(st.get("subject")) and st.get("subject_from") != "heading"
 
 
 def _signed_change(st: dict[str, Any]) -> Decimal | None:
@@ -70,6 +78,14 @@ class FactsAgree(Check):
         within one 情况说明 (“公务接待费支出决算为1.53万元” … “公务接待费支出决算
         0万元”); one such source is enough.
 
+        With ``per: item`` the values are compared within each numbered item
+        of the narrative (the statements recognizer's ``item``), not across
+        the part: an item's heading amount (selector ``lead: true``) against
+        the amount its own sentences restate (“1、因公出国（境）费支出3.00万元。
+        …支出决算为2.50万元”; a completion “年初预算为A万元，支出决算为B万元”
+        that names no subject of its own: ``own_subject: false``).  Only items
+        with a lead are judged; table sources are not read in this mode.
+
         Values are compared with the printed-rounding tolerance.  With three
         or more values of which one disagrees, the finding is placed at the odd
         one; otherwise at the first source, naming the other.
@@ -82,6 +98,8 @@ class FactsAgree(Check):
     Parameters
         facts: list of ``{name, sources: [source…]}``.
         tolerance: ``printed`` or an absolute amount.
+        per: ``part`` (default: one comparison per fact over the part) or
+            ``item`` (one per numbered item that has a heading amount).
         whole_amounts_exact: a value printed without decimals (“11万元”, a
             count, a 基础数据表 cell “82”) is taken as exact to the cent: prose
             and free-form tables drop “.00”, they do not round to whole 万元,
@@ -104,6 +122,7 @@ class FactsAgree(Check):
                                "sources": {"type": "array", "minItems": 1, "items": _SOURCE}}}},
             "tolerance": {"oneOf": [{"const": "printed"}, {"type": "number", "minimum": 0}], "default": "printed"},
             "whole_amounts_exact": {"type": "boolean", "default": True},
+            "per": {"enum": ["part", "item"], "default": "part"},
         },
     }
 
@@ -119,9 +138,25 @@ class FactsAgree(Check):
                 found = ctx.index.memo((self.id, id(ctx.rule), i, j, year),
                                        lambda src=src: self._values(ctx, src, year))  # type: ignore[misc]
                 values.extend(_copy(op) for op in found)
+            if ctx.params["per"] == "item":
+                self._judge_items(ctx, fact["name"], values)
+                continue
             if len(values) < 2:
                 continue
             self._judge(ctx, fact["name"], values)
+
+    def _judge_items(self, ctx: CheckContext, name: str, values: list[Operand]) -> None:
+        """One comparison per item that has a heading amount and restates it."""
+        items: dict[str, list[Operand]] = {}
+        for v in values:
+            if getattr(v, "item", None):
+                items.setdefault(v.item, []).append(v)  # type: ignore[attr-defined]
+        for group in items.values():
+            lead = next((v for v in group if getattr(v, "lead", False)), None)
+            if lead is None or len(group) < 2:
+                continue
+            item = getattr(lead, "subject", "").strip("“”\"") or "该项"
+            self._judge(ctx, name, group, item=item, places=True)
 
     # ----------------------------------------------------------- sources
     def _parts(self, ctx: CheckContext, types: list[str]) -> list[dict[str, Any]]:
@@ -148,6 +183,10 @@ class FactsAgree(Check):
                 continue
             if sel.get("reference") and not re.search(sel["reference"], st.get("reference") or ""):
                 continue
+            if "lead" in sel and bool(st.get("item_lead")) != sel["lead"]:
+                continue
+            if "own_subject" in sel and _own_subject(st) != sel["own_subject"]:
+                continue
             if field in ("change", "base"):
                 ch = _signed_change(st)
                 if ch is None:
@@ -171,6 +210,8 @@ class FactsAgree(Check):
             op.shown = text  # type: ignore[attr-defined]
             if field in st:
                 op.figure = statement_figure(st, field)  # type: ignore[attr-defined]
+            op.item, op.lead = st.get("item"), bool(st.get("item_lead"))  # type: ignore[attr-defined]
+            op.subject = st.get("subject") or ""  # type: ignore[attr-defined]
             if field == "base":
                 # both printed amounts carry rounding
                 op.decimals = dec
@@ -235,7 +276,8 @@ class FactsAgree(Check):
             d = 2
         return half_ulp(op.text, d)
 
-    def _judge(self, ctx: CheckContext, name: str, values: list[Operand]) -> None:
+    def _judge(self, ctx: CheckContext, name: str, values: list[Operand], item: str = "",
+               places: bool = False) -> None:
         def agree(a: Operand, b: Operand) -> bool:
             return abs(a.value - b.value) <= self._tol(ctx, a, b)
 
@@ -257,10 +299,15 @@ class FactsAgree(Check):
             ref, odd = odd, values[0]
         others = "、".join(f"{v.label}为{getattr(v, 'shown', v.text)}" for v in values if v is not odd)
         # every statement of the fact is an input: a narrower finding on one of them (the text
-        # against its table) is the root, this one its consequence
+        # against its table) is the root, this one its consequence.  Within an item the places are
+        # inputs too: a check that judges one of the item's sentences alone (its completion rate)
+        # reads fewer of them and is the root.
+        inputs: list[Any] = [getattr(v, "figure", None) or v.location for v in values]
+        if places:
+            inputs += [v.location for v in values]
         ctx.compare(dict(odd.location), ref.value, odd, operands=[ref], tolerance=self._tol(ctx, odd, ref),
-                    inputs=[getattr(v, "figure", None) or v.location for v in values],
-                    fact=name, here=odd.label, stated=getattr(odd, "shown", odd.text), others=others)
+                    inputs=inputs, fact=name, here=odd.label, stated=getattr(odd, "shown", odd.text),
+                    others=others, item=item)
 
 
 def _copy(op: Operand) -> Operand:

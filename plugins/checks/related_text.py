@@ -136,8 +136,8 @@ class RelatedTextChange(Check):
                 ym = re.search(r"(\d{4})年", st["reference"])
                 claim["year"] = ym.group(1) if ym else None
             else:
-                m0 = re.search(re.escape(subject) + r"[为是：:]?\s*" + re.escape(amount_text), sentence)
-                m = phrase.match(sentence[m0.end():]) if m0 else None
+                end = _after_amount(sentence, subject, amount_text)
+                m = phrase.match(sentence[end:]) if end is not None else None
                 if not m:
                     continue
                 claim = {k: m.groupdict().get(k) for k in ("ref", "year", "dir", "chg", "rate")}
@@ -195,6 +195,26 @@ class RelatedTextChange(Check):
                 ctx.report(loc, expected=number_json(expected_rate.quantize(Decimal(1).scaleb(-_decimals(rate)))),
                            actual=number_json(stated_rate), kind="mismatch",
                            what="变动率(%)" if ctx.lang == "zh" else "rate (%)", **common)
+
+
+def _after_amount(sentence: str, subject: str, amount: str) -> int | None:
+    """End of the first “<subject>[为是：:]<spaces><amount>” in ``sentence``
+    (what ``re.search(escape(subject) + r"[为是：:]?\\s*" + escape(amount))``
+    finds, with the same backtracking order), or None.  Plain string search:
+    a report has hundreds of statements and a pattern built for each one
+    costs a regex compilation each."""
+    i = sentence.find(subject)
+    while i >= 0:
+        p = i + len(subject)
+        for q in ((p + 1, p) if sentence[p:p + 1] in ("为", "是", "：", ":") else (p,)):
+            w = q
+            while w < len(sentence) and sentence[w].isspace():
+                w += 1
+            for k in range(w, q - 1, -1):  # \s* is greedy: the longest run first
+                if sentence.startswith(amount, k):
+                    return k + len(amount)
+        i = sentence.find(subject, i + 1)
+    return None
 
 
 def register(registry) -> None:

@@ -39,6 +39,9 @@ class EmptyClaim(Check):
         empty_note: regex (on compact text) of a note declaring the table empty.
         statements: statement selectors (``{kind, topic, subject, section}``)
             whose non-zero amounts contradict an empty table; may be empty.
+        figures: which figures of a selected statement count (default
+            ``[amount]``; a 决算 三公 table prints 预算数 and 决算数, so a
+            completion statement's ``budget`` and ``actual`` contradict it too).
     Example
         万里街道 2024 第31页: 三公 table 合计 47.91, note “本部门2024年无“三公”经费和
         机关运行经费预算，故本表为空表” → fires.
@@ -54,6 +57,8 @@ class EmptyClaim(Check):
             "empty_note": {"type": "string", "format": "regex"},
             "aspect": {"enum": ["note", "text"], "default": "note"},
             "statements": {"type": "array", "items": _SELECT, "default": []},
+            "figures": {"type": "array", "items": {"enum": ["amount", "actual", "budget"]}, "minItems": 1,
+                        "default": ["amount"]},
         },
     }
 
@@ -94,12 +99,15 @@ class EmptyClaim(Check):
 
     @staticmethod
     def _stated(ctx: CheckContext) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        figures = ctx.params["figures"]
         for st in ctx.index.statements(ctx.part.get("id")):
-            if "amount" not in st:
+            if not any(k in st for k in figures):
                 continue
-            if any(statement_matches(st, sel) for sel in ctx.params["statements"]) \
-                    and Decimal(st["amount"]["value"]) != 0:
-                return st, st["amount"]
+            if not any(statement_matches(st, sel) for sel in ctx.params["statements"]):
+                continue
+            for key in figures:
+                if key in st and Decimal(st[key]["value"]) != 0:
+                    return st, st[key]
         return None
 
 

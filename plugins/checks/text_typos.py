@@ -165,8 +165,12 @@ class WrongTerms(Check):
             return
         n = 0
         tables = ctx.params["include_tables"] or ctx.part.get("type") in ctx.params["table_part_types"]
-        for raw, where in _prose(ctx, tables):
-            text = _WS.sub("", raw)
+        prose = [(_WS.sub("", raw), where) for raw, where in _prose(ctx, tables)]
+        # the words printed anywhere in the part, found in one pass over all of
+        # it: each text is then searched only for those (most lists match none)
+        everything = "\0".join(text for text, _ in prose)
+        terms = [t for t in terms if t["wrong"] in everything]
+        for text, where in prose:
             ctx.counted()
             for t in terms:
                 start = 0
@@ -265,7 +269,7 @@ class NameVariants(Check):
             covered: list[tuple[int, int]] = []  # a longer form already reported covers its shorter forms
             for nm in sorted(names, key=len, reverse=True):
                 L = len(nm)
-                for i in range(0, len(text) - L + 1):
+                for i in _near_starts(text, nm):
                     w = text[i:i + L]
                     if w == nm or any(a < i + L and i < b for a, b in covered):
                         continue
@@ -291,6 +295,29 @@ class NameVariants(Check):
                     n += 1
                     if n >= p["max_findings"]:
                         return
+
+
+def _near_starts(text: str, name: str) -> list[int]:
+    """Starts, in order, of the windows of ``text`` that may differ from
+    ``name`` in at most one character: such a window prints either the first
+    or the second half of the name exactly, so two ``str.find`` scans replace
+    a comparison of every window (the check read every paragraph of a report
+    window by window)."""
+    n, h = len(name), len(name) // 2
+    if n < 2 or len(text) < n:
+        return [i for i in range(len(text) - n + 1)]
+    starts: set[int] = set()
+    head, tail = name[:h], name[h:]
+    last = len(text) - n
+    i = text.find(head)
+    while 0 <= i <= last:
+        starts.add(i)
+        i = text.find(head, i + 1)
+    j = text.find(tail, h)
+    while 0 <= j - h <= last:
+        starts.add(j - h)
+        j = text.find(tail, j + 1)
+    return sorted(starts)
 
 
 def register(registry) -> None:

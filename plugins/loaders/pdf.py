@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 from bisect import bisect_left, bisect_right
 from typing import Any
 
@@ -79,21 +80,24 @@ def _chars_text(chars: list[Char]) -> str:
     """Text of characters on one line: a space only where the PDF has one or
     where a visible gap separates two Latin words/numbers."""
     out: list[str] = []
+    append = out.append
+    word = _ASCII_WORD.match
     prev: Char | None = None
     for c in chars:
-        if c.ch.isspace():
+        ch = c.ch
+        if ch.isspace():
             if out and out[-1] != " ":
-                out.append(" ")
+                append(" ")
             prev = c
             continue
-        if prev is not None and not prev.ch.isspace() and out and out[-1] != " ":
+        if prev is not None and word(ch) and not prev.ch.isspace() and out and out[-1] != " ":
+            # the gap matters only before a Latin letter or digit
             gap = c.x0 - prev.x1
+            size = max(c.size, 1.0)
             # also after ASCII punctuation: "2. 2024年度…" must not become "2.2024年度…"
-            after_punct = prev.ch in ".,;:)" and gap > 0.15 * max(c.size, 1.0)
-            if _ASCII_WORD.match(c.ch) and (after_punct or (
-                    gap > 0.3 * max(c.size, 1.0) and _ASCII_WORD.match(prev.ch))):
-                out.append(" ")
-        out.append(c.ch)
+            if (prev.ch in ".,;:)" and gap > 0.15 * size) or (gap > 0.3 * size and word(prev.ch)):
+                append(" ")
+        append(ch)
         prev = c
     return "".join(out).strip()
 
@@ -101,22 +105,27 @@ def _chars_text(chars: list[Char]) -> str:
 def _group_lines(chars: list[Char]) -> list[list[Char]]:
     """Cluster characters into visual lines (by vertical centre), each sorted
     left to right."""
+    if len(chars) == 1:
+        return [[chars[0]]]
     lines: list[list[Char]] = []
-    centres: list[float] = []
-    heights: list[float] = []
-    # called for every table cell: centres computed once, no property calls
-    for cy, _, c in sorted([((c.top + c.bottom) / 2, i, c) for i, c in enumerate(chars)]):
+    # called for every table cell: centres computed once, no property calls,
+    # a stable sort of indices by centre (ties in reading order of the input)
+    cys = [(c.top + c.bottom) / 2 for c in chars]
+    centre = height = 0.0
+    line: list[Char] = []
+    for k in sorted(range(len(chars)), key=cys.__getitem__):
+        c = chars[k]
+        cy = cys[k]
         h = c.bottom - c.top
         if h < 1.0:
             h = 1.0
-        if lines and abs(cy - centres[-1]) <= 0.45 * (h if h < heights[-1] else heights[-1]):
-            line = lines[-1]
+        if line and abs(cy - centre) <= 0.45 * (h if h < height else height):
             line.append(c)
-            centres[-1] += (cy - centres[-1]) / len(line)
+            centre += (cy - centre) / len(line)
         else:
-            lines.append([c])
-            centres.append(cy)
-            heights.append(h)
+            line = [c]
+            lines.append(line)
+            centre, height = cy, h
     x0 = _X0
     for ln in lines:
         ln.sort(key=x0)
@@ -169,13 +178,19 @@ def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> lis
             cut.append(n)
         n = MAX_PAGE_CHARS
     codes = _page_codes(pdfium_c, tp, n)
-    is_generated, loose_box, text_object, font_size, get_matrix, char_origin = _lean_text_api()
-    tpa = ctypes.cast(tp, ctypes.c_void_p).value
-    rect = pdfium_c.FS_RECTF()
-    ox, oy = ctypes.c_double(), ctypes.c_double()
+    loose_box, text_object, font_size, get_matrix, char_origin = _lean_text_api()
+    # pointers as c_void_p objects and indices as ints: the lean prototypes
+    # declare no argument types (see _lean_text_api)
+    vp = ctypes.c_void_p
+    tpa = vp(ctypes.cast(tp, vp).value)
+    # out-parameters as plain buffers read with one unpack each (a ctypes
+    # structure costs a descriptor call per field)
+    rect = (ctypes.c_float * 4)()   # FS_RECTF: left, top, right, bottom
+    origin = (ctypes.c_double * 2)()
     matrix = pdfium_c.FS_MATRIX()
-    rect_p, ox_p, oy_p, matrix_p = (ctypes.addressof(rect), ctypes.addressof(ox), ctypes.addressof(oy),
-                                    ctypes.addressof(matrix))
+    rect_p, ox_p, matrix_p = vp(ctypes.addressof(rect)), vp(ctypes.addressof(origin)), vp(ctypes.addressof(matrix))
+    oy_p = vp(ctypes.addressof(origin) + ctypes.sizeof(ctypes.c_double))
+    unpack_rect = _RECT.unpack_from
     styles: dict[int, tuple[float, int]] = {}  # text object → (size, quarter turns)
     upright = page.get_rotation() % 360 == 0
     if upright:  # to_display inlined: (x - left, top - y)
@@ -185,11 +200,10 @@ def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> lis
     out: list[Char] = []
     append = out.append
     for i, u in enumerate(codes):
-        if u in skip:
-            continue
-        if is_generated(tpa, i) == 1:
-            continue
-        if not loose_box(tpa, i, rect_p):
+        # pdfium's generated characters (FPDFText_IsGenerated: the spaces and
+        # line breaks it inserts between text objects) are all 32, 13 or 10,
+        # which ``skip`` holds: no call needed to tell them apart
+        if u in skip or not loose_box(tpa, i, rect_p):
             continue
         obj = text_object(tpa, i)
         style = styles.get(obj) if obj else None
@@ -205,18 +219,22 @@ def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> lis
             if obj:
                 styles[obj] = style
         size, quarter = style
-        left, right, bottom, top = rect.left, rect.right, rect.bottom, rect.top
+        left, top, right, bottom = unpack_rect(rect)
         # Glyph boxes differ in height (一 vs 国, ，): use the baseline and the
         # font size for the line extent so that a line's characters align.
         if size > 1.0 and char_origin(tpa, i, ox_p, oy_p):
             if quarter == 0:
-                bottom, top = oy.value - 0.15 * size, oy.value + 0.85 * size
+                oy = origin[1]
+                bottom, top = oy - 0.15 * size, oy + 0.85 * size
             elif quarter == 1:
-                left, right = ox.value - 0.85 * size, ox.value + 0.15 * size
+                ox = origin[0]
+                left, right = ox - 0.85 * size, ox + 0.15 * size
             elif quarter == 2:
-                bottom, top = oy.value - 0.85 * size, oy.value + 0.15 * size
+                oy = origin[1]
+                bottom, top = oy - 0.85 * size, oy + 0.15 * size
             else:
-                left, right = ox.value - 0.15 * size, ox.value + 0.85 * size
+                ox = origin[0]
+                left, right = ox - 0.15 * size, ox + 0.85 * size
         if upright:
             ax, ay, bx, by = left - m_left, m_top - top, right - m_left, m_top - bottom
         else:
@@ -238,9 +256,12 @@ _LEAN: tuple[Any, ...] | None = None
 
 
 def _lean_text_api() -> tuple[Any, ...]:
-    """pdfium's per-character text functions as ctypes prototypes taking plain
-    addresses and ints: about a third cheaper a call than pypdfium2's checked
-    bindings, which matters at six calls per character."""
+    """pdfium's per-character text functions as ctypes prototypes that
+    declare only their result type: called with pointers already wrapped as
+    ``c_void_p`` objects and the character index as a plain int (which ctypes
+    passes as a C ``int``, the parameter's type), a call skips the per-argument
+    conversion of declared ``argtypes`` — about half the cost of pypdfium2's
+    checked bindings, which matters at three calls per character."""
     global _LEAN
     if _LEAN is None:
         import ctypes
@@ -250,20 +271,22 @@ def _lean_text_api() -> tuple[Any, ...]:
 
         # pdfium's FPDF_CALLCONV: stdcall on 32-bit Windows, the C convention elsewhere
         proto = ctypes.WINFUNCTYPE if sys.platform == "win32" else ctypes.CFUNCTYPE
-        vp, i, d = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+        vp = ctypes.c_void_p
 
-        def lean(fn: Any, restype: Any, *argtypes: Any) -> Any:
-            return proto(restype, *argtypes)(ctypes.cast(fn, vp).value)
+        def lean(fn: Any, restype: Any) -> Any:
+            return proto(restype)(ctypes.cast(fn, vp).value)
 
-        _LEAN = (lean(pdfium_c.FPDFText_IsGenerated, i, vp, i),
-                 lean(pdfium_c.FPDFText_GetLooseCharBox, i, vp, i, vp),
-                 lean(pdfium_c.FPDFText_GetTextObject, vp, vp, i),
-                 lean(pdfium_c.FPDFText_GetFontSize, d, vp, i),
-                 lean(pdfium_c.FPDFText_GetMatrix, i, vp, i, vp),
-                 lean(pdfium_c.FPDFText_GetCharOrigin, i, vp, i, vp, vp))
+        # (text page, index, FS_RECTF*), (text page, index) -> object, (text page, index) -> size,
+        # (text page, index, FS_MATRIX*), (text page, index, double* x, double* y)
+        _LEAN = (lean(pdfium_c.FPDFText_GetLooseCharBox, ctypes.c_int),
+                 lean(pdfium_c.FPDFText_GetTextObject, vp),
+                 lean(pdfium_c.FPDFText_GetFontSize, ctypes.c_double),
+                 lean(pdfium_c.FPDFText_GetMatrix, ctypes.c_int),
+                 lean(pdfium_c.FPDFText_GetCharOrigin, ctypes.c_int))
     return _LEAN
 
 
+_RECT = struct.Struct("4f")
 _SKIP_CODES = frozenset((0, 2, 9, 10, 13, 32, 0x3000, 0xA0, 0xFFFE, 0xFFFF))
 
 
@@ -436,8 +459,7 @@ def _read_page(page: Any, page_no: int, items: list[Any], cut: list[int] | None 
     from budgetlint.plugins.loaders.pdf_grid import find_grids, page_rulings
 
     to_display, width, height = _display_transform(page)
-    chars = _page_chars(page, to_display, cut)
-    chars = [c for c in chars if not c.ch.isspace()]
+    chars = [c for c in _page_chars(page, to_display, cut) if not c.ch.isspace()]
     n_chars = len(chars)
     has_images = False
     if n_chars == 0:
@@ -446,11 +468,18 @@ def _read_page(page: Any, page_no: int, items: list[Any], cut: list[int] | None 
     grids = find_grids(hs, vs) if hs and vs else []
     free: list[Char] = []
     if grids:
+        # Grid.contains and Grid.region_at inlined (once per character)
+        boxes = [(g.xs[0] - 1.0, g.xs[-1] + 1.0, g.ys[0] - 1.0, g.ys[-1] + 1.0, g.xs, g.ys,
+                  len(g.xs) - 2, len(g.ys) - 2, g.owner, g.regions) for g in grids]
         for c in chars:
-            cx, cy = c.cx, c.cy
-            for g in grids:
-                if g.contains(cx, cy):
-                    g.region_at(cx, cy).chars.append(c)
+            cx, cy = (c.x0 + c.x1) / 2, (c.top + c.bottom) / 2
+            for x_lo, x_hi, y_lo, y_hi, xs, ys, last_c, last_r, owner, regions in boxes:
+                if x_lo <= cx <= x_hi and y_lo <= cy <= y_hi:
+                    col = bisect_right(xs, cx) - 1
+                    row = bisect_right(ys, cy) - 1
+                    col = 0 if col < 0 else last_c if col > last_c else col
+                    row = 0 if row < 0 else last_r if row > last_r else row
+                    regions[owner[row][col]].chars.append(c)
                     break
             else:
                 free.append(c)
@@ -464,7 +493,7 @@ def _read_page(page: Any, page_no: int, items: list[Any], cut: list[int] | None 
         x0, top, x1, bottom = g.bbox
         frag = TableFrag(rows, _col_edges(g), page_no, _bbox(x0, top, x1, bottom))
         page_items.append((top, x0, frag))
-    for chars_of_line in _group_lines([c for c in free if not c.ch.isspace()]):
+    for chars_of_line in _group_lines(free):
         segments = _split_gaps(chars_of_line)
         lines = [Line(seg, page_no) for seg in segments]
         for ln in lines:

@@ -284,14 +284,13 @@ def find_grids(hs: list[Seg], vs: list[Seg]) -> list[Grid]:
     return grids
 
 
-def _covers(segs: list[Seg], pos: float, a: float, b: float) -> bool:
-    """Is the boundary at ``pos`` between ``a`` and ``b`` drawn (mostly)?"""
-    need = 0.5 * (b - a)
+def _drawn(segs: list[Seg], a: float, b: float) -> bool:
+    """Is the boundary between ``a`` and ``b`` drawn (mostly) by ``segs``,
+    the rulings lying at that boundary?"""
     got = 0.0
     for s in segs:
-        if abs(s.pos - pos) <= SNAP:
-            got += max(0.0, min(s.b, b) - max(s.a, a))
-    return got >= need
+        got += max(0.0, min(s.b, b) - max(s.a, a))
+    return got >= 0.5 * (b - a)
 
 
 def _build_grid(hs: list[Seg], vs: list[Seg]) -> Grid | None:
@@ -309,11 +308,15 @@ def _build_grid(hs: list[Seg], vs: list[Seg]) -> Grid | None:
             i = parent[i]
         return i
 
+    # the rulings at each inner grid line, found once per line instead of
+    # once per cell (same order, so the same sums)
+    at_x = [[s for s in vs if abs(s.pos - x) <= SNAP] for x in xs]
+    at_y = [[s for s in hs if abs(s.pos - y) <= SNAP] for y in ys]
     for r in range(n_r):
         for c in range(n_c):
-            if c + 1 < n_c and not _covers(vs, xs[c + 1], ys[r], ys[r + 1]):
+            if c + 1 < n_c and not _drawn(at_x[c + 1], ys[r], ys[r + 1]):
                 parent[find(r * n_c + c)] = find(r * n_c + c + 1)
-            if r + 1 < n_r and not _covers(hs, ys[r + 1], xs[c], xs[c + 1]):
+            if r + 1 < n_r and not _drawn(at_y[r + 1], xs[c], xs[c + 1]):
                 parent[find(r * n_c + c)] = find((r + 1) * n_c + c)
     boxes: dict[int, list[int]] = {}
     for r in range(n_r):

@@ -66,6 +66,10 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace"), "utf-16"  # an odd last byte becomes U+FFFD
     sample = data[:8192]
+    if b"\x00" in sample:
+        wide = _utf16_without_bom(sample)
+        if wide:
+            return data.decode(wide, errors="replace"), wide
     if b"\x00" in sample or _control_ratio(sample) > 0.05:
         raise InputError("binary content, not a text export", culprit=path,
                          fix="give the original .docx/.xlsx/.pdf, or export the report as text")
@@ -86,6 +90,20 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         raise InputError(f"text is neither UTF-8 nor GB18030/GBK (byte {exc.start})", culprit=path,
                          fix="re-save the file as UTF-8") from exc
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """"utf-16-le"/"utf-16-be" when ``sample`` reads as text in that byte
+    order (Windows' "Unicode" export without its BOM): nearly every
+    character a CJK ideograph, CJK punctuation or printable ASCII."""
+    sample = sample[:len(sample) // 2 * 2]
+    for codec in ("utf-16-le", "utf-16-be"):
+        text = sample.decode(codec, errors="replace")
+        good = sum(1 for ch in text if ch in "\t\r\n" or " " <= ch <= "~" or "\u3000" <= ch <= "\u9fff"
+                   or "\uff00" <= ch <= "\uffef")
+        if text and good >= 0.95 * len(text):
+            return codec
+    return None
 
 
 def _md_heading(line: str) -> tuple[int, str] | None:
@@ -589,7 +607,7 @@ def _split_pipes(inner: str) -> list[str]:
 def load_text(data: bytes, path: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Loader entry point for ``.txt`` and ``.md``."""
     text, encoding = decode(data, path)
-    replaced = text.count("\ufffd") if encoding in ("utf-8", "utf-8-sig", "utf-16") else 0
+    replaced = text.count("\ufffd") if encoding.startswith(("utf-8", "utf-16")) else 0
     markdown = path.lower().endswith((".md", ".markdown")) or bool(
         re.search(r"^#{1,6} \S", text, re.M) or re.search(r"^\|.*\|\s*$", text, re.M))
     doc = new_document(path, "markdown" if markdown else "text", data, encoding)

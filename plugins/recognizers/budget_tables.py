@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from budgetlint.core.document import compact
+from budgetlint.core.values import has_cjk
 from budgetlint.plugins.recognizers import final_accounts as tables
 
 DATA_FILE = Path(__file__).with_name("budget_tables.yaml")
@@ -120,7 +121,8 @@ class _ById:
 def _pad_codes(block: dict[str, Any]) -> dict[str, Any] | None:
     """A copy of ``block`` whose 款/项 codes printed without their leading
     zero (``301 | 2`` — a spreadsheet ate the 0) read as ``02``; None when
-    nothing needed it.  The printed text stays in ``raw``."""
+    nothing needed it.  The printed text stays in ``raw`` and the cell is
+    marked ``code_padded``: read, but reported (see :func:`_code_misprints`)."""
     rows, changed = [], False
     for row in block.get("rows", []):
         cells = sorted(row, key=lambda c: c["col"])
@@ -128,10 +130,38 @@ def _pad_codes(block: dict[str, Any]) -> dict[str, Any] | None:
         for i in range(1, min(len(cells), 3)):
             if re.fullmatch(r"\d{3}", cells[0].get("text", "").strip()) and re.fullmatch(r"\d", cells[i].get("text", "").strip()) \
                     and all(re.fullmatch(r"\d{1,2}", c.get("text", "").strip()) for c in cells[1:i + 1]):
-                new[i] = dict(cells[i], text="0" + cells[i]["text"].strip(), raw=cells[i]["text"])
+                new[i] = dict(cells[i], text="0" + cells[i]["text"].strip(), raw=cells[i]["text"], code_padded=True)
                 changed = True
         rows.append(new)
     return dict(block, rows=rows) if changed else None
+
+
+def _code_misprints(view: dict[str, Any], recognised: list[dict[str, Any]],
+                    part: dict[str, Any]) -> list[dict[str, Any]]:
+    """The codes :func:`_pad_codes` read with their zero restored, per
+    recognised table of ``part`` (its blocks only: a budget of many parts is
+    not walked once per part): the printed form (“301 2”), the code read
+    (30102), the row's label and the cell's place."""
+    roles = {t["block"]: t for t in recognised if t.get("block")}
+    out = []
+    for block in view["blocks"][part["first_block"]: part["last_block"] + 1]:
+        table = roles.get(block.get("id"))
+        if block.get("type") != "table" or table is None:
+            continue
+        for row in block.get("rows", []):
+            cells = sorted(row, key=lambda c: c["col"])
+            padded = [c for c in cells[:3] if c.get("code_padded")]
+            if not padded:
+                continue
+            n = 1  # the code cells: the 类 code and the 款/项 digits after it
+            while n < min(len(cells), 3) and re.fullmatch(r"\d{1,2}", cells[n].get("text", "").strip()):
+                n += 1
+            label = next((c["text"] for c in cells if has_cjk(c.get("text", ""))), "")
+            out.append({"table": table.get("role"), "block": block["id"], "label": label,
+                        "printed": " ".join(c.get("raw", c.get("text", "")).strip() for c in cells[:n]),
+                        "code": "".join(c.get("text", "").strip() for c in cells[:n]),
+                        "loc": padded[0].get("loc", {}), "row": padded[0].get("row"), "col": padded[0].get("col")})
+    return out
 
 
 def _is_page_furniture(block: dict[str, Any]) -> bool:
@@ -148,6 +178,7 @@ def recognize_part(doc: dict[str, Any], part: dict[str, Any], order: dict[str, i
     view = _join_continuations(doc, part, order)
     with tables.vocabulary(DATA_FILE):
         out = tables.recognize_part(view, part)
+    out["code_misprints"] = _code_misprints(view, out["tables"], part)
     units = _units(doc) if units is None else units
     for t in out["tables"]:
         t["generic"] = t["role"]

@@ -143,7 +143,8 @@ def match_title(title: str | None) -> tuple[dict[str, Any] | None, str | None]:
     tie = False
     for name, tdef in cfg["_names"]:
         limit = fz.get("max_distance", 2) if len(name) >= fz.get("long_name", 10) else fz.get("short_distance", 1)
-        d = min((_distance(t[-n:], name) for n in range(max(1, len(name) - limit), min(len(t), len(name) + limit) + 1)),
+        d = min((_distance(t[-n:], name, limit) for n in range(max(1, len(name) - limit),
+                                                               min(len(t), len(name) + limit) + 1)),
                 default=limit + 1)
         if d > limit:
             continue
@@ -157,15 +158,30 @@ def match_title(title: str | None) -> tuple[dict[str, Any] | None, str | None]:
     return best[2], best[1]
 
 
-def _distance(a: str, b: str) -> int:
-    """Levenshtein distance (titles are short)."""
+def _distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of two titles when it is at most ``limit``, else
+    ``limit + 1``: a table of contents holds dozens of titles, each compared
+    with every name of the vocabulary at several lengths, and nearly all are
+    far apart — a row of the table whose smallest entry exceeds the limit ends
+    the comparison (later rows are never smaller)."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         cur = [i]
+        left = i
         for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+            v = prev[j - 1] + (ca != cb)
+            if prev[j] + 1 < v:
+                v = prev[j] + 1
+            if left + 1 < v:
+                v = left + 1
+            cur.append(v)
+            left = v
+        if min(cur) > limit:
+            return limit + 1
         prev = cur
-    return prev[-1]
+    return prev[-1] if prev[-1] <= limit else limit + 1
 
 
 def parse_code(code: str | None) -> tuple[str, int] | None:
@@ -472,7 +488,7 @@ def _parse_three_public(block: dict[str, Any]) -> tuple[list[dict[str, Any]], li
     for row in block["rows"][block.get("header_rows", 0):]:
         cells = sorted(row, key=lambda c: c["col"])
         amounts = [c for c in cells if _is_amount(c)]
-        if not amounts:
+        if not amounts or _counting_row(cells):  # the 栏次 row 1 2 3 … 12 is not data
             continue
         if len(amounts) == len(columns):
             pairs = list(zip(columns, amounts))

@@ -30,6 +30,15 @@ comparison cue such as “与2023年度相比” that no pattern could read: the
 checks list it as not evaluated).  ``budgetlint parse --format text`` lists
 them after the outline.
 
+Every statement also carries ``item``: where the numbered item it belongs to
+starts (``"<block>:<offset>"``: a heading, a section title, a numbered
+paragraph, or an ``item_start`` match such as a quoted 科目 “…（项）” at the start
+of a sentence; a table ends the item).  The first money statement of an item
+gets ``item_lead: true`` when it is an amount or a share — the item's heading
+amount (“1、因公出国（境）费支出0万元。”, “…（项）”257.14万元，主要用于…”), which a
+later “支出决算为…” of the same item restates.  PDF exports break an item over
+several paragraphs; the item runs on until the next start.
+
 ``doc["glossary"]`` lists the terms a 名词解释 section defines
 (``{"term", "part", "block", "loc"}``).
 
@@ -67,6 +76,7 @@ def load_patterns(path: str = str(PATTERNS_FILE)) -> dict[str, Any]:
         "verdicts": {w: norm for norm, words in data.get("verdicts", {}).items() for w in words},
         "skip_sections": re.compile(data.get("skip_sections") or r"(?!)"),
         "cue": re.compile(data.get("comparison_cue") or r"(?!)"),
+        "item_start": re.compile(data.get("item_start") or r"(?!)"),
         "patterns": [],
     }
     for p in data["patterns"]:
@@ -351,13 +361,20 @@ def recognize_statements(doc: dict[str, Any]) -> None:
         prev_total: dict[str, Any] | None = None
         history: list[dict[str, Any]] = []
         last_completion: dict[str, Any] | None = None
+        items = _Items()
         for block in doc["blocks"][part["first_block"]: part["last_block"] + 1]:
             btype = block["type"]
+            items.next_paragraph()
             if btype == "table":
                 prev_total = None
                 last_completion = None
+                items.close()
                 continue
             text = normalize_text(block.get("text", ""))
+            if btype == "heading" or block.get("numbering") or _is_title_like(block.get("text", "")):
+                items.start(f"{block['id']}:0", 0)
+            for m in cfg["item_start"].finditer(text):
+                items.start(f"{block['id']}:{m.start()}", m.start())
             if btype == "heading" or _is_title_like(block.get("text", "")):
                 section = block.get("text", "")
                 context_subject = clean_subject(re.sub(r"\d+(?:\.\d+)?万元.*$", "", text), cfg)
@@ -371,6 +388,7 @@ def recognize_statements(doc: dict[str, Any]) -> None:
                                      "loc": block.get("loc", {})})
                 continue
             found = extract_paragraph(text, cfg)
+            items.assign(found)
             if block.get("numbering") and len(text) <= 80 and not any(s["kind"] != "amount" for s in found):
                 context_subject = clean_subject(re.sub(r"\d+(?:\.\d+)?万元.*$", "", text), cfg)
             for st in found:
@@ -406,6 +424,45 @@ def recognize_statements(doc: dict[str, Any]) -> None:
 
 
 _NAMED_FIELDS = ("amount", "budget", "actual", "completion", "share", "total", "change", "rate", "count")
+
+
+class _Items:
+    """The numbered items of one part, in reading order: ``start`` records
+    where an item begins in the current paragraph, ``assign`` gives each
+    statement of the paragraph its item and marks the items' leads."""
+
+    _MONEY = ("amount", "share", "completion", "change")
+
+    def __init__(self) -> None:
+        self.current: str | None = None
+        self.pending: list[tuple[int, str]] = []   # starts in this paragraph: (offset, item id)
+        self.decided: set[str] = set()             # items whose first money statement was seen
+
+    def start(self, item: str, pos: int) -> None:
+        if not any(p == pos for p, _ in self.pending):
+            self.pending.append((pos, item))
+
+    def close(self) -> None:
+        self.current, self.pending = None, []
+
+    def next_paragraph(self) -> None:
+        """A paragraph that yielded no statements (a heading) still opens its item."""
+        if self.pending:
+            self.current = max(self.pending)[1]
+        self.pending = []
+
+    def assign(self, found: list[dict[str, Any]]) -> None:
+        starts = sorted(self.pending)
+        for st in sorted(found, key=lambda s: s["_pos"]):
+            while starts and starts[0][0] <= st["_pos"]:
+                self.current = starts.pop(0)[1]
+            if self.current is None:
+                continue
+            st["item"] = self.current
+            if st["kind"] in self._MONEY and self.current not in self.decided:
+                self.decided.add(self.current)
+                if st["kind"] in ("amount", "share"):
+                    st["item_lead"] = True
 
 
 def publish_named_values(doc: dict[str, Any], statements: list[dict[str, Any]]) -> None:

@@ -4,6 +4,7 @@ basis, then one summary line)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from itertools import groupby
 from typing import Any
 
@@ -15,6 +16,16 @@ _COLOR = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 def render_json(report: dict[str, Any], options: dict[str, Any] | None = None) -> str:
     return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_json_stream(report: Any, options: dict[str, Any] | None, out: Any) -> None:
+    """The same JSON, byte for byte, written a document, finding and
+    evaluation at a time from a :class:`~budgetlint.core.reportstream.ReportStream`."""
+    from budgetlint.core.reportstream import iter_json
+
+    for piece in iter_json(report.json_object()):
+        out.write(piece)
+    out.write("\n")
 
 
 def _fmt(v: Any) -> str:
@@ -65,6 +76,20 @@ def render_text(report: dict[str, Any], options: dict[str, Any] | None = None) -
     with ``show_info``); each root cause once, its consequences on one line;
     the 依据 once per rule per file; a waived finding as one line; one
     summary line that counts what is hidden."""
+    from budgetlint.core.reportstream import ReportStream
+
+    return "".join(text_pieces(ReportStream.from_report(report), options))
+
+
+def render_text_stream(report: Any, options: dict[str, Any] | None, out: Any) -> None:
+    """The text report written a document at a time (a :class:`ReportStream`)."""
+    for piece in text_pieces(report, options):
+        out.write(piece)
+
+
+def text_pieces(report: Any, options: dict[str, Any] | None = None) -> Iterator[str]:
+    """The text report of a :class:`~budgetlint.core.reportstream.ReportStream`,
+    a document's block at a time."""
     import click
 
     opts = options or {}
@@ -77,17 +102,17 @@ def render_text(report: dict[str, Any], options: dict[str, Any] | None = None) -
     def style(text: str, **kw: Any) -> str:
         return click.style(text, **kw) if color else text
 
-    lines: list[str] = []
-    by_doc = {d["path"]: d for d in report["documents"]}
-    findings = report["findings"]
-    by_fp = {f["fingerprint"]: f for f in findings if f.get("fingerprint")}
-    evaluations = report.get("evaluations", [])
-    for doc in report["documents"]:
+    for result in report.results():
+        lines: list[str] = []
+        doc = result["document"]
+        findings = result["findings"]
+        evaluations = result["evaluations"]
+        by_fp = {f["fingerprint"]: f for f in findings if f.get("fingerprint")}
         path = doc["path"]
         if doc.get("status") == "error":
             lines.append(style(f"✗ {doc.get('error', path)}", fg="red", bold=True))
             if doc.get("parts") is None:  # unreadable; a crashed document still shows what did run
-                lines.append("")
+                yield "\n".join(lines) + "\n\n"
                 continue
         roots = [f for f in findings if f["source"] == path and f.get("related_to") not in by_fp
                  and (show_info or f["severity"] != "info")]
@@ -146,19 +171,19 @@ def render_text(report: dict[str, Any], options: dict[str, Any] | None = None) -
                     part = parts.get(e["part"], {})
                     lines.append(f"  {e['rule_id']} [{part.get('type', e['part'])}]: "
                                  f"{'; '.join(e['not_evaluated_relations'])}")
-        lines.append("")
-    for f in findings:  # findings about other files, e.g. an expired waiver in the waiver file
-        if f.get("source") not in by_doc:
-            label = _SEV_ZH[f["severity"]] if zh else f["severity"]
-            lines.append(f"{f.get('source', '')}:{f.get('location', {}).get('line', '')}: "
-                         f"{style(label, fg=_COLOR[f['severity']])} {f['message']}  [{f['rule_id']}]")
-    skipped_files = report.get("skipped") or []
+        yield "\n".join(lines) + "\n\n"
+    lines = []
+    for f in report.loose:  # findings about other files, e.g. an expired waiver in the waiver file
+        label = _SEV_ZH[f["severity"]] if zh else f["severity"]
+        lines.append(f"{f.get('source', '')}:{f.get('location', {}).get('line', '')}: "
+                     f"{style(label, fg=_COLOR[f['severity']])} {f['message']}  [{f['rule_id']}]")
+    skipped_files = report.head.get("skipped") or []
     if skipped_files:
         lines.append(style("未检查的文件 (skipped files)" if lang == "zh" else "Skipped files", fg="magenta", bold=True))
         for sk in skipped_files:
             lines.append(f"  ⊘ {sk['path']}: {sk['reason']}")
         lines.append("")
-    s = report["summary"]
+    s = report.head["summary"]
     for dpath, counts in (s.get("by_document") or {}).items():
         if counts.get("not_evaluated") or counts.get("partially_evaluated"):
             lines.append((f"{dpath}: 未能评估 {counts['not_evaluated']} 条规则，部分评估 {counts['partially_evaluated']} 条"
@@ -166,8 +191,8 @@ def render_text(report: dict[str, Any], options: dict[str, Any] | None = None) -
                           f"{dpath}: {counts['not_evaluated']} rule(s) not evaluated, "
                           f"{counts['partially_evaluated']} partially evaluated")
                          + ("（--show-skipped 列出原因）" if lang == "zh" else " (--show-skipped lists why)"))
-    lines.append(style(summary_line(report, lang, show_info=show_info), bold=True))
-    return "\n".join(lines) + "\n"
+    lines.append(style(summary_line(report.head, lang, show_info=show_info), bold=True))
+    yield "\n".join(lines) + "\n"
 
 
 def summary_line(report: dict[str, Any], lang: str = "zh", *, show_info: bool = True) -> str:
@@ -196,5 +221,5 @@ def summary_line(report: dict[str, Any], lang: str = "zh", *, show_info: bool = 
 
 
 def register(registry) -> None:
-    registry.add_reporter("json", render_json, description="versioned JSON report")
-    registry.add_reporter("text", render_text, description="terminal text for a clerk")
+    registry.add_reporter("json", render_json, description="versioned JSON report", stream=render_json_stream)
+    registry.add_reporter("text", render_text, description="terminal text for a clerk", stream=render_text_stream)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -111,65 +112,88 @@ def _gate_pass(d: dict[str, Any], fs: list[dict[str, Any]], counts: dict[str, in
     return not (strict and (counts["not_evaluated"] or counts["partially_evaluated"]))
 
 
-def _view(report: dict[str, Any], lang: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+def _view(report: Any, lang: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the template shows besides the report's head: ``docs`` is a lazy
+    list (one document's view at a time, a fresh pass each time the template
+    loops over it)."""
+    from budgetlint.core.reportstream import LazyList
+
     opts = options or {}
     fail_on, strict = str(opts.get("fail_on") or "error"), bool(opts.get("fail_on_not_evaluated"))
-    docs = []
-    by_source: dict[str, list[dict[str, Any]]] = {}
-    by_fp = {f.get("fingerprint"): f for f in report["findings"]}
-    for f in report["findings"]:
-        by_source.setdefault(f.get("source", ""), []).append(f)
-    doc_paths = [d["path"] for d in report["documents"]]
-    sources = doc_paths + sorted(s for s in by_source if s not in doc_paths)
-    doc_by_path = {d["path"]: d for d in report["documents"]}
-    evals: dict[str, list[dict[str, Any]]] = {}
-    for e in report["evaluations"]:
-        evals.setdefault(e["document"], []).append(e)
-    for i, path in enumerate(sources):
-        d = doc_by_path.get(path, {"path": path, "status": "checked", "meta": {}, "parts": []})
-        fs = by_source.get(path, [])
-        # roots only, as summary.by_severity counts them; consequences are counted apart
-        counts = {s: sum(1 for f in fs if f["severity"] == s and not f.get("waived") and not f.get("related_to"))
-                  for s in ("error", "warning", "info")}
-        counts["related"] = sum(1 for f in fs if f.get("related_to") and not f.get("waived"))
-        counts["waived"] = sum(1 for f in fs if f.get("waived"))
-        counts["not_evaluated"] = sum(1 for e in evals.get(path, []) if e["status"] == "not_evaluated")
-        counts["partially_evaluated"] = sum(1 for e in evals.get(path, []) if e["status"] != "not_evaluated"
-                                            and e.get("not_evaluated_relations"))
-        parts = {p["id"]: p for p in d.get("parts", [])}
-        groups: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
-        for f in fs:
-            pid = (f.get("part") or {}).get("id", "")
-            p = parts.get(pid, f.get("part") or {})
-            loc = f.get("location", {}) or {}
-            section = " ".join(str(loc[k]) for k in ("table_code", "table") if loc.get(k)) or str(loc.get("section") or "")
-            key = (pid, section)
-            if key not in groups:
-                groups[key] = {"part": " ".join(str(x) for x in (p.get("type"), p.get("title")) if x),
-                               "section": section, "findings": []}
-            ctx = f.get("context") or {}
-            view = {"f": f, "where": human_location(loc, lang), "basis": _basis(f.get("basis", [])),
-                    "expected": _fmt(f.get("expected")), "actual": _fmt(f.get("actual")),
-                    "has_ea": _fmt(f.get("expected")).strip() not in ("", "None"),
-                    "related": _related(f, by_fp, lang),
-                    "ctx": ctx, "segments": _segments(ctx.get("text", ""), ctx.get("highlight"))
-                    if ctx.get("kind") == "text" else []}
-            groups[key]["findings"].append(view)
-        meta = d.get("meta", {})
-        docs.append({"anchor": f"doc{i}", "d": d, "counts": counts, "groups": list(groups.values()),
-                     "department": meta.get("department", ""), "year": meta.get("fiscal_year", ""),
-                     "total": len(fs), "gate_pass": _gate_pass(d, fs, counts, fail_on, strict)})
-    matrix = report.get("summary", {}).get("matrix") or {}
-    rules = sorted({f["rule_id"] for f in report["findings"]})
+    loose: dict[str, list[dict[str, Any]]] = {}
+    for f in report.loose:
+        loose.setdefault(f.get("source", ""), []).append(f)
+
+    def docs() -> Iterator[dict[str, Any]]:
+        i = 0
+        for result in report.results():
+            yield _doc_view(i, result["document"], result["findings"], result["evaluations"], lang, fail_on, strict)
+            i += 1
+        for path in sorted(loose):
+            d = {"path": path, "status": "checked", "meta": {}, "parts": []}
+            yield _doc_view(i, d, loose[path], [], lang, fail_on, strict)
+            i += 1
+
+    matrix = report.head.get("summary", {}).get("matrix") or {}
+    rules = sorted(report.finding_rules)
     titles = {r["id"]: r.get("title") for r in matrix.get("rules") or [] if isinstance(r, dict) and r.get("id")}
-    for rid, meta_ in (report.get("rules") or {}).items():
+    for rid, meta_ in (report.head.get("rules") or {}).items():
         if isinstance(meta_, dict) and meta_.get("title"):
             titles.setdefault(rid, meta_["title"])
-    return {"docs": docs, "matrix": matrix, "rules": rules, "rule_meta": report.get("rules", {}),
+    return {"docs": LazyList(docs), "matrix": matrix, "rules": rules, "rule_meta": report.head.get("rules", {}),
             "rule_titles": titles, "gate_rule": _gate_rule(fail_on, strict, lang)}
 
 
+def _doc_view(i: int, d: dict[str, Any], fs: list[dict[str, Any]], evals: list[dict[str, Any]], lang: str,
+              fail_on: str, strict: bool) -> dict[str, Any]:
+    """One document's summary row and findings grouped by part and section."""
+    by_fp = {f.get("fingerprint"): f for f in fs}
+    # roots only, as summary.by_severity counts them; consequences are counted apart
+    counts = {s: sum(1 for f in fs if f["severity"] == s and not f.get("waived") and not f.get("related_to"))
+              for s in ("error", "warning", "info")}
+    counts["related"] = sum(1 for f in fs if f.get("related_to") and not f.get("waived"))
+    counts["waived"] = sum(1 for f in fs if f.get("waived"))
+    counts["not_evaluated"] = sum(1 for e in evals if e["status"] == "not_evaluated")
+    counts["partially_evaluated"] = sum(1 for e in evals if e["status"] != "not_evaluated"
+                                        and e.get("not_evaluated_relations"))
+    parts = {p["id"]: p for p in d.get("parts", [])}
+    groups: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+    for f in fs:
+        pid = (f.get("part") or {}).get("id", "")
+        p = parts.get(pid, f.get("part") or {})
+        loc = f.get("location", {}) or {}
+        section = " ".join(str(loc[k]) for k in ("table_code", "table") if loc.get(k)) or str(loc.get("section") or "")
+        key = (pid, section)
+        if key not in groups:
+            groups[key] = {"part": " ".join(str(x) for x in (p.get("type"), p.get("title")) if x),
+                           "section": section, "findings": []}
+        ctx = f.get("context") or {}
+        view = {"f": f, "where": human_location(loc, lang), "basis": _basis(f.get("basis", [])),
+                "expected": _fmt(f.get("expected")), "actual": _fmt(f.get("actual")),
+                "has_ea": _fmt(f.get("expected")).strip() not in ("", "None"),
+                "related": _related(f, by_fp, lang),
+                "ctx": ctx, "segments": _segments(ctx.get("text", ""), ctx.get("highlight"))
+                if ctx.get("kind") == "text" else []}
+        groups[key]["findings"].append(view)
+    meta = d.get("meta", {})
+    return {"anchor": f"doc{i}", "d": d, "counts": counts, "groups": list(groups.values()),
+            "department": meta.get("department", ""), "year": meta.get("fiscal_year", ""),
+            "total": len(fs), "gate_pass": _gate_pass(d, fs, counts, fail_on, strict)}
+
+
 def render_html(report: dict[str, Any], options: dict[str, Any] | None = None) -> str:
+    import io
+
+    from budgetlint.core.reportstream import ReportStream
+
+    buf = io.StringIO()
+    render_html_stream(ReportStream.from_report(report), options, buf)
+    return buf.getvalue()
+
+
+def render_html_stream(report: Any, options: dict[str, Any] | None, out: Any) -> None:
+    """The template rendered in pieces (Jinja's ``generate``), a document at
+    a time, from a ReportStream."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     opts = options or {}
@@ -177,10 +201,12 @@ def render_html(report: dict[str, Any], options: dict[str, Any] | None = None) -
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     template = env.get_template("report.html.j2")
-    return template.render(report=report, t=LABELS[lang], lang=lang, v=_view(report, lang, opts),
-                           css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
-                           js=(TEMPLATES / "report.js").read_text(encoding="utf-8"))
+    for piece in template.generate(report=report.head, t=LABELS[lang], lang=lang, v=_view(report, lang, opts),
+                                   css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
+                                   js=(TEMPLATES / "report.js").read_text(encoding="utf-8")):
+        out.write(piece)
 
 
 def register(registry) -> None:
-    registry.add_reporter("html", render_html, description="self-contained HTML for offline review")
+    registry.add_reporter("html", render_html, description="self-contained HTML for offline review",
+                          stream=render_html_stream)

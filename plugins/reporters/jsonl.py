@@ -17,6 +17,14 @@ def render_jsonl(report: dict[str, Any], options: dict[str, Any] | None = None) 
                                report.get("skipped")))
 
 
+def render_jsonl_stream(report: Any, options: dict[str, Any] | None, out: Any) -> None:
+    """The same lines from a ReportStream (``--waivers``/``--baseline`` on a batch of any size)."""
+    requested = report.head.get("rule_pack", {}).get("requested")
+    for line in jsonl_lines(report.results(), None if requested == "auto" else requested, report.head.get("skipped")):
+        out.write(line)
+
+
 def register(registry) -> None:
     registry.add_reporter("jsonl", render_jsonl,
-                          description="JSON Lines: a line per document and per finding, then a summary (streamed)")
+                          description="JSON Lines: a line per document and per finding, then a summary (streamed)",
+                          stream=render_jsonl_stream)

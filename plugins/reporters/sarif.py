@@ -9,6 +9,8 @@ unreadable file is a tool execution notification, not a silent gap.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,9 +25,8 @@ INFO_URI = "https://pypi.org/project/budgetlint/"
 def artifact_uri(path: str) -> str:
     """A relative path stays a relative URI reference (percent-encoded,
     forward slashes); an absolute path becomes a file: URI."""
-    p = Path(path)
-    if p.is_absolute():
-        return p.as_uri()
+    if os.path.isabs(path) and Path(path).is_absolute():  # no Path (it interns every part) for relative paths
+        return Path(path).as_uri()
     return quote(path.replace("\\", "/"), safe="/-_.~")
 
 
@@ -102,66 +103,82 @@ def _location(f: dict[str, Any], artifact_index: dict[str, int]) -> dict[str, An
 
 
 def build_sarif(report: dict[str, Any], options: dict[str, Any] | None = None) -> dict[str, Any]:
-    catalogue = dict(report.get("rules", {}))
-    for f in report["findings"]:  # a rule seen only in findings still needs a descriptor
-        catalogue.setdefault(f["rule_id"], {"title": f["rule_id"], "severity": f["severity"],
-                                            "check": f.get("check", ""), "basis": f.get("basis", [])})
+    from budgetlint.core.reportstream import ReportStream, materialize
+
+    return materialize(sarif_object(ReportStream.from_report(report), options))
+
+
+def sarif_object(report: Any, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The SARIF log of a :class:`~budgetlint.core.reportstream.ReportStream`,
+    its artifacts, results and notifications as lazy lists (one pass each)."""
+    from budgetlint.core.reportstream import LazyList
+
+    head = report.head
+    catalogue = dict(head.get("rules", {}))
+    for rid, f in report.finding_rules.items():  # a rule seen only in findings still needs a descriptor
+        catalogue.setdefault(rid, {"title": f["rule_id"], "severity": f["severity"],
+                                   "check": f.get("check", ""), "basis": f.get("basis", [])})
     rule_ids = sorted(catalogue)
     rule_index = {rid: i for i, rid in enumerate(rule_ids)}
-    artifacts = []
     artifact_index: dict[str, int] = {}
-    for d in report["documents"]:
-        art: dict[str, Any] = {"location": {"uri": artifact_uri(d["path"])}}
-        if d.get("sha256"):
-            art["hashes"] = {"sha-256": d["sha256"]}
-        artifact_index[d["path"]] = len(artifacts)
-        artifacts.append(art)
-    results = []
-    for f in report["findings"]:
-        result: dict[str, Any] = {
-            "ruleId": f["rule_id"],
-            "ruleIndex": rule_index[f["rule_id"]],
-            "level": LEVEL.get(f["severity"], "warning"),
-            "message": {"text": f["message"]},
-            "locations": [_location(f, artifact_index)],
-            "partialFingerprints": {"budgetlint/v1": f.get("fingerprint", "")},
-        }
-        props: dict[str, Any] = {"severity": f["severity"]}
-        for key in ("expected", "actual", "kind", "basis", "part", "operands"):
-            if f.get(key) not in (None, [], {}):
-                props[key] = f[key]
-        result["properties"] = props
-        if f.get("waived"):
-            w = f["waived"]
-            result["suppressions"] = [{"kind": "external", "status": "accepted",
-                                       "justification": f"{w.get('reason', '')}（批准：{w.get('approved_by', '')}）",
-                                       "properties": w}]
-        results.append(result)
-    notifications = []
-    for d in report["documents"]:
-        where = [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(d["path"]),
-                                                             "index": artifact_index[d["path"]]}}}]
-        if d.get("status") == "error":
-            notifications.append({"level": "error", "message": {"text": d.get("error") or d["path"]},
-                                  "locations": where})
-        for w in d.get("warnings") or []:
-            notifications.append({"level": "warning", "message": {"text": w}, "locations": where})
-    for sk in report.get("skipped") or []:  # files in a folder that no loader reads
-        notifications.append({"level": "warning", "message": {"text": f"skipped {sk['path']}: {sk['reason']}"},
-                              "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(sk["path"])}}}],
-                              "properties": {"skipped": True}})
-    tool = report.get("tool", {})
+    for i, d in enumerate(report.documents()):
+        artifact_index[d["path"]] = i
+
+    def artifacts() -> Iterator[dict[str, Any]]:
+        for d in report.documents():
+            art: dict[str, Any] = {"location": {"uri": artifact_uri(d["path"])}}
+            if d.get("sha256"):
+                art["hashes"] = {"sha-256": d["sha256"]}
+            yield art
+
+    def results() -> Iterator[dict[str, Any]]:
+        for f in report.findings():
+            result: dict[str, Any] = {
+                "ruleId": f["rule_id"],
+                "ruleIndex": rule_index[f["rule_id"]],
+                "level": LEVEL.get(f["severity"], "warning"),
+                "message": {"text": f["message"]},
+                "locations": [_location(f, artifact_index)],
+                "partialFingerprints": {"budgetlint/v1": f.get("fingerprint", "")},
+            }
+            props: dict[str, Any] = {"severity": f["severity"]}
+            for key in ("expected", "actual", "kind", "basis", "part", "operands"):
+                if f.get(key) not in (None, [], {}):
+                    props[key] = f[key]
+            result["properties"] = props
+            if f.get("waived"):
+                w = f["waived"]
+                result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                           "justification": f"{w.get('reason', '')}（批准：{w.get('approved_by', '')}）",
+                                           "properties": w}]
+            yield result
+
+    def notifications() -> Iterator[dict[str, Any]]:
+        for d in report.documents():
+            where = [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(d["path"]),
+                                                                 "index": artifact_index[d["path"]]}}}]
+            if d.get("status") == "error":
+                yield {"level": "error", "message": {"text": d.get("error") or d["path"]}, "locations": where}
+            for w in d.get("warnings") or []:
+                yield {"level": "warning", "message": {"text": w}, "locations": where}
+        for sk in head.get("skipped") or []:  # files in a folder that no loader reads
+            yield {"level": "warning", "message": {"text": f"skipped {sk['path']}: {sk['reason']}"},
+                   "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(sk["path"])}}}],
+                   "properties": {"skipped": True}}
+
+    tool = head.get("tool", {})
+    failed = any(d.get("status") == "error" for d in report.documents())  # an error notification each
     run: dict[str, Any] = {
         "tool": {"driver": {"name": tool.get("name", "budgetlint"), "version": str(tool.get("version", "")),
                             "informationUri": INFO_URI,
                             "rules": [_rule_descriptor(rid, catalogue[rid]) for rid in rule_ids]}},
-        "invocations": [{"executionSuccessful": not any(n["level"] == "error" for n in notifications),
-                         "toolExecutionNotifications": notifications}],
-        "artifacts": artifacts,
-        "results": results,
+        "invocations": [{"executionSuccessful": not failed,
+                         "toolExecutionNotifications": LazyList(notifications)}],
+        "artifacts": LazyList(artifacts),
+        "results": LazyList(results),
         "columnKind": "unicodeCodePoints",
-        "properties": {"summary": {k: v for k, v in report.get("summary", {}).items() if k != "matrix"},
-                       "rule_pack": report.get("rule_pack", {})},
+        "properties": {"summary": {k: v for k, v in head.get("summary", {}).items() if k != "matrix"},
+                       "rule_pack": head.get("rule_pack", {})},
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
@@ -170,5 +187,15 @@ def render_sarif(report: dict[str, Any], options: dict[str, Any] | None = None) 
     return json.dumps(build_sarif(report, options), ensure_ascii=False, indent=2) + "\n"
 
 
+def render_sarif_stream(report: Any, options: dict[str, Any] | None, out: Any) -> None:
+    """The SARIF log written a result at a time from a ReportStream."""
+    from budgetlint.core.reportstream import iter_json
+
+    for piece in iter_json(sarif_object(report, options)):
+        out.write(piece)
+    out.write("\n")
+
+
 def register(registry) -> None:
-    registry.add_reporter("sarif", render_sarif, description="SARIF 2.1.0 for code-scanning tools")
+    registry.add_reporter("sarif", render_sarif, description="SARIF 2.1.0 for code-scanning tools",
+                          stream=render_sarif_stream)

@@ -40,16 +40,23 @@ FILLS = {"pass": "E8F6EC", "fail": "FDECEA", "waived": "EEEEEE", "not_evaluated"
          "error": "FDECEA", "warning": "FFF3D6", "info": "E3F0FA"}
 
 
-def _put(ws: Any, row: int, col: int, value: Any) -> Any:
+def _cell(ws: Any, value: Any, *, font: Any = None, fill: Any = None, alignment: Any = None) -> Any:
+    """A write-only cell: numbers stay numbers; any other value is plain text
+    (never a formula, whatever it starts with; characters Excel rejects removed)."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    cell = ws.cell(row=row, column=col)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        cell.value = value
-        return cell
-    text = "" if value is None else str(value)
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)
-    cell.data_type = "s"  # never a formula, whatever the text starts with
+        cell = WriteOnlyCell(ws, value=value)
+    else:
+        cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value)))
+        cell.data_type = "s"  # never a formula, whatever the text starts with
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if alignment is not None:
+        cell.alignment = alignment
     return cell
 
 
@@ -60,21 +67,66 @@ def _fill(color: str) -> Any:
 
 
 def render_xlsx(report: dict[str, Any], options: dict[str, Any] | None = None) -> bytes:
+    from budgetlint.core.reportstream import ReportStream
+
+    buf = io.BytesIO()
+    render_xlsx_stream(ReportStream.from_report(report), options, buf)
+    return buf.getvalue()
+
+
+def render_xlsx_stream(report: Any, options: dict[str, Any] | None, out: Any) -> None:
+    """The workbook in openpyxl's write-only mode: every sheet gets its rows
+    as the documents stream by (one pass), the matrix sheet after it."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     from budgetlint.core.findings import basis_text
 
     lang = (options or {}).get("lang", "zh")
+    zh = lang == "zh"
     h = HEAD.get(lang, HEAD["zh"])
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
-    wb = Workbook()
-    ws = wb.active
-    ws.title = h["findings"]
-    for c, name in enumerate(h["cols"], 1):
-        _put(ws, 1, c, name).font = bold
-    for r, f in enumerate(report["findings"], 2):
+    fills = {k: _fill(v) for k, v in FILLS.items()}
+    head = report.head
+    m = (head.get("summary") or {}).get("matrix")
+    if m is None:
+        from budgetlint.core.matrix import compliance_matrix
+
+        m = compliance_matrix(report.as_report())
+    wb = Workbook(write_only=True)
+    # sheets in their order in the workbook; rows are appended to each as the documents stream by
+    ws = wb.create_sheet(h["findings"])
+    wm = wb.create_sheet(h["matrix"])
+    wd = wb.create_sheet(h["documents"])
+    wn = wb.create_sheet("未检查与注意" if zh else "Not checked")
+    wsk = wb.create_sheet(h["skipped"])
+
+    ws.freeze_panes = "A2"
+    for col, width in zip("ABCDEFGHIJKLMN", (28, 22, 34, 26, 8, 60, 14, 14, 40, 24, 18, 20, 30, 30)):
+        ws.column_dimensions[col].width = width
+    ws.append([_cell(ws, name, font=bold) for name in h["cols"]])
+    for col, width in zip("ABCDE", (40, 24, 30, 36, 70)):
+        wsk.column_dimensions[col].width = width
+    wsk.freeze_panes = "A2"
+    wsk.append([_cell(wsk, name, font=bold) for name in h["skipped_cols"]])
+    wd.column_dimensions["A"].width = 40
+    wd.append([_cell(wd, name, font=bold) for name in h["doc_cols"]])
+    for col, width in zip("ABCD", (40, 14, 34, 90)):
+        wn.column_dimensions[col].width = width
+    wn.append([_cell(wn, name, font=bold) for name in ("文件" if zh else "File", "类别" if zh else "Kind",
+                                                        "规则/部分" if zh else "Rule/part", "原因" if zh else "Reason")])
+    # files a reviewer must know were not (fully) verified: skipped files,
+    # crashes, warnings — one row each, with the reason (rules that were not
+    # evaluated have their own sheet)
+    for sk in head.get("skipped") or []:
+        wn.append([_cell(wn, v) for v in (sk["path"], "跳过的文件" if zh else "skipped file", "", sk["reason"])])
+
+    rule_titles = {r["id"]: r.get("title", "") for r in m.get("rules", [])}
+    rule_titles.update({k: v.get("title", "") for k, v in (head.get("rules") or {}).items() if isinstance(v, dict)})
+    n_findings = 0
+
+    def finding_row(f: dict[str, Any]) -> None:
         part = f.get("part") or {}
         w = f.get("waived")
         values = [f.get("source", ""), " ".join(str(x) for x in (part.get("type"), part.get("title")) if x),
@@ -85,95 +137,50 @@ def render_xlsx(report: dict[str, Any], options: dict[str, Any] | None = None) -
                   h["caused_by"].format(fp=f["related_to"]) if f.get("related_to")
                   else h["causes"].format(n=len(f["related"])) if f.get("related") else "",
                   "", ""]  # 整改情况 / 处理意见: left empty for the clerk and the bureau to fill in
-        for c, v in enumerate(values, 1):
-            cell = _put(ws, r, c, v)
-            if c == 5 and not w:
-                cell.fill = _fill(FILLS[f["severity"]])
-            if c in (3, 6, 9):
-                cell.alignment = wrap
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{_col(len(h['cols']))}{max(1, len(report['findings']) + 1)}"
-    for col, width in zip("ABCDEFGHIJKLMN", (28, 22, 34, 26, 8, 60, 14, 14, 40, 24, 18, 20, 30, 30)):
-        ws.column_dimensions[col].width = width
+        ws.append([_cell(ws, v, fill=fills[f["severity"]] if c == 5 and not w else None,
+                         alignment=wrap if c in (3, 6, 9) else None) for c, v in enumerate(values, 1)])
 
-    rule_titles = {r["id"]: r.get("title", "") for r in ((report.get("summary") or {}).get("matrix") or {}).get("rules", [])}
-    rule_titles.update({k: v.get("title", "") for k, v in (report.get("rules") or {}).items() if isinstance(v, dict)})
-    wsk = wb.create_sheet(h["skipped"])
-    for c, name in enumerate(h["skipped_cols"], 1):
-        _put(wsk, 1, c, name).font = bold
-    skipped = [e for e in report.get("evaluations", [])
-               if e.get("status") == "not_evaluated" or e.get("not_evaluated_relations")]  # wholly or partly
-    for r, e in enumerate(skipped, 2):
-        row = [e.get("document", ""), e.get("part_type") or e.get("part", ""), e["rule_id"],
-               rule_titles.get(e["rule_id"], ""),
-               "；".join(e.get("reasons", []) if e.get("status") == "not_evaluated"
-                        else ["部分评估 (partially evaluated)", *e["not_evaluated_relations"]])]
-        for c, v in enumerate(row, 1):
-            _put(wsk, r, c, v).alignment = wrap
-    for col, width in zip("ABCDE", (40, 24, 30, 36, 70)):
-        wsk.column_dimensions[col].width = width
-    wsk.freeze_panes = "A2"
-
-    m = (report.get("summary") or {}).get("matrix")
-    if m is None:
-        from budgetlint.core.matrix import compliance_matrix
-
-        m = compliance_matrix(report)
-    wm = wb.create_sheet(h["matrix"])
-    _put(wm, 1, 1, h["rule"]).font = bold
-    _put(wm, 1, 2, h["title"]).font = bold
-    for c, doc in enumerate(m["documents"], 3):
-        _put(wm, 1, c, doc).font = bold
-        wm.column_dimensions[_col(c)].width = 18
-    for r, rule in enumerate(m["rules"], 2):
-        _put(wm, r, 1, rule["id"])
-        _put(wm, r, 2, rule.get("title", ""))
-        for c, doc in enumerate(m["documents"], 3):
-            st = m["cells"][rule["id"]][doc]["status"]
-            _put(wm, r, c, h["status"][st]).fill = _fill(FILLS[st])
-    wm.column_dimensions["A"].width = 30
-    wm.column_dimensions["B"].width = 36
-    wm.freeze_panes = "C2"
-
-    wd = wb.create_sheet(h["documents"])
-    for c, name in enumerate(h["doc_cols"], 1):
-        _put(wd, 1, c, name).font = bold
-    for r, d in enumerate(report["documents"], 2):
-        fs = [f for f in report["findings"] if f.get("source") == d["path"]]
+    for result in report.results():
+        d, fs = result["document"], result["findings"]
+        for f in fs:
+            finding_row(f)
+        n_findings += len(fs)
+        for e in result["evaluations"]:
+            if e.get("status") == "not_evaluated" or e.get("not_evaluated_relations"):  # wholly or partly
+                row = [e.get("document", ""), e.get("part_type") or e.get("part", ""), e["rule_id"],
+                       rule_titles.get(e["rule_id"], ""),
+                       "；".join(e.get("reasons", []) if e.get("status") == "not_evaluated"
+                                else ["部分评估 (partially evaluated)", *e["not_evaluated_relations"]])]
+                wsk.append([_cell(wsk, v, alignment=wrap) for v in row])
         meta = d.get("meta", {})
         row = [d["path"], h["checked"] if d.get("status") == "checked" else h["error"], meta.get("department", ""),
                meta.get("fiscal_year", ""), d.get("sha256", "")]
-        row += [sum(1 for f in fs if f["severity"] == s and not f.get("waived")) for s in ("error", "warning", "info")]
-        row += [sum(1 for f in fs if f.get("waived")), d.get("error", "")]
-        for c, v in enumerate(row, 1):
-            _put(wd, r, c, v)
-    wd.column_dimensions["A"].width = 40
-
-    # files a reviewer must know were not (fully) verified: skipped files,
-    # crashes, warnings — one row each, with the reason (rules that were not
-    # evaluated have the sheet above)
-    zh = lang == "zh"
-    wn = wb.create_sheet("未检查与注意" if zh else "Not checked")
-    for c, name in enumerate(("文件" if zh else "File", "类别" if zh else "Kind", "规则/部分" if zh else "Rule/part",
-                              "原因" if zh else "Reason"), 1):
-        _put(wn, 1, c, name).font = bold
-    rows: list[list[str]] = []
-    for sk in report.get("skipped") or []:
-        rows.append([sk["path"], "跳过的文件" if zh else "skipped file", "", sk["reason"]])
-    for d in report["documents"]:
+        mine = [f for f in fs if f.get("source") == d["path"]]
+        row += [sum(1 for f in mine if f["severity"] == s and not f.get("waived")) for s in ("error", "warning", "info")]
+        row += [sum(1 for f in mine if f.get("waived")), d.get("error", "")]
+        wd.append([_cell(wd, v) for v in row])
         if d.get("status") == "error" and d.get("parts") is not None:
-            rows.append([d["path"], "运行错误" if zh else "crash", "", d.get("error", "")])
+            wn.append([_cell(wn, v) for v in (d["path"], "运行错误" if zh else "crash", "", d.get("error", ""))])
         for w in d.get("warnings") or []:
-            rows.append([d["path"], "注意" if zh else "warning", "", w])
-    for r, row in enumerate(rows, 2):
-        for c, v in enumerate(row, 1):
-            _put(wn, r, c, v)
-    for col, width in zip("ABCD", (40, 14, 34, 90)):
-        wn.column_dimensions[col].width = width
-    wb.move_sheet(wsk, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(wsk.title))  # last: after the matrix
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+            wn.append([_cell(wn, v) for v in (d["path"], "注意" if zh else "warning", "", w)])
+    for f in report.loose:
+        finding_row(f)
+    n_findings += len(report.loose)
+    ws.auto_filter.ref = f"A1:{_col(len(h['cols']))}{max(1, n_findings + 1)}"
+
+    for c in range(3, sum(1 for _ in m["documents"]) + 3):
+        wm.column_dimensions[_col(c)].width = 18
+    wm.column_dimensions["A"].width = 30
+    wm.column_dimensions["B"].width = 36
+    wm.freeze_panes = "C2"
+    wm.append([_cell(wm, h["rule"], font=bold), _cell(wm, h["title"], font=bold),
+               *(_cell(wm, doc, font=bold) for doc in m["documents"])])
+    for rule in m["rules"]:
+        row = m["cells"][rule["id"]]
+        wm.append([_cell(wm, rule["id"]), _cell(wm, rule.get("title", "")),
+                   *(_cell(wm, h["status"][st], fill=fills[st])
+                     for st in (row[doc]["status"] for doc in m["documents"]))])
+    wb.save(out)
 
 
 def _col(n: int) -> str:
@@ -183,4 +190,5 @@ def _col(n: int) -> str:
 
 
 def register(registry) -> None:
-    registry.add_reporter("xlsx", render_xlsx, binary=True, description="Excel workbook: findings and compliance matrix")
+    registry.add_reporter("xlsx", render_xlsx, binary=True, description="Excel workbook: findings and compliance matrix",
+                          stream=render_xlsx_stream)
