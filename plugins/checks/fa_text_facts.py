@@ -131,6 +131,9 @@ class FactsAgree(Check):
             ctx.not_evaluated("no narrative statements: the statements recognizer did not run")
             return
         year = _year(ctx.doc, ctx.part)
+        if ctx.params["per"] == "item":
+            self._run_items(ctx)
+            return
         for i, fact in enumerate(ctx.params["facts"]):
             values: list[Operand] = []
             for j, src in enumerate(fact["sources"]):
@@ -138,12 +141,21 @@ class FactsAgree(Check):
                 found = ctx.index.memo((self.id, id(ctx.rule), i, j, year),
                                        lambda src=src: self._values(ctx, src, year))  # type: ignore[misc]
                 values.extend(_copy(op) for op in found)
-            if ctx.params["per"] == "item":
-                self._judge_items(ctx, fact["name"], values)
-                continue
             if len(values) < 2:
                 continue
             self._judge(ctx, fact["name"], values)
+
+    def _run_items(self, ctx: CheckContext) -> None:
+        """``per: item``: the items of this part only.  An item is a numbered
+        paragraph of one part (its id names its block), so another part's
+        items are judged when that part is checked — judged here too, they
+        would be reported once per part of the year, and read in time parts²."""
+        for fact in ctx.params["facts"]:
+            values: list[Operand] = []
+            for src in fact["sources"]:
+                if "statement" in src and ctx.part.get("type") in src["part_types"]:
+                    values.extend(self._statement_values(ctx, ctx.part, src))
+            self._judge_items(ctx, fact["name"], values)
 
     def _judge_items(self, ctx: CheckContext, name: str, values: list[Operand]) -> None:
         """One comparison per item that has a heading amount and restates it."""
