@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from budgetlint.core.document import DocumentIndex
 from budgetlint.core.errors import PluginError
 from budgetlint.core.values import decimals_of, to_decimal
 
@@ -211,7 +212,8 @@ class CheckContext:
     """What a check sees: the document, the part, the rule and its params."""
 
     def __init__(self, *, doc: dict[str, Any], part: dict[str, Any], rule: Rule,
-                 lang: str = "zh", section_of: dict[str, str] | None = None) -> None:
+                 lang: str = "zh", section_of: dict[str, str] | None = None,
+                 index: DocumentIndex | None = None) -> None:
         self.doc = doc
         self.part = part
         self.rule = rule
@@ -219,6 +221,18 @@ class CheckContext:
         self.lang = lang
         self.outcome = Outcome()
         self._section_of = section_of or {}
+        self._index = index
+
+    @property
+    def index(self) -> DocumentIndex:
+        """Lookups over the whole document (block by id, a part's statements,
+        normalized text), shared by every rule of every part when the engine
+        passes one — use it instead of scanning ``doc["blocks"]`` or
+        ``doc["statements"]``, so a document of many parts is checked in
+        time linear in its size (see :class:`~budgetlint.core.document.DocumentIndex`)."""
+        if self._index is None or not self._index.fresh(self.doc):
+            self._index = DocumentIndex(self.doc)
+        return self._index
 
     # ------------------------------------------------------------- location
     def section_for(self, block_id: str | None) -> str | None:

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 from budgetlint.core.values import clean_display, normalize_text, parse_value
 
@@ -34,6 +34,7 @@ SCHEMA_VERSION = "1.0"
 Block = dict[str, Any]
 Cell = dict[str, Any]
 Document = dict[str, Any]
+T = TypeVar("T")
 
 # Numbering tokens of Chinese official documents, outermost first.
 _CN_NUM = "一二三四五六七八九十百零〇两"
@@ -256,6 +257,96 @@ def iter_blocks(doc: Document, part: dict[str, Any] | None = None) -> Iterator[B
 
 def iter_tables(doc: Document, part: dict[str, Any] | None = None) -> Iterator[Block]:
     return (b for b in iter_blocks(doc, part) if b["type"] == "table")
+
+
+class DocumentIndex:
+    """Lookups over one document, built once per document and shared by every
+    rule of every part (``CheckContext.index``; the engine makes one per
+    checked document).
+
+    Why: a province's 800-page PDF or a bureau's bundle is one document of
+    many parts, and every rule runs once per part.  A check that finds a
+    block by scanning ``doc["blocks"]``, or a part's statements by filtering
+    ``doc["statements"]``, does work proportional to parts × document size —
+    20 copies of one report took 30× its time, 150 copies ran past the
+    per-document budget.  Here each lookup is a dict access and each list is
+    built on first use.  The index assumes the document is no longer changed
+    (checks only read it); :meth:`fresh` tells whether ``doc["blocks"]`` is
+    still the list it indexed."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self._blocks: list[Block] = doc.get("blocks") or []
+        self._n_blocks = len(self._blocks)
+        self._positions: dict[Any, int] | None = None
+        self._by_part: dict[str, dict[Any, list[dict[str, Any]]]] = {}
+        self._parts: dict[Any, dict[str, Any]] | None = None
+        self._normalized: dict[int, tuple[Block, str]] = {}  # id(block) → (block, text): the block keeps its id alive
+        self._memo: dict[Any, Any] = {}
+
+    def fresh(self, doc: Document) -> bool:
+        blocks = doc.get("blocks") or []
+        return doc is self.doc and blocks is self._blocks and len(blocks) == self._n_blocks
+
+    def position(self, block_id: Any) -> int | None:
+        """Index in ``doc["blocks"]`` of the first block with this id."""
+        if self._positions is None:
+            positions: dict[Any, int] = {}
+            for i, b in enumerate(self._blocks):
+                positions.setdefault(b.get("id"), i)
+            self._positions = positions
+        return self._positions.get(block_id)
+
+    def block(self, block_id: Any) -> Block | None:
+        """The first block with this id, or None."""
+        i = self.position(block_id)
+        return None if i is None else self._blocks[i]
+
+    def part(self, part_id: Any) -> dict[str, Any] | None:
+        """The first part with this id, or None."""
+        if self._parts is None:
+            parts: dict[Any, dict[str, Any]] = {}
+            for p in self.doc.get("parts") or []:
+                parts.setdefault(p.get("id"), p)
+            self._parts = parts
+        return self._parts.get(part_id)
+
+    def of_part(self, key: str, part_id: Any) -> list[dict[str, Any]]:
+        """The records of ``doc[key]`` (a list a recognizer fills:
+        ``statements``, ``scorecards``, ``glossary``) whose ``part`` is
+        ``part_id`` (None: those without a part), in document order.  Treat
+        the list as read-only."""
+        groups = self._by_part.get(key)
+        if groups is None:
+            groups = self._by_part[key] = {}
+            for item in self.doc.get(key) or []:
+                groups.setdefault(item.get("part"), []).append(item)
+        return groups.get(part_id, [])
+
+    def statements(self, part_id: Any) -> list[dict[str, Any]]:
+        """The narrative statements of a part (:meth:`of_part`)."""
+        return self.of_part("statements", part_id)
+
+    def memo(self, key: Any, build: Callable[[], T]) -> T:
+        """``build()`` once per document and ``key``: for a check whose part
+        compares with every other part (the same fact, count or total stated
+        elsewhere in the file), what it reads from the whole document is
+        gathered once, not once per part.  Put the check id and
+        ``id(ctx.rule)`` in the key (a rule's params may differ between
+        packs; the rule objects outlive the document's check).  The value is
+        shared: treat it as read-only and copy what goes into a finding."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
+
+    def normalized_text(self, block: Block) -> str:
+        """``normalize_text(block["text"])`` of a heading or paragraph, once
+        per block."""
+        key = id(block)
+        hit = self._normalized.get(key)
+        if hit is None or hit[0] is not block:
+            hit = self._normalized[key] = (block, normalize_text(block.get("text", "")))
+        return hit[1]
 
 
 def grid(table: Block) -> list[list[Cell | None]]:

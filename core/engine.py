@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from budgetlint.core.checks import CheckContext
+from budgetlint.core.document import DocumentIndex
 from budgetlint.core.errors import BudgetlintError, InputError
 from budgetlint.core.findings import link_related, sort_key
 from budgetlint.core.loading import load_document
@@ -178,6 +179,7 @@ class Checker:
     def check_document(self, doc: dict[str, Any]) -> dict[str, Any]:
         meta = doc.get("meta", {})
         sections = section_map(doc)
+        index = DocumentIndex(doc)  # one per document, shared by every rule of every part
         findings: list[dict[str, Any]] = []
         evaluations: list[dict[str, Any]] = []
         crashes: list[str] = list(doc.get("recognizer_errors") or [])
@@ -194,7 +196,7 @@ class Checker:
             for rule in pack.enabled_rules():
                 if not rule_applies(rule, part, meta):
                     continue
-                ev = self._run_rule(doc, part, rule, sections)
+                ev = self._run_rule(doc, part, rule, sections, index)
                 evaluations.append(ev["evaluation"])
                 findings.extend(ev["findings"])
                 if ev.get("crash"):
@@ -217,9 +219,9 @@ class Checker:
         return {"document": document, "findings": findings, "evaluations": evaluations}
 
     def _run_rule(self, doc: dict[str, Any], part: dict[str, Any], rule: Any,
-                  sections: dict[str, str]) -> dict[str, Any]:
+                  sections: dict[str, str], index: DocumentIndex | None = None) -> dict[str, Any]:
         cls = self.host.registry.checks[rule.check]
-        ctx = CheckContext(doc=doc, part=part, rule=rule, lang=self.lang, section_of=sections)
+        ctx = CheckContext(doc=doc, part=part, rule=rule, lang=self.lang, section_of=sections, index=index)
         try:
             cls().run(ctx)
         except InputError:

@@ -23,6 +23,7 @@ CEL libraries turn Decimal into float or have no cost limit.)
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
@@ -197,7 +198,7 @@ class Resolved:
 class Evaluator:
     """Evaluate a parsed rule against named values ``{name: {"value", "decimals", "loc"}}``."""
 
-    def __init__(self, names: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, names: Mapping[str, dict[str, Any]]) -> None:
         self.names = names
         self.steps = 0
         self.used: list[Resolved] = []

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from budgetlint.core.document import DocumentIndex
 from budgetlint.core.engine import Checker, section_map
 from budgetlint.core.errors import BudgetlintError, RulePackError, SharedInputMissing
 from budgetlint.core.loading import load_document, run_recognizers
@@ -118,6 +119,7 @@ def run_rule(rule_id: str, *, pack: str | Path, text: str | None = None, path: s
                             fix="check the rule id (cases file name or its 'rule:' key)")
     rule = rp.rules[rule_id]
     sections = section_map(doc)
+    index = DocumentIndex(doc)
     findings: list[dict[str, Any]] = []
     evaluations: list[dict[str, Any]] = []
     for p in doc.get("parts", []):
@@ -125,7 +127,7 @@ def run_rule(rule_id: str, *, pack: str | Path, text: str | None = None, path: s
             continue
         if not rule_applies(rule, p, doc.get("meta", {})):
             continue
-        out = checker._run_rule(doc, p, rule, sections)
+        out = checker._run_rule(doc, p, rule, sections, index)
         evaluations.append(out["evaluation"])
         findings.extend(out["findings"])
     return findings, evaluations

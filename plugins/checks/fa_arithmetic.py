@@ -360,7 +360,7 @@ class FaNamedRelation(Check):
 
     @staticmethod
     def _loc(ctx: CheckContext, v: dict[str, Any], name: str) -> dict[str, Any]:
-        block = next((b for b in ctx.doc["blocks"] if b["id"] == v.get("block")), None)
+        block = ctx.index.block(v.get("block"))
         loc = ctx.block_location(block) if block else {}
         loc.update(v.get("loc", {}))
         loc.update({"cell": v.get("text"), "row": v.get("row") or name, "column": v.get("column"), "name": name})

@@ -48,12 +48,7 @@ def block_of(ctx: CheckContext, table: dict[str, Any]) -> dict[str, Any]:
     """The table's block, or a stand-in for a table that exists only as
     caption paragraphs."""
     bid = table.get("block") or table.get("caption_block")
-    blocks = ctx.doc["blocks"]
-    index = getattr(ctx, "_blocks_by_id", None)  # called per cell: index the blocks once per rule
-    if index is None or index[0] is not blocks or index[1] != len(blocks):
-        index = (blocks, len(blocks), {b["id"]: b for b in reversed(blocks)})  # the first of an id wins
-        ctx._blocks_by_id = index
-    b = index[2].get(bid)
+    b = ctx.index.block(bid)  # called per cell: the document's index, never a scan
     if b is not None:
         if b["type"] == "table":
             return b

@@ -131,16 +131,31 @@ class FactsAgree(Check):
             ctx.not_evaluated("no narrative statements: the statements recognizer did not run")
             return
         year = _year(ctx.doc, ctx.part)
-        for fact in ctx.params["facts"]:
+        if ctx.params["per"] == "item":
+            self._run_items(ctx)
+            return
+        for i, fact in enumerate(ctx.params["facts"]):
             values: list[Operand] = []
-            for src in fact["sources"]:
-                values.extend(self._values(ctx, src, year))
-            if ctx.params["per"] == "item":
-                self._judge_items(ctx, fact["name"], values)
-                continue
+            for j, src in enumerate(fact["sources"]):
+                # the same for every part of the year: read once per document, copied per use
+                found = ctx.index.memo((self.id, id(ctx.rule), i, j, year),
+                                       lambda src=src: self._values(ctx, src, year))  # type: ignore[misc]
+                values.extend(_copy(op) for op in found)
             if len(values) < 2:
                 continue
             self._judge(ctx, fact["name"], values)
+
+    def _run_items(self, ctx: CheckContext) -> None:
+        """``per: item``: the items of this part only.  An item is a numbered
+        paragraph of one part (its id names its block), so another part's
+        items are judged when that part is checked — judged here too, they
+        would be reported once per part of the year, and read in time parts²."""
+        for fact in ctx.params["facts"]:
+            values: list[Operand] = []
+            for src in fact["sources"]:
+                if "statement" in src and ctx.part.get("type") in src["part_types"]:
+                    values.extend(self._statement_values(ctx, ctx.part, src))
+            self._judge_items(ctx, fact["name"], values)
 
     def _judge_items(self, ctx: CheckContext, name: str, values: list[Operand]) -> None:
         """One comparison per item that has a heading amount and restates it."""
@@ -175,8 +190,8 @@ class FactsAgree(Check):
         sel = src["statement"]
         field = src.get("field", "amount")
         found: list[Operand] = []
-        for st in ctx.doc["statements"]:
-            if st.get("part") != part["id"] or not statement_matches(st, sel):
+        for st in ctx.index.statements(part["id"]):
+            if not statement_matches(st, sel):
                 continue
             if sel.get("reference") and not re.search(sel["reference"], st.get("reference") or ""):
                 continue
@@ -278,16 +293,19 @@ class FactsAgree(Check):
         def agree(a: Operand, b: Operand) -> bool:
             return abs(a.value - b.value) <= self._tol(ctx, a, b)
 
-        if all(agree(values[0], v) for v in values[1:]):
+        off = [i for i in range(1, len(values)) if not agree(values[0], values[i])]
+        if not off:
             ctx.counted(len(values) - 1)
             return
         odd, ref = None, values[0]
         if len(values) >= 3:
-            for i, v in enumerate(values):
-                rest = values[:i] + values[i + 1:]
-                if all(agree(rest[0], r) for r in rest[1:]) and not agree(v, rest[0]):
-                    odd, ref = v, rest[0]
-                    break
+            # the one value all the others agree against: values[0] when the rest agree with
+            # values[1] and it does not; else the only value that disagrees with values[0]
+            # (agreement is symmetric) — in this order, in linear time
+            if not agree(values[0], values[1]) and all(agree(values[1], r) for r in values[2:]):
+                odd, ref = values[0], values[1]
+            elif len(off) == 1:
+                odd, ref = values[off[0]], values[0]
         if odd is None:
             odd = next(v for v in values[1:] if not agree(values[0], v))
             ref, odd = odd, values[0]
@@ -302,6 +320,17 @@ class FactsAgree(Check):
         ctx.compare(dict(odd.location), ref.value, odd, operands=[ref], tolerance=self._tol(ctx, odd, ref),
                     inputs=inputs, fact=name, here=odd.label, stated=getattr(odd, "shown", odd.text),
                     others=others, item=item)
+
+
+def _copy(op: Operand) -> Operand:
+    """An operand read once per document, for one part's findings (its
+    location is put in the finding, so it is not shared)."""
+    out = Operand(op.value, op.text, dict(op.location), op.label, op.decimals)
+    out.__dict__.update({k: v for k, v in op.__dict__.items() if k not in _OPERAND_FIELDS})  # shown, figure
+    return out
+
+
+_OPERAND_FIELDS = frozenset(("value", "text", "location", "label", "decimals"))
 
 
 def register(registry) -> None:

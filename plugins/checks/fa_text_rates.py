@@ -27,7 +27,7 @@ def statements_of(ctx: CheckContext, kind: str) -> list[dict[str, Any]] | None:
     if "statements" not in ctx.doc:
         ctx.not_evaluated("no narrative statements: the statements recognizer did not run")
         return None
-    return [s for s in ctx.doc["statements"] if s.get("part") == ctx.part.get("id") and s["kind"] == kind]
+    return [s for s in ctx.index.statements(ctx.part.get("id")) if s["kind"] == kind]
 
 
 def dec(field: dict[str, Any] | None) -> Decimal | None:
@@ -42,7 +42,7 @@ def operand(ctx: CheckContext, st: dict[str, Any], name: str, label: str) -> Ope
 
 
 def statement_location(ctx: CheckContext, st: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    block = next((b for b in ctx.doc["blocks"] if b["id"] == st.get("block")), None)
+    block = ctx.index.block(st.get("block"))
     loc = ctx.block_location(block) if block else dict(st.get("loc", {}))
     loc["snippet"] = st.get("sentence", "")[:120]
     if st.get("subject"):

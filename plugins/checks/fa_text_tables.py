@@ -105,7 +105,7 @@ class TableMatch(Check):
         if named is None:
             ctx.not_evaluated("部门决算 tables not recognised (no final_accounts): cannot compare the text with them")
             return
-        mine = [s for s in ctx.doc["statements"] if s.get("part") == ctx.part.get("id")]
+        mine = ctx.index.statements(ctx.part.get("id"))
         for m in ctx.params["mappings"]:
             key = next((k for k in m["value"] if k in named), None)
             if key is None:
@@ -137,16 +137,28 @@ class TableMatch(Check):
         text = pick(ctx.params.get("corroboration"), ctx.lang)
         if not text:
             return ""
+        # the statements of the whole document that could corroborate, by value: gathered once per
+        # document and mapping, not scanned for every mismatch of every part
+        by_value = ctx.index.memo((self.id, id(ctx.rule), "corroborate", id(m)), lambda: self._by_value(ctx, m))
+        for other in by_value.get(Decimal(f["value"]), ()):
+            if other.get("part") == ctx.part.get("id"):
+                continue
+            part = ctx.index.part(other.get("part")) or {}
+            where = f"{part.get('type', '')}{place(other.get('loc'), ctx.lang)}"
+            return text.format(where=where, value=f["text"])
+        return ""
+
+    @staticmethod
+    def _by_value(ctx: CheckContext, m: dict[str, Any]) -> dict[Decimal, list[dict[str, Any]]]:
+        """Statements printing ``m["field"]`` that match its selector (any section), by value, in
+        document order."""
         sel = dict(m["statement"])
         sel.pop("section", None)
+        out: dict[Decimal, list[dict[str, Any]]] = {}
         for other in ctx.doc["statements"]:
-            if other.get("part") == ctx.part.get("id") or m["field"] not in other:
-                continue
-            if statement_matches(other, sel) and Decimal(other[m["field"]]["value"]) == Decimal(f["value"]):
-                part = next((p for p in ctx.doc.get("parts", []) if p["id"] == other.get("part")), {})
-                where = f"{part.get('type', '')}{place(other.get('loc'), ctx.lang)}"
-                return text.format(where=where, value=f["text"])
-        return ""
+            if m["field"] in other and statement_matches(other, sel):
+                out.setdefault(Decimal(other[m["field"]]["value"]), []).append(other)
+        return out
 
 
 def _in_text_unit(ctx: CheckContext, op: Operand, unit: str | None) -> Operand:

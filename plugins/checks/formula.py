@@ -1,6 +1,7 @@
 """Check type ``formula``: arithmetic a bureau states as data."""
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -62,16 +63,12 @@ class Formula(Check):
 
     def run(self, ctx: CheckContext) -> None:
         rule = parse(ctx.params["expression"])
-        # values a recognizer tagged with a part are visible only while checking that part
-        names = {k: v for k, v in (ctx.doc.get("named_values") or {}).items()
-                 if v.get("part") in (None, ctx.part.get("id"))}
         related_names, unresolved = _related_names(ctx, rule)  # issue 17: 上年决算.* / 上年预算.* / 本年预算.*
         if unresolved:
             for reason in unresolved:
                 ctx.not_evaluated(reason)
             return
-        names.update(related_names)
-        ev = Evaluator(names)
+        ev = Evaluator(PartNames(ctx.doc.get("named_values") or {}, ctx.part.get("id"), related_names))
         try:
             result = ev.evaluate(rule)
         except FormulaError as exc:
@@ -107,6 +104,45 @@ class Formula(Check):
                    **_related_params(ev.used, ctx.lang))
 
 
+class PartNames(Mapping[str, Any]):
+    """The named values one part's formulas see: those a recognizer tagged
+    with this part or with none, then the related documents' (which win).
+
+    A view, not a copy: a document of many parts has named values in
+    proportion to its size, and a filtered copy per rule and part made the
+    check grow with parts × size.  A plain name is one lookup; only a
+    wildcard walks the names (``Evaluator`` sorts what it finds)."""
+
+    def __init__(self, named: Mapping[str, Any], part_id: Any, related: Mapping[str, Any]) -> None:
+        self.named, self.part_id, self.related = named, part_id, related
+
+    def _visible(self, value: Any) -> bool:
+        return value.get("part") in (None, self.part_id)
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.related:
+            return self.related[key]
+        value = self.named[key]
+        if not self._visible(value):
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        if key in self.related:
+            return True
+        value = self.named.get(key)  # type: ignore[call-overload]
+        return value is not None and self._visible(value)
+
+    def __iter__(self) -> Iterator[str]:
+        for key, value in self.named.items():
+            if key not in self.related and self._visible(value):
+                yield key
+        yield from self.related
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 def _names_in(node: Any, out: list[str]) -> list[str]:
     """Every NAME of a parsed expression (AST tuples, see core.formula)."""
     if isinstance(node, tuple):
@@ -131,7 +167,9 @@ def _related_names(ctx: CheckContext, rule: dict[str, Any]) -> tuple[dict[str, A
     out: dict[str, Any] = {}
     reasons: list[str] = []
     for rel in expression_relations(names):
-        info, reason = relation_of(ctx.doc, rel)
+        # once per document: without a related document the reason names this one's identity,
+        # which reads every part
+        info, reason = ctx.index.memo(("relation_of", rel), lambda rel=rel: relation_of(ctx.doc, rel))
         if info is None:
             reasons.append(reason or rel)
             continue

@@ -334,7 +334,7 @@ class GlossaryTerms(Check):
         if "glossary" not in ctx.doc:
             ctx.not_evaluated("no glossary: the statements recognizer did not run")
             return
-        terms = [g for g in ctx.doc["glossary"] if g.get("part") == ctx.part.get("id")]
+        terms = list(ctx.index.of_part("glossary", ctx.part.get("id")))
         if not terms:
             return
         corpus = []
@@ -357,7 +357,7 @@ class GlossaryTerms(Check):
             ctx.counted()
             if any(n and n in text for n in names):
                 continue
-            block = next((b for b in ctx.doc["blocks"] if b["id"] == g["block"]), None)
+            block = ctx.index.block(g["block"])
             loc = ctx.block_location(block, snippet=g["term"]) if block else dict(g.get("loc", {}))
             ctx.report(loc, actual=g["term"], term=g["term"])
 

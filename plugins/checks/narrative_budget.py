@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from budgetlint.core.checks import Check, CheckContext, half_ulp, place
-from budgetlint.core.values import normalize_text
 from budgetlint.plugins.checks.fa_text_rates import dec, statement_location, statements_of
 
 _RELATIONS = ("大于", "小于", "等于", "约等于")
@@ -94,7 +93,6 @@ class BudgetVerdict(Check):
         if sts is None:
             return
         words = re.compile(ctx.params["reason_words"])
-        blocks = {b["id"]: i for i, b in enumerate(ctx.doc["blocks"])}
         for k, st in enumerate(sts):
             budget, actual = dec(st.get("budget")), dec(st.get("actual"))
             if budget is None or actual is None:
@@ -103,7 +101,7 @@ class BudgetVerdict(Check):
                 half_ulp(st["actual"]["value"], st["actual"].get("decimals"))
             if abs(actual - budget) <= tol:
                 continue
-            after = self._text_after(ctx, st, sts[k + 1] if k + 1 < len(sts) else None, blocks)
+            after = self._text_after(ctx, st, sts[k + 1] if k + 1 < len(sts) else None)
             if re.search(r"(?:其中|具体如下|如下)[:：]", after):
                 continue  # a total whose items follow, each with its own explanation
             if words.search(after):
@@ -115,15 +113,14 @@ class BudgetVerdict(Check):
                        shown=shown)
 
     @staticmethod
-    def _text_after(ctx: CheckContext, st: dict[str, Any], nxt: dict[str, Any] | None,
-                    blocks: dict[str, int]) -> str:
+    def _text_after(ctx: CheckContext, st: dict[str, Any], nxt: dict[str, Any] | None) -> str:
         """The text from the statement to the next completion statement:
         the rest of its paragraph and, when the next item does not start
         there, the following text block."""
-        i = blocks.get(st.get("block", ""), -1)
-        if i < 0:
+        i = ctx.index.position(st.get("block", ""))
+        if i is None:
             return ""
-        text = normalize_text(ctx.doc["blocks"][i].get("text", ""))
+        text = ctx.index.normalized_text(ctx.doc["blocks"][i])
         pos = text.find(st.get("sentence", "")[:20])
         rest = text[max(pos, 0):]
         if nxt is not None and nxt.get("block") == st.get("block"):
@@ -133,11 +130,11 @@ class BudgetVerdict(Check):
             if b["type"] == "table":
                 break
             if nxt is not None and b["id"] == nxt.get("block"):
-                nt = normalize_text(b.get("text", ""))
+                nt = ctx.index.normalized_text(b)
                 cut = nt.find(nxt.get("sentence", "")[:20])
                 rest += nt[:cut] if cut > 0 else ""
                 break
-            rest += normalize_text(b.get("text", ""))
+            rest += ctx.index.normalized_text(b)
         return rest
 
     def _holds(self, ctx: CheckContext, relation: str, budget: Decimal, actual: Decimal, st: dict[str, Any]) -> bool:

@@ -4,6 +4,7 @@ wherever the file states it — the 自评报告 and the 自评表 it summarises
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any, ClassVar
 
 from budgetlint.core.checks import Check, CheckContext, place
@@ -52,19 +53,21 @@ class CountsAgree(Check):
 
     def run(self, ctx: CheckContext) -> None:
         rxs = [(re.compile(p["pattern"]), p["label"]) for p in ctx.params["patterns"]]
-        mine = self._mentions(ctx, ctx.part, rxs)
-        others_types = ctx.params["other_part_types"]
+        mine = self._part_mentions(ctx, ctx.part, rxs)
         year = ctx.part.get("year")
-        others: dict[tuple[str, str], list[tuple[str, dict[str, Any], dict[str, Any]]]] = {}
-        for part in ctx.doc.get("parts", []):
-            if part is ctx.part or part.get("id") == ctx.part.get("id"):
+        # every part's mentions are gathered once per document (a file of many parts would
+        # otherwise scan all of them for each part); this part's own are taken off here by
+        # their counts, so a part costs its own mentions, not every part's
+        stated = ctx.index.memo((self.id, id(ctx.rule), "stated", year), lambda: self._stated(ctx, rxs, year))
+        pid = ctx.part.get("id")
+        others: dict[tuple[str, str], tuple[set[str], tuple[str, dict[str, Any], dict[str, Any]]]] = {}
+        for key in mine:
+            if key not in stated:
                 continue
-            if others_types and part.get("type") not in others_types:
-                continue
-            if year and part.get("year") and part.get("year") != year:
-                continue
-            for key, found in self._mentions(ctx, part, rxs).items():
-                others.setdefault(key, []).extend((c, loc, part) for c, loc, _ in found)
+            entries, total, by_part = stated[key]
+            theirs = total - by_part[pid] if pid in by_part else total
+            if theirs:  # the counts stated elsewhere, and the first mention elsewhere in document order
+                others[key] = (set(theirs), next(m for m in entries if m[2].get("id") != pid))
         if not mine:
             ctx.not_applicable("the part lists no output counts to compare", zh="本部分未列出可核对的产出数量")
             return
@@ -75,16 +78,43 @@ class CountsAgree(Check):
         for key, found in mine.items():
             if key not in others:
                 continue
-            theirs = {c for c, _, _ in others[key]}
+            theirs, first = others[key]
             for count, loc, label in found:
                 if count in theirs:
                     ctx.counted()
                     continue
-                other_count, other_loc, other_part = others[key][0]
-                ctx.report(loc, expected=other_count, actual=count, kind="mismatch", label=label, name=key[0],
+                other_count, other_loc, other_part = first
+                ctx.report(dict(loc), expected=other_count, actual=count, kind="mismatch", label=label, name=key[0],
                            unit=key[1], count=count, other=other_count, other_part=other_part.get("type", ""),
                            other_where=place(other_loc, ctx.lang))
                 break
+
+    def _stated(self, ctx: CheckContext, rxs: list[tuple[re.Pattern[str], str]], year: Any
+                ) -> dict[tuple[str, str], tuple[list[tuple[str, dict[str, Any], dict[str, Any]]], Counter[str],
+                                                  dict[Any, Counter[str]]]]:
+        """Every mention in the parts this rule compares with (``other_part_types``, the same
+        ``year``) by name and unit: ``(mentions in document order with their part, how often
+        each count is stated, the same per part id)``."""
+        others_types = ctx.params["other_part_types"]
+        out: dict[tuple[str, str], tuple[list[tuple[str, dict[str, Any], dict[str, Any]]], Counter[str],
+                                         dict[Any, Counter[str]]]] = {}
+        for part in ctx.doc.get("parts", []):
+            if others_types and part.get("type") not in others_types:
+                continue
+            if year and part.get("year") and part.get("year") != year:
+                continue
+            for key, found in self._part_mentions(ctx, part, rxs).items():
+                entries, total, by_part = out.setdefault(key, ([], Counter(), {}))
+                for c, loc, _ in found:
+                    entries.append((c, loc, part))
+                    total[c] += 1
+                    by_part.setdefault(part.get("id"), Counter())[c] += 1
+        return out
+
+    def _part_mentions(self, ctx: CheckContext, part: dict[str, Any], rxs: list[tuple[re.Pattern[str], str]]
+                       ) -> dict[tuple[str, str], list[tuple[str, dict[str, Any], str]]]:
+        """:meth:`_mentions` of one part, once per document and rule."""
+        return ctx.index.memo((self.id, id(ctx.rule), "part", id(part)), lambda: self._mentions(ctx, part, rxs))
 
     def _mentions(self, ctx: CheckContext, part: dict[str, Any], rxs: list[tuple[re.Pattern[str], str]]
                   ) -> dict[tuple[str, str], list[tuple[str, dict[str, Any], str]]]:

@@ -98,7 +98,8 @@ class RelatedTextChange(Check):
         missing_subjects: list[str] = []
         reasons: set[str] = set()
         for st, rel, m in claims:
-            info, reason = relation_of(ctx.doc, rel)
+            # once per document (the reason names this document's identity, which reads every part)
+            info, reason = ctx.index.memo(("relation_of", rel), lambda rel=rel: relation_of(ctx.doc, rel))
             if info is None:
                 reasons.add(reason or rel)
                 continue
@@ -116,8 +117,13 @@ class RelatedTextChange(Check):
     def _claims(self, ctx: CheckContext, phrase: re.Pattern, comparisons: list, year: Any):
         """(statement, relation, claim) for every figure followed by a
         comparison; claim = {ref, year, dir, chg, rate, text}."""
-        for st in ctx.doc.get("statements") or []:
-            if st.get("part") not in (None, ctx.part.get("id")) or not isinstance(st.get("amount"), dict):
+        pid = ctx.part.get("id")
+        # the part's own statements from the index; a document whose statements lack a part (a hand-made
+        # canonical document) keeps the scan, so the order of the two kinds stays the document's
+        mine = ctx.index.statements(pid) if not ctx.index.statements(None) else \
+            [st for st in ctx.doc.get("statements") or [] if st.get("part") in (None, pid)]
+        for st in mine:
+            if not isinstance(st.get("amount"), dict):
                 continue
             sentence, amount_text = st.get("sentence") or "", st["amount"].get("text") or ""
             subject = st.get("subject") or ""

@@ -21,7 +21,7 @@ TOLERANCE_SCHEMA: dict[str, Any] = {"oneOf": [{"const": "printed"}, {"type": "nu
 
 def cards(ctx: CheckContext) -> list[dict[str, Any]]:
     """Scorecards of the part under check; records not-evaluated when none."""
-    found = [c for c in ctx.doc.get("scorecards", []) if c.get("part") == ctx.part.get("id")]
+    found = list(ctx.index.of_part("scorecards", ctx.part.get("id")))
     if not found:
         ctx.not_evaluated("no 绩效自评表 table recognized in this part")
     return found
@@ -37,9 +37,9 @@ def dec(q: dict[str, Any] | None) -> Decimal | None:
 
 
 def block_of(ctx: CheckContext, card: dict[str, Any]) -> dict[str, Any]:
-    for b in ctx.doc["blocks"]:
-        if b["id"] == card["block"]:
-            return b
+    b = ctx.index.block(card["block"])
+    if b is not None:
+        return b
     return {"id": card["block"], "type": "table", "loc": card.get("loc", {})}
 
 

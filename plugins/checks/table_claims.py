@@ -100,8 +100,8 @@ class EmptyClaim(Check):
     @staticmethod
     def _stated(ctx: CheckContext) -> tuple[dict[str, Any], dict[str, Any]] | None:
         figures = ctx.params["figures"]
-        for st in ctx.doc.get("statements", []):
-            if st.get("part") != ctx.part.get("id") or not any(k in st for k in figures):
+        for st in ctx.index.statements(ctx.part.get("id")):
+            if not any(k in st for k in figures):
                 continue
             if not any(statement_matches(st, sel) for sel in ctx.params["statements"]):
                 continue

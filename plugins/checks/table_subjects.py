@@ -75,8 +75,8 @@ class TextSubjects(Check):
             ctx.not_evaluated("table(s) not found or empty: " + "、".join(ctx.params["tables"]))
             return
         unmatched = 0
-        for st in ctx.doc.get("statements", []):
-            if st.get("part") != ctx.part.get("id") or "amount" not in st:
+        for st in ctx.index.statements(ctx.part.get("id")):
+            if "amount" not in st:
                 continue
             m = _PATH.search(compact(st.get("subject") or ""))
             if not m:

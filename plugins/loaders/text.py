@@ -38,6 +38,7 @@ from budgetlint.core.errors import InputError
 # tests/test_robustness.py feeds each one 1 MB of its worst case.
 _TAG_BR = re.compile(r"<br\s*+/?>|</p>\s*+<p>", re.I)
 _TAGS = re.compile(r"</?(?:p|span|div|b|strong|em|i|u|font)(?:\s[^<>]*+)?>", re.I)
+_ONE_CELL = re.compile(r"\t[^\t]*+")  # a line holding one cell (DOCX exports: one cell per line)
 _BOOKMARK = re.compile(r"\[bookmark:[^\]\[]*+\]")
 _MD_HEADING_START = re.compile(r"(#{1,6})\s++")
 _PIPE_SEP = re.compile(r"\|?+\s*+:?-{2,}+:?\s*+(?:\|\s*+:?-{2,}+:?\s*+)*+\|?+\s*+\Z")
@@ -303,6 +304,19 @@ class _TextParser:
         lines, blank lines between them (page breaks), ``<p>`` continuations
         and lines that directly follow a cell line (wrapped cell text)."""
         j = i
+        # lines[i:counts[0]] counted so far: tab lines, and those of one cell ("\tcell"); the cell-mode
+        # test below runs for every wrapped line, so it is kept incremental (a region of many
+        # wrapped lines would otherwise be rescanned from its start each time)
+        counts = [i, 0, 0]
+
+        def in_cell_mode(stop: int) -> bool:
+            for ln in self.lines[counts[0]:stop]:
+                if _is_tab_line(ln):
+                    counts[1] += 1
+                    counts[2] += bool(_ONE_CELL.fullmatch(ln))
+            counts[0] = max(counts[0], stop)
+            return bool(counts[1]) and counts[2] >= 0.7 * counts[1]
+
         while j < self.n:
             line = self.lines[j]
             if _is_tab_line(line) or line.lstrip().startswith("<p>"):
@@ -316,15 +330,11 @@ class _TextParser:
                     j = k
                     continue
                 break
-            if self.lines[j - 1].strip() and self._in_cell_mode(i, j):
+            if self.lines[j - 1].strip() and in_cell_mode(j):
                 j += 1
                 continue
             break
         return j
-
-    def _in_cell_mode(self, i: int, j: int) -> bool:
-        tab_lines = [ln for ln in self.lines[i:j] if _is_tab_line(ln)]
-        return bool(tab_lines) and sum(1 for ln in tab_lines if re.fullmatch(r"\t[^\t]*", ln)) >= 0.7 * len(tab_lines)
 
     def _tab_region(self, i: int) -> int:
         end = self._region_end(i)

@@ -50,9 +50,12 @@ def _is_continuation(block: dict[str, Any]) -> bool:
     return bool(first) and compact(first["text"]) in ("合计", "总计")
 
 
-def _join_continuations(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
-    """A view of ``doc`` whose tables include their cut-off last rows."""
+def _join_continuations(doc: dict[str, Any], part: dict[str, Any],
+                        order: dict[str, int] | None = None) -> dict[str, Any]:
+    """A view of ``doc`` whose tables include their cut-off last rows.
+    ``order``: block id → position (:func:`_positions`), given once per document."""
     blocks = list(doc["blocks"])
+    order = _positions(blocks) if order is None else order
     changed = False
     prev: int | None = None
     for i in range(part["first_block"], part["last_block"] + 1):
@@ -68,7 +71,7 @@ def _join_continuations(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, 
             continue
         prev = i if b.get("title") else None
     for i in range(part["first_block"], part["last_block"] + 1):
-        if blocks[i]["type"] == "table" and (titled := _title_from_captions(blocks[i], blocks)) is not None:
+        if blocks[i]["type"] == "table" and (titled := _title_from_captions(blocks[i], blocks, order)) is not None:
             blocks[i] = titled
             changed = True
         if blocks[i]["type"] == "table" and (padded := _pad_codes(blocks[i])) is not None:
@@ -77,12 +80,19 @@ def _join_continuations(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, 
     return dict(doc, blocks=blocks) if changed else doc
 
 
-def _title_from_captions(block: dict[str, Any], blocks: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _positions(blocks: list[dict[str, Any]]) -> dict[str, int]:
+    """Block id → position (the last block of an id, as a dict of them keeps).
+    The views of the parts keep every id at its place, so one map serves them
+    all — built once per document, not per table (a budget of many parts)."""
+    return {b["id"]: i for i, b in enumerate(blocks)}
+
+
+def _title_from_captions(block: dict[str, Any], blocks: list[dict[str, Any]],
+                         order: dict[str, int]) -> dict[str, Any] | None:
     """A table captioned “部门收支总表 / 预算01表” whose caption reader took
     the code line for its title: the title is the caption line naming a
-    table, the code moves to ``code``."""
-    by_id = {b["id"]: b for b in blocks}
-    order = {b["id"]: i for i, b in enumerate(blocks)}
+    table, the code moves to ``code``.  ``order``: :func:`_positions` of ``blocks``."""
+    by_id = _ById(blocks, order)
     with tables.vocabulary(DATA_FILE):
         if block.get("code") or not tables.parse_code(block.get("title") or ""):
             return None
@@ -92,6 +102,20 @@ def _title_from_captions(block: dict[str, Any], blocks: list[dict[str, Any]]) ->
         title = next((by_id[c]["text"] for c in ids if c in by_id and by_id[c]["type"] != "table"
                       and tables.role_for_title(by_id[c].get("text"))), None)
     return dict(block, title=title, code=block["title"]) if title else None
+
+
+class _ById:
+    """``{b["id"]: b for b in blocks}`` read through a position map, without
+    building it for every table."""
+
+    def __init__(self, blocks: list[dict[str, Any]], order: dict[str, int]) -> None:
+        self.blocks, self.order = blocks, order
+
+    def __contains__(self, bid: object) -> bool:
+        return bid in self.order
+
+    def __getitem__(self, bid: str) -> dict[str, Any]:
+        return self.blocks[self.order[bid]]
 
 
 def _pad_codes(block: dict[str, Any]) -> dict[str, Any] | None:
@@ -112,13 +136,15 @@ def _pad_codes(block: dict[str, Any]) -> dict[str, Any] | None:
     return dict(block, rows=rows) if changed else None
 
 
-def _code_misprints(view: dict[str, Any], recognised: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _code_misprints(view: dict[str, Any], recognised: list[dict[str, Any]],
+                    part: dict[str, Any]) -> list[dict[str, Any]]:
     """The codes :func:`_pad_codes` read with their zero restored, per
-    recognised table: the printed form (“301 2”), the code read (30102), the
-    row's label and the cell's place."""
+    recognised table of ``part`` (its blocks only: a budget of many parts is
+    not walked once per part): the printed form (“301 2”), the code read
+    (30102), the row's label and the cell's place."""
     roles = {t["block"]: t for t in recognised if t.get("block")}
     out = []
-    for block in view["blocks"]:
+    for block in view["blocks"][part["first_block"]: part["last_block"] + 1]:
         table = roles.get(block.get("id"))
         if block.get("type") != "table" or table is None:
             continue
@@ -143,13 +169,17 @@ def _is_page_furniture(block: dict[str, Any]) -> bool:
     return t.isdigit() or t.startswith("第") and t.endswith("页")
 
 
-def recognize_part(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
-    """The budget tables of one 部门预算 part, in the shape of the 决算 result."""
-    view = _join_continuations(doc, part)
+def recognize_part(doc: dict[str, Any], part: dict[str, Any], order: dict[str, int] | None = None,
+                   units: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The budget tables of one 部门预算 part, in the shape of the 决算 result.
+    ``order`` (:func:`_positions`) and ``units`` (:func:`_units`) of the whole
+    document are built here when not given (once per document by
+    :func:`recognize_budget_tables`)."""
+    view = _join_continuations(doc, part, order)
     with tables.vocabulary(DATA_FILE):
         out = tables.recognize_part(view, part)
-    out["code_misprints"] = _code_misprints(view, out["tables"])
-    units = {b["id"]: b.get("unit") for b in doc["blocks"] if b["type"] == "table"}
+    out["code_misprints"] = _code_misprints(view, out["tables"], part)
+    units = _units(doc) if units is None else units
     for t in out["tables"]:
         t["generic"] = t["role"]
         t["unit"] = units.get(t.get("block")) or doc.get("meta", {}).get("money_unit")
@@ -162,6 +192,11 @@ def recognize_part(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _units(doc: dict[str, Any]) -> dict[str, Any]:
+    """Table block id → its money unit."""
+    return {b["id"]: b.get("unit") for b in doc["blocks"] if b["type"] == "table"}
+
+
 def recognize_budget_tables(doc: dict[str, Any]) -> None:
     """Fill ``doc["part_tables"]`` for every 部门预算 part; name the 决算
     parts' tables generically too."""
@@ -171,10 +206,14 @@ def recognize_budget_tables(doc: dict[str, Any]) -> None:
         for t in fa.get("tables", []):
             if t.get("role"):
                 t.setdefault("generic", generic.get(t["role"]))
+    order: dict[str, int] | None = None
+    units: dict[str, Any] | None = None
     for part in doc.get("parts", []):
         if part.get("type") != BUDGET_PART:
             continue
-        result = doc.setdefault("part_tables", {})[part["id"]] = recognize_part(doc, part)
+        if order is None:  # doc["blocks"] is not changed here: one map for every part
+            order, units = _positions(doc["blocks"]), _units(doc)
+        result = doc.setdefault("part_tables", {})[part["id"]] = recognize_part(doc, part, order, units)
         named = doc.setdefault("named_values", {})  # for formula rules; visible only to this part
         for k, v in result["named_values"].items():
             named.setdefault(k, dict(v, part=part["id"]))

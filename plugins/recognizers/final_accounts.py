@@ -899,7 +899,15 @@ def recognize_part(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
                        "loc": loc, "title_loc": s["first"].get("loc") if s["title"] else None,
                        "columns": [], "rows": [], "notes": [t for t in s["texts"] if _NOTE.match(compact(t))],
                        "_explain_texts": s["texts"], "title_misprint": bool(fuzzy_name)})
-    tables.sort(key=lambda t: _index(blocks, t["block"] or t.get("caption_block")))
+    # positions of the part's blocks, so placing a table costs no scan from the start of the document
+    where: dict[str, int] = {}
+    for i in range(start, min(end + 1, len(blocks))):
+        where.setdefault(blocks[i]["id"], i)
+
+    def position(bid: str | None) -> int:
+        return where[bid] if bid in where else _index(blocks, bid)
+
+    tables.sort(key=lambda t: position(t["block"] or t.get("caption_block")))
     _zero_columns(tables)
     named: dict[str, Any] = {}
     for t in tables:
@@ -910,7 +918,7 @@ def recognize_part(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
         t["explanation"] = expl
         if t["role"]:
             _named_values(t, named)
-    toc = _toc(blocks, start, min([_index(blocks, t["block"] or t.get("caption_block")) for t in tables] or [end]), attached)
+    toc = _toc(blocks, start, min([position(t["block"] or t.get("caption_block")) for t in tables] or [end]), attached)
     templates = [t["template"] for t in tables if t["template"]]
     template = max(set(templates), key=templates.count) if templates else None
     return {"part": part["id"], "template": template, "tables": tables, "toc": toc,

@@ -170,7 +170,7 @@ def recognize_parts(doc: dict[str, Any]) -> None:
                     break
         # scorecard tables without any title before them
         if block["type"] == "table" and _looks_like_scorecard(block):
-            if not markers or not any(m[0] in range(max(0, idx - 4), idx + 1) for m in markers):
+            if not _marker_near(markers, idx):
                 kind = _scorecard_kind(block)
                 markers.append((idx, kind, block.get("title") or kind, f"scorecard table at {_loc_text(block)}"))
     # merge consecutive markers of the same type (title split over lines)
@@ -235,6 +235,18 @@ def _lead_in_start(blocks: list[dict[str, Any]], marker: int, floor: int) -> int
             and _LEAD_IN.fullmatch(compact(blocks[k].get("text", ""))):
         k -= 1
     return k + 1
+
+
+def _marker_near(markers: list[tuple[int, str, str, str]], idx: int) -> bool:
+    """Is there a marker at one of the blocks ``idx - 4 … idx``?  Markers are
+    appended in block order, none after ``idx``: only the last few can be that
+    near, so a document of many scorecards is not rescanned for each."""
+    for m in reversed(markers):
+        if m[0] < max(0, idx - 4):
+            return False
+        if m[0] <= idx:
+            return True
+    return False
 
 
 def _next_table(blocks: list[dict[str, Any]], idx: int, within: int) -> dict[str, Any] | None:

@@ -66,12 +66,23 @@ def vocabulary() -> dict[str, Any]:
     return data
 
 
+#: id(vocabulary table) → (table, {compacted alias: canonical name}); the table is
+#: kept so its id is not reused.  Built once per table instead of compacting every
+#: alias for every cell of every row.
+_LOOKUPS: dict[int, tuple[dict[str, list[str]], dict[str, str]]] = {}
+
+
 def _lookup(table: dict[str, list[str]], text: str) -> str | None:
-    t = compact(text)
-    for canon, aliases in table.items():
-        if t in (compact(a) for a in [canon, *aliases]):
-            return canon
-    return None
+    hit = _LOOKUPS.get(id(table))
+    if hit is None or hit[0] is not table:
+        index: dict[str, str] = {}
+        for canon, aliases in table.items():  # the first canonical name listing an alias wins
+            for a in [canon, *aliases]:
+                index.setdefault(compact(a), canon)
+        if len(_LOOKUPS) > 64:  # vocabularies reloaded after a change
+            _LOOKUPS.clear()
+        hit = _LOOKUPS[id(table)] = (table, index)
+    return hit[1].get(compact(text))
 
 
 def _strip_weight(text: str) -> tuple[str, dict[str, Any] | None]:
