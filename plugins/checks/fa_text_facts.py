@@ -100,6 +100,11 @@ class FactsAgree(Check):
         tolerance: ``printed`` or an absolute amount.
         per: ``part`` (default: one comparison per fact over the part) or
             ``item`` (one per numbered item that has a heading amount).
+        scope: where the sources are read: ``year`` (default: every part of
+            the file of the same fiscal year — a 决算 with its 自评报告 and
+            基础数据表) or ``part`` (only the part being checked: a fact
+            restated within one 情况说明; a bundle of several departments'
+            reports is then never compared across departments).
         whole_amounts_exact: a value printed without decimals (“11万元”, a
             count, a 基础数据表 cell “82”) is taken as exact to the cent: prose
             and free-form tables drop “.00”, they do not round to whole 万元,
@@ -123,6 +128,7 @@ class FactsAgree(Check):
             "tolerance": {"oneOf": [{"const": "printed"}, {"type": "number", "minimum": 0}], "default": "printed"},
             "whole_amounts_exact": {"type": "boolean", "default": True},
             "per": {"enum": ["part", "item"], "default": "part"},
+            "scope": {"enum": ["year", "part"], "default": "year"},
         },
     }
 
@@ -134,12 +140,13 @@ class FactsAgree(Check):
         if ctx.params["per"] == "item":
             self._run_items(ctx)
             return
+        own = ctx.part.get("id") if ctx.params["scope"] == "part" else None
         for i, fact in enumerate(ctx.params["facts"]):
             values: list[Operand] = []
             for j, src in enumerate(fact["sources"]):
                 # the same for every part of the year: read once per document, copied per use
-                found = ctx.index.memo((self.id, id(ctx.rule), i, j, year),
-                                       lambda src=src: self._values(ctx, src, year))  # type: ignore[misc]
+                found = ctx.index.memo((self.id, id(ctx.rule), i, j, year, own),
+                                       lambda src=src: self._values(ctx, src, year, own))  # type: ignore[misc]
                 values.extend(_copy(op) for op in found)
             if len(values) < 2:
                 continue
@@ -174,10 +181,11 @@ class FactsAgree(Check):
     def _parts(self, ctx: CheckContext, types: list[str]) -> list[dict[str, Any]]:
         return [p for p in ctx.doc.get("parts", []) if p.get("type") in types]
 
-    def _values(self, ctx: CheckContext, src: dict[str, Any], year: int | None) -> list[Operand]:
+    def _values(self, ctx: CheckContext, src: dict[str, Any], year: int | None,
+                own: str | None = None) -> list[Operand]:
         out: list[Operand] = []
         for part in self._parts(ctx, src["part_types"]):
-            if _year(ctx.doc, part) not in (None, year):
+            if _year(ctx.doc, part) not in (None, year) or (own is not None and part.get("id") != own):
                 continue
             if "statement" in src:
                 out.extend(self._statement_values(ctx, part, src))
