@@ -184,8 +184,10 @@ class FactsAgree(Check):
     def _values(self, ctx: CheckContext, src: dict[str, Any], year: int | None,
                 own: str | None = None) -> list[Operand]:
         out: list[Operand] = []
-        for part in self._parts(ctx, src["part_types"]):
-            if _year(ctx.doc, part) not in (None, year) or (own is not None and part.get("id") != own):
+        parts = self._parts(ctx, src["part_types"]) if own is None else \
+            [ctx.part] if ctx.part.get("type") in src["part_types"] else []
+        for part in parts:
+            if _year(ctx.doc, part) not in (None, year):
                 continue
             if "statement" in src:
                 out.extend(self._statement_values(ctx, part, src))
