@@ -281,6 +281,7 @@ class DocumentIndex:
         self._positions: dict[Any, int] | None = None
         self._by_part: dict[str, dict[Any, list[dict[str, Any]]]] = {}
         self._parts: dict[Any, dict[str, Any]] | None = None
+        self._groups: dict[Any, list[dict[str, Any]]] | None = None
         self._normalized: dict[int, tuple[Block, str]] = {}  # id(block) → (block, text): the block keeps its id alive
         self._memo: dict[Any, Any] = {}
 
@@ -310,6 +311,15 @@ class DocumentIndex:
                 parts.setdefault(p.get("id"), p)
             self._parts = parts
         return self._parts.get(part_id)
+
+    def group(self, group: Any) -> list[dict[str, Any]]:
+        """The parts of one department of a bundle (the parts recognizer's
+        ``group``), in document order."""
+        if self._groups is None:
+            self._groups = {}
+            for p in self.doc.get("parts") or []:
+                self._groups.setdefault(p.get("group"), []).append(p)
+        return self._groups.get(group, [])
 
     def of_part(self, key: str, part_id: Any) -> list[dict[str, Any]]:
         """The records of ``doc[key]`` (a list a recognizer fills:

@@ -102,3 +102,25 @@ def test_fingerprints_unique_and_role_dependent(checker, seeds, tmp_path):
 def test_identical_scorecards_get_distinct_fingerprints(seed_findings):
     fs = seed_findings["001"]
     assert len({f["fingerprint"] for f in fs}) == len(fs)
+
+
+def test_a_bundle_of_two_departments_is_checked_as_two(checker, seeds, tmp_path):
+    """Seed 002 and a copy renamed to another department in one file: each
+    department's parts are compared only with its own (the parts recognizer's
+    ``group``), so the bundle has exactly twice seed 002's alarms — its
+    编印 counts that disagree between 自评报告 and 自评表 are not hidden by the
+    other department's 自评报告 stating the same count."""
+    from collections import Counter
+
+    text = seeds["002"].read_text(encoding="utf-8")
+    bundle = tmp_path / "bundle.txt"
+    bundle.write_text(text + "\n\n" + text.replace("中共株洲市委政策研究室", "中共株洲市委宣传部"), encoding="utf-8")
+
+    def alarms(path):
+        return Counter(f["rule_id"] for f in checker.check_file(str(path))["findings"] if f["severity"] != "info")
+
+    single, double = alarms(seeds["002"]), alarms(bundle)
+    assert single["narrative-counts-agree"] >= 1
+    assert double == Counter({k: 2 * v for k, v in single.items()})
+    groups = [(p["type"], p["group"]) for p in checker.load(bundle)["parts"]]
+    assert [g for _, g in groups] == [0, 0, 0, 0, 1, 1, 1, 1], groups

@@ -101,8 +101,9 @@ class FactsAgree(Check):
         per: ``part`` (default: one comparison per fact over the part) or
             ``item`` (one per numbered item that has a heading amount).
         scope: where the sources are read: ``year`` (default: every part of
-            the file of the same fiscal year — a 决算 with its 自评报告 and
-            基础数据表) or ``part`` (only the part being checked: a fact
+            the file of the same fiscal year and department — a 决算 with its
+            自评报告 and 基础数据表; a bundle's other departments are never
+            compared, see the parts recognizer's ``group``) or ``part`` (only the part being checked: a fact
             restated within one 情况说明; a bundle of several departments'
             reports is then never compared across departments).
         whole_amounts_exact: a value printed without decimals (“11万元”, a
@@ -141,11 +142,12 @@ class FactsAgree(Check):
             self._run_items(ctx)
             return
         own = ctx.part.get("id") if ctx.params["scope"] == "part" else None
+        group = ctx.part.get("group")
         for i, fact in enumerate(ctx.params["facts"]):
             values: list[Operand] = []
             for j, src in enumerate(fact["sources"]):
                 # the same for every part of the year: read once per document, copied per use
-                found = ctx.index.memo((self.id, id(ctx.rule), i, j, year, own),
+                found = ctx.index.memo((self.id, id(ctx.rule), i, j, year, own, group),
                                        lambda src=src: self._values(ctx, src, year, own))  # type: ignore[misc]
                 values.extend(_copy(op) for op in found)
             if len(values) < 2:
@@ -179,7 +181,8 @@ class FactsAgree(Check):
 
     # ----------------------------------------------------------- sources
     def _parts(self, ctx: CheckContext, types: list[str]) -> list[dict[str, Any]]:
-        return [p for p in ctx.doc.get("parts", []) if p.get("type") in types]
+        """The parts of these types in the checked part's department (its ``group``)."""
+        return [p for p in ctx.index.group(ctx.part.get("group")) if p.get("type") in types]
 
     def _values(self, ctx: CheckContext, src: dict[str, Any], year: int | None,
                 own: str | None = None) -> list[Operand]:

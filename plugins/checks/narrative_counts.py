@@ -19,7 +19,9 @@ class CountsAgree(Check):
         Every match of the ``patterns`` (named groups ``name``, ``count`` and
         optionally ``unit``) in the paragraphs and table cells of this part
         is compared with the matches for the same name and unit in the other
-        parts of the file of the same year (the 自评表, the 决算 情况说明).
+        parts of the file of the same year and department (the 自评表, the 决算
+        情况说明; in a bundle of several departments, only the parts of this
+        one — see the parts recognizer's ``group``).
         When the other part never states a count this part states, or states
         the same one, nothing is reported.
 
@@ -58,7 +60,9 @@ class CountsAgree(Check):
         # every part's mentions are gathered once per document (a file of many parts would
         # otherwise scan all of them for each part); this part's own are taken off here by
         # their counts, so a part costs its own mentions, not every part's
-        stated = ctx.index.memo((self.id, id(ctx.rule), "stated", year), lambda: self._stated(ctx, rxs, year))
+        group = ctx.part.get("group")
+        stated = ctx.index.memo((self.id, id(ctx.rule), "stated", year, group),
+                                lambda: self._stated(ctx, rxs, year, group))
         pid = ctx.part.get("id")
         others: dict[tuple[str, str], tuple[set[str], tuple[str, dict[str, Any], dict[str, Any]]]] = {}
         for key in mine:
@@ -89,16 +93,16 @@ class CountsAgree(Check):
                            other_where=place(other_loc, ctx.lang))
                 break
 
-    def _stated(self, ctx: CheckContext, rxs: list[tuple[re.Pattern[str], str]], year: Any
+    def _stated(self, ctx: CheckContext, rxs: list[tuple[re.Pattern[str], str]], year: Any, group: Any = None
                 ) -> dict[tuple[str, str], tuple[list[tuple[str, dict[str, Any], dict[str, Any]]], Counter[str],
                                                   dict[Any, Counter[str]]]]:
         """Every mention in the parts this rule compares with (``other_part_types``, the same
-        ``year``) by name and unit: ``(mentions in document order with their part, how often
+        ``year``, the same department of a bundle: ``group``) by name and unit: ``(mentions in document order with their part, how often
         each count is stated, the same per part id)``."""
         others_types = ctx.params["other_part_types"]
         out: dict[tuple[str, str], tuple[list[tuple[str, dict[str, Any], dict[str, Any]]], Counter[str],
                                          dict[Any, Counter[str]]]] = {}
-        for part in ctx.doc.get("parts", []):
+        for part in ctx.index.group(group):
             if others_types and part.get("type") not in others_types:
                 continue
             if year and part.get("year") and part.get("year") != year:

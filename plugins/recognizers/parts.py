@@ -212,8 +212,24 @@ def recognize_parts(doc: dict[str, Any]) -> None:
             loc = {"page": first_loc["page"], "end_page": last_loc.get("page")}
         part["loc"] = loc
         parts.append(part)
+    _group_parts(parts)
     doc["parts"] = parts
     _fill_meta(doc)
+
+
+def _group_parts(parts: list[dict[str, Any]]) -> None:
+    """Number the departments of a bundle: a file that publishes several
+    departments' (or units') reports starts each with its 部门决算 or 部门预算,
+    followed by its 自评报告, 基础数据表 and 自评表.  A part of those lead types
+    after any other part starts a new ``group``; checks that compare parts
+    (a count in the 自评报告 and the 自评表, a fact in the 决算 and the
+    自评报告) compare only parts of one group — one department's figures are
+    never another's evidence."""
+    group = 0
+    for n, part in enumerate(parts):
+        if n and part["type"] in (FINAL_ACCOUNTS, BUDGET):
+            group += 1
+        part["group"] = group
 
 
 _LEAD_IN = re.compile(
