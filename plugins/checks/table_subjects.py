@@ -16,7 +16,9 @@ from budgetlint.plugins.checks.fa_text_rates import statement_location
 from budgetlint.plugins.checks.fa_text_tables import _in_text_unit
 
 # “一般公共服务支出（类）…（款）…（项）” or “公共安全支出（204类）司法（06款）行政运行（01项）”
-_PATH = re.compile(r"(?P<lei>[^“”\"（()）]+?)[（(](?P<c1>\d{3})?类[）)](?P<kuan>[^（()）]+?)[（(](?P<c2>\d{2})?款[）)]"
+# starts only at the text's start or after a bracket or quote, where a match can start
+# anyway: one attempt per run of words, not one per character of a long subject
+_PATH = re.compile(r"(?<![^“”\"（()）])(?P<lei>[^“”\"（()）]+?)[（(](?P<c1>\d{3})?类[）)](?P<kuan>[^（()）]+?)[（(](?P<c2>\d{2})?款[）)]"
                    r"(?:(?P<xiang>[^（()）]+?)[（(](?P<c3>\d{2})?项[）)])?")
 
 

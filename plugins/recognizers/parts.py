@@ -15,7 +15,8 @@ from typing import Any
 
 from budgetlint.core.document import compact, parse_numbering
 
-TABLE_CODE = re.compile(r"((?:公开|财决批复|财决|部门|收支)?\s*\d{1,2}(?:\s*-\s*\d)?\s*表)")
+# (?<!\s): a code starts where its blanks start — the same leftmost match, one attempt per run of blanks
+TABLE_CODE = re.compile(r"((?:公开|财决批复|财决|部门|收支)?(?<!\s)\s*\d{1,2}(?:\s*-\s*\d)?\s*表)")
 CODE_STRICT = re.compile(r"^(公开|财决批复|财决)\s*(\d{1,2}(?:-\d)?)\s*表$")
 UNIT = re.compile(r"(?:金额)?单位[:：]\s*(万元|元|千元|亿元)")
 UNIT_PAREN = re.compile(r"[（(](万元|元|千元|亿元)[)）]")
