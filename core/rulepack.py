@@ -453,7 +453,7 @@ def _rule_files(pfile: Path, patterns: list[str], node: Any = None) -> list[tupl
             raise RulePackError(f"rule_files pattern {pattern!r}: {exc}", culprit=str(pfile), where=where,
                                 fix="use a pattern such as '*.yaml'") from exc
         for rfile in matched:
-            if not rfile.resolve().is_relative_to(home):
+            if not _inside(rfile, folder, home):
                 raise RulePackError(f"rule file {rfile} is outside the pack folder", culprit=str(pfile), where=where,
                                     fix="keep rule files inside the pack folder (no symlinks out of it)")
             if rfile.name == PACK_FILE or rfile.name.endswith(TEST_SUFFIX) or rfile == pfile or rfile in seen:
@@ -467,6 +467,20 @@ def _rule_files(pfile: Path, patterns: list[str], node: Any = None) -> list[tupl
             cases = rfile.with_name(rfile.name[:-5] + TEST_SUFFIX)
             out.append((rfile, cases if cases.name in names[rfile.parent] else None))
     return out
+
+
+def _inside(rfile: Path, folder: Path, home: Path) -> bool:
+    """Is a globbed rule file really inside the pack folder?  Only a symlink
+    can lead out (patterns have no ``..``), so resolve the path only when one
+    of its parts below the folder is a link: one ``lstat`` a file instead of a
+    full resolve, which the freshness check of every command would pay for
+    every rule file."""
+    p = folder
+    for part in rfile.relative_to(folder).parts:
+        p = p / part
+        if p.is_symlink():
+            return rfile.resolve().is_relative_to(home)
+    return True
 
 
 def _listing(found: list[tuple[Path, Path | None]]) -> tuple[str, ...]:

@@ -403,6 +403,36 @@ def test_rule_files_cannot_leave_the_pack_folder(tmp_path, pattern):
     _pack_error(tmp_path, f"name: g\nrule_files: ['{pattern}']\n", "leaves the pack folder")
 
 
+@pytest.mark.parametrize("link", ["file", "folder"])
+def test_a_symlink_out_of_the_pack_folder_is_refused_one_inside_is_read(tmp_path, link):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "r.yaml").write_text(RULE.replace("  - id:", "id:").replace("\n    ", "\n"), encoding="utf-8")
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    if link == "file":
+        (folder / "r.yaml").symlink_to(outside / "r.yaml")
+        pattern = "*.yaml"
+    else:
+        (folder / "sub").symlink_to(outside, target_is_directory=True)
+        pattern = "sub/*.yaml"
+    with pytest.raises(RulePackError) as err:
+        _load_pack(tmp_path, f"name: g\nrule_files: ['{pattern}']\n")
+    assert "outside the pack folder" in str(err.value) and one_line(str(err.value))
+    # a link that stays inside the folder is an ordinary rule file
+    inner = tmp_path / "ok"
+    inner.mkdir()
+    (inner / "real").mkdir()
+    (inner / "real" / "r.yaml").write_text((outside / "r.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (inner / "link.yaml").symlink_to(inner / "real" / "r.yaml")
+    (inner / "pack.yaml").write_text("name: ok\nrule_files: ['link.yaml']\n", encoding="utf-8")
+    from budgetlint.core.rulepack import PackLoader
+    from budgetlint.core.testing import make_host
+
+    host = make_host()
+    assert list(PackLoader(host.registry, host.rule_pack_dirs()).load(str(inner / "pack.yaml")).rules) == ["income-total"]
+
+
 def test_extends_to_a_fifo_or_device_is_refused(tmp_path):
     import os
 
