@@ -118,7 +118,7 @@ LONG_LINE_PIECES = ["<p ", "9", "|", "[bookmark:", "#", "（", "1.", "、", "\t"
                     "增长", "%", "第", "一、", "0.00 "]
 
 
-def _zip(members: dict[str, bytes], rng: random.Random | None = None) -> bytes:
+def _zip(members: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, body in members.items():
@@ -138,7 +138,8 @@ def docx_bytes(body: str, numbering: str | None = None) -> bytes:
     return _zip(members)
 
 
-def _wpara(text: str, num: bool = False) -> str:
+def docx_para(text: str, num: bool = False) -> str:
+    """A WordprocessingML paragraph, numbered by list 1 when ``num``."""
     ppr = '<w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr>' if num else ""
     return f"<w:p>{ppr}<w:r><w:t>{text}</w:t></w:r></w:p>"
 
@@ -205,17 +206,17 @@ def attack_docx(rng: random.Random, text: str) -> tuple[str, bytes]:
         numbering = (f'<w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="{start}"/>'
                      f'<w:numFmt w:val="{fmt}"/><w:lvlText w:val="%1."/></w:lvl></w:abstractNum>'
                      '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>')
-        return ".docx", docx_bytes(_wpara("收入决算情况", num=True) * rng.randint(1, 50), numbering)
+        return ".docx", docx_bytes(docx_para("收入决算情况", num=True) * rng.randint(1, 50), numbering)
     if kind == "gridspan":
         span = rng.choice(["1000000000000", "64", "100000", "-1", "abc"])
-        cell = f'<w:tc><w:tcPr><w:gridSpan w:val="{span}"/><w:vMerge w:val="restart"/></w:tcPr>' + _wpara("合计") + "</w:tc>"
-        plain = "<w:tc>" + _wpara("1.00") + "</w:tc>"
+        cell = f'<w:tc><w:tcPr><w:gridSpan w:val="{span}"/><w:vMerge w:val="restart"/></w:tcPr>' + docx_para("合计") + "</w:tc>"
+        plain = "<w:tc>" + docx_para("1.00") + "</w:tc>"
         rows = (f"<w:tr>{cell}{plain}</w:tr>" + f"<w:tr>{plain}{plain}</w:tr>") * rng.randint(1, 200)
         return ".docx", docx_bytes(f"<w:tbl>{rows}</w:tbl>")
     if kind == "deep":
         depth = rng.randint(1000, 20000)
-        return ".docx", docx_bytes("<w:sdt><w:sdtContent>" * depth + _wpara("收入") + "</w:sdtContent></w:sdt>" * depth)
-    paras = "".join(_wpara(line) for line in text.splitlines()[:300])
+        return ".docx", docx_bytes("<w:sdt><w:sdtContent>" * depth + docx_para("收入") + "</w:sdtContent></w:sdt>" * depth)
+    paras = "".join(docx_para(line) for line in text.splitlines()[:300])
     return ".docx", docx_bytes(paras * rng.randint(1, 60))
 
 

@@ -224,28 +224,8 @@ def test_html_with_a_non_text_charset_is_read(tmp_path, load, charset):
 
 
 # ------------------------------------------------------------ Office containers
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-
-
-def _docx(body: str, numbering: str | None = None) -> bytes:
-    import io
-    import zipfile
-
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
-                   'package/2006/content-types"/>')
-        z.writestr("word/document.xml", f'<?xml version="1.0"?><w:document xmlns:w="{W_NS}"><w:body>{body}'
-                   '</w:body></w:document>')
-        if numbering:
-            z.writestr("word/numbering.xml", f'<?xml version="1.0"?><w:numbering xmlns:w="{W_NS}">{numbering}'
-                       '</w:numbering>')
-    return out.getvalue()
-
-
-def _para(text: str, num: bool = False) -> str:
-    ppr = '<w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr>' if num else ""
-    return f"<w:p>{ppr}<w:r><w:t>{text}</w:t></w:r></w:p>"
+from budgetlint.core.fuzzing import docx_bytes as _docx  # noqa: E402  (the campaign's DOCX builder)
+from budgetlint.core.fuzzing import docx_para as _para  # noqa: E402
 
 
 @pytest.mark.parametrize("start", ["1000000000", "9" * 5000, "-7"])
