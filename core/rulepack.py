@@ -250,9 +250,13 @@ _PARSED: dict[tuple[str, str], Any] = {}
 def _read_pack_yaml(path: Path, files: dict[str, str]) -> Any:
     """``read_yaml`` for pack files: memoised by content, and the file's hash
     recorded in ``files`` (the manifest of the pack being built)."""
+    try:
+        st = path.stat()
+    except OSError:
+        st = None
     data = _read_bytes(path)
     digest = hashlib.sha256(data).hexdigest()
-    files[str(path)] = digest
+    files[str(path)] = _token(digest, st)
     key = (str(path), digest)
     if key in _PARSED:
         return _PARSED[key]
@@ -400,9 +404,10 @@ class _RawPack:
 
 @dataclass
 class Manifest:
-    """What a resolved pack was built from: file → SHA-256, and rule folder →
-    the YAML/cases file names it held.  A cached pack is reused only while
-    every hash and listing still matches."""
+    """What a resolved pack was built from: file → SHA-256 with size and
+    modification time (see :func:`_token`), and rule folder → the YAML/cases
+    file names it held.  A cached pack is reused only while every file and
+    listing still matches."""
 
     files: dict[str, str]
     folders: dict[str, tuple[str, ...]]  # JSON key (see _relist) -> what the folder held
@@ -421,15 +426,35 @@ class Manifest:
                 seen[key] = _relist(key)
             if seen[key] != listing:
                 return False
-        for name, digest in self.files.items():
+        for name, token in self.files.items():
             if name not in seen:
-                try:
-                    seen[name] = hashlib.sha256(Path(name).read_bytes()).hexdigest()
-                except OSError:
-                    seen[name] = None
-            if seen[name] != digest:
+                seen[name] = _current_token(name, token)
+            if seen[name] != token:
                 return False
         return True
+
+
+def _token(digest: str, st: os.stat_result | None) -> str:
+    """What a manifest records of a pack file: its SHA-256, size and
+    modification time (``digest:size:mtime_ns``)."""
+    return f"{digest}:{st.st_size}:{st.st_mtime_ns}" if st is not None else digest
+
+
+def _current_token(name: str, recorded: str) -> str | None:
+    """The file's token now.  When its size and modification time are the
+    recorded ones the content is taken as unchanged without reading it (as
+    make and git do): every command checks ~270 pack files, and hashing them
+    all cost more than the rest of loading the cached packs."""
+    try:
+        st = os.stat(name)
+    except OSError:
+        return None
+    if recorded.endswith(f":{st.st_size}:{st.st_mtime_ns}"):
+        return recorded
+    try:
+        return _token(hashlib.sha256(Path(name).read_bytes()).hexdigest(), st)
+    except OSError:
+        return None
 
 
 def _rule_files(pfile: Path, patterns: list[str], node: Any = None) -> list[tuple[Path, Path | None]]:
@@ -571,7 +596,7 @@ def _read_pack(ref: Path) -> _RawPack:
 
 CACHE_DIR_ENV = "BUDGETLINT_CACHE_DIR"
 NO_CACHE_ENV = "BUDGETLINT_NO_CACHE"
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: manifest files record digest:size:mtime_ns
 
 # cache key -> resolved pack (with its manifest), shared by every PackLoader of
 # the process: the test suite creates one loader per rule case.
