@@ -371,6 +371,21 @@ def _parse_function(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[d
     return columns, rows_out
 
 
+def _side_row_name(key: str, numbered: bool, parent: str | None, sub_labels: set[str],
+                   cfg: dict[str, Any]) -> tuple[str, str | None]:
+    """(name, parent for the next rows) of a 收/支 side row of a two-sided
+    table, ruled or copied as spaced text alike: a 年初/年末结转和结余 line
+    opens its breakdown (``结转.一般公共预算财政拨款``), a numbered line or
+    总计 closes it, unless the numbered line names one of the funds."""
+    if key in cfg["subrow_parents"]:
+        return key, key
+    if key == "总计" or (numbered and not (parent and key in sub_labels)):
+        return key, None
+    if parent and key:
+        return f"{parent}.{key}", parent
+    return key, parent
+
+
 def _strip_numbering(label: str) -> tuple[str, bool]:
     num = parse_numbering(label)
     if num and num["style"] in ("cn", "arabic"):
@@ -429,16 +444,7 @@ def _parse_two_sided(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[
             label, numbered = _strip_numbering(raw_label) if raw_label else ("", False)
             key = compact(label)
             key = aliases.get(key, key)
-            if key in cfg["subrow_parents"]:
-                parent = key
-                name = key
-            elif key == "总计" or (numbered and not (parent and key in sub_labels)):
-                parent = None
-                name = key
-            elif parent and key:
-                name = f"{parent}.{key}"
-            else:
-                name = key
+            name, parent = _side_row_name(key, numbered, parent, sub_labels, cfg)
             if name in used:
                 name = f"{name}#2"
             if name:
@@ -689,14 +695,7 @@ def _parse_space_two_sided(block: dict[str, Any], role: str) -> tuple[list[dict[
             out_cells, partial = _assign(cols, amounts)
             label, numbered = _strip_numbering(raw_label)
             key = aliases.get(compact(label), compact(label))
-            if key in cfg["subrow_parents"]:
-                parent = name = key
-            elif key == "总计" or (numbered and not (parent and key in sub_labels)):
-                parent, name = None, key
-            elif parent and key:
-                name = f"{parent}.{key}"
-            else:
-                name = key
+            name, parent = _side_row_name(key, numbered, parent, sub_labels, cfg)
             if name in used:
                 name = f"{name}#2"
             used.add(name)
