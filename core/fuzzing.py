@@ -220,6 +220,10 @@ def attack_docx(rng: random.Random, text: str) -> tuple[str, bytes]:
     return ".docx", docx_bytes(paras * rng.randint(1, 60))
 
 
+#: a row holding one cell at Excel's last address (XFD1048576)
+FAR_CELL_ROW = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>far</t></is></c></row>'
+
+
 def attack_xlsx(rng: random.Random, seed: bytes) -> tuple[str, bytes]:
     """A real workbook with one sheet damaged: whole-sheet merges, a far
     cell, huge or odd numbers, a formula with no saved value, a zip of a
@@ -239,8 +243,7 @@ def attack_xlsx(rng: random.Random, seed: bytes) -> tuple[str, bytes]:
                     data = data.replace(b"</sheetData>", b"</sheetData>" + merge, 1) if b"<mergeCells" not in data \
                         else data.replace(b"<mergeCells", merge + b"<mergeCells", 1)
                 elif kind == "far":
-                    data = data.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr">'
-                                                         b"<is><t>far</t></is></c></row></sheetData>", 1)
+                    data = data.replace(b"</sheetData>", FAR_CELL_ROW + b"</sheetData>", 1)
                 elif kind == "number":
                     num = rng.choice(["1e308", "1E+30", "-1e400", "nan", "inf", "9" * 5000, "0x10", "1,000"])
                     data = re.sub(rb"<v>[^<]*</v>", b"<v>" + num.encode() + b"</v>", data, count=1)
@@ -274,13 +277,21 @@ def attack_zip(rng: random.Random, seed: bytes, suffix: str) -> tuple[str, bytes
         members["docProps/padding.xml"] = b"<a>" + b" " * rng.randint(1, 300) * 1024 * 1024 + b"</a>"
         return suffix, _zip(members)
     blob = _zip(members)
-    info = zipfile.ZipFile(io.BytesIO(blob)).getinfo(main) if main else None
+    return suffix, lie_about_size(blob, main, rng.choice([100, 0, 2**32 - 1])) if main else blob
+
+
+def lie_about_size(blob: bytes, member: str, size: int) -> bytes:
+    """The zip ``blob`` with ``member``'s declared uncompressed size (local
+    header and central directory) replaced by ``size``; its stream still
+    inflates to the real length."""
+    declared = zipfile.ZipFile(io.BytesIO(blob)).getinfo(member).file_size.to_bytes(4, "little")
     raw = bytearray(blob)
-    if info is not None:
-        declared = info.file_size.to_bytes(4, "little")
-        for at in [i for i in range(len(raw) - 3) if raw[i:i + 4] == declared][:4]:
-            raw[at:at + 4] = rng.choice([100, 0, 2**32 - 1]).to_bytes(4, "little")
-    return suffix, bytes(raw)
+    at, patched = raw.find(declared), 0
+    while at >= 0 and patched < 4:
+        raw[at:at + 4] = size.to_bytes(4, "little")
+        patched += 1
+        at = raw.find(declared, at + 4)
+    return bytes(raw)
 
 
 def pdf_bytes(pages: list[list[str]]) -> bytes:

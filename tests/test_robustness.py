@@ -225,6 +225,7 @@ def test_html_with_a_non_text_charset_is_read(tmp_path, load, charset):
 
 # ------------------------------------------------------------ Office containers
 from budgetlint.core.fuzzing import docx_bytes as _docx  # noqa: E402  (the campaign's DOCX builder)
+from budgetlint.core.fuzzing import FAR_CELL_ROW, lie_about_size  # noqa: E402
 from budgetlint.core.fuzzing import docx_para as _para  # noqa: E402
 
 
@@ -259,15 +260,10 @@ def test_zip_member_that_lies_about_its_size_is_stopped_while_inflating(tmp_path
     from budgetlint.core.loading import check_zip
 
     blob = _docx("<w:p/>" + "<w:p/>" * (80 * 1024 * 1024 // 6))
-    zf = zipfile.ZipFile(__import__("io").BytesIO(blob))
-    info = zf.getinfo("word/document.xml")
-    # patch the declared uncompressed size (central directory and local header) to 100 bytes
-    raw = bytearray(blob)
-    declared = info.file_size.to_bytes(4, "little")
-    for at in [i for i in range(len(raw) - 3) if raw[i:i + 4] == declared][:4]:
-        raw[at:at + 4] = (100).to_bytes(4, "little")
+    raw = lie_about_size(blob, "word/document.xml", 100)
+    assert zipfile.ZipFile(__import__("io").BytesIO(raw)).getinfo("word/document.xml").file_size == 100
     with pytest.raises((LimitExceededError, BudgetlintError)) as err:
-        check_zip(bytes(raw), "lying.docx", {"max_zip_xml_bytes": 64 * 1024 * 1024})
+        check_zip(raw, "lying.docx", {"max_zip_xml_bytes": 64 * 1024 * 1024})
     assert one_line(str(err.value)) and "lying.docx" in str(err.value)
 
 
@@ -296,8 +292,7 @@ def _xlsx_with(tmp_path, merge: str | None = None, far: bool = False, value=None
                 if merge:
                     data = data.replace(b'ref="C1:D1"', f'ref="{merge}"'.encode())
                 if far:
-                    data = data.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr">'
-                                                          b"<is><t>far</t></is></c></row></sheetData>")
+                    data = data.replace(b"</sheetData>", FAR_CELL_ROW + b"</sheetData>")
             dst.writestr(info, data)
     p = tmp_path / "book.xlsx"
     p.write_bytes(out.getvalue())
