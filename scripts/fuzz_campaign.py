@@ -28,6 +28,7 @@ import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,9 +77,8 @@ def build(family: str, rng: random.Random) -> tuple[str, bytes] | dict[str, byte
     from budgetlint.core import fuzzing as fz
 
     if family in ("text", "html", "docx", "xlsx", "pdf"):
-        seed = SEEDS[family]
-        return seed.suffix, fz.mutants(seed.read_bytes(), seed.suffix, rng)
-    text = SEEDS["text"].read_text(encoding="utf-8")
+        return SEEDS[family].suffix, fz.mutants(_seed(family), SEEDS[family].suffix, rng)
+    text = _seed("text").decode("utf-8")
     if family == "encoding":
         return fz.attack_encoding(rng, text)
     if family == "long-line":
@@ -88,15 +88,26 @@ def build(family: str, rng: random.Random) -> tuple[str, bytes] | dict[str, byte
     if family == "docx-attack":
         return fz.attack_docx(rng, text)
     if family == "xlsx-attack":
-        return fz.attack_xlsx(rng, SEEDS["xlsx"].read_bytes())
+        return fz.attack_xlsx(rng, _seed("xlsx"))
     if family == "zip-attack":
         suffix = rng.choice([".docx", ".xlsx"])
-        return fz.attack_zip(rng, SEEDS["docx" if suffix == ".docx" else "xlsx"].read_bytes(), suffix)
+        return fz.attack_zip(rng, _seed("docx" if suffix == ".docx" else "xlsx"), suffix)
     if family == "pdf-attack":
-        return fz.attack_pdf(rng, SEEDS["pdf"].read_bytes())
+        return fz.attack_pdf(rng, _seed("pdf"))
+    return fz.hostile_pack(rng, _rule_sources())
+
+
+@lru_cache(maxsize=None)
+def _seed(family: str) -> bytes:
+    """A seed's bytes, read once per worker (not once per input)."""
+    return SEEDS[family].read_bytes()
+
+
+@lru_cache(maxsize=1)
+def _rule_sources() -> list[bytes]:
+    """Forty real national rule files, the pack family's mutation seeds."""
     rules = sorted((REPO / "rules" / "national").glob("*.yaml"))
-    sources = [p.read_bytes() for p in rules if not p.name.endswith(".test.yaml") and p.name != "pack.yaml"][:40]
-    return fz.hostile_pack(rng, sources)
+    return [p.read_bytes() for p in rules if not p.name.endswith(".test.yaml") and p.name != "pack.yaml"][:40]
 
 
 def _pack_outcome(folder: Path) -> str:
