@@ -9,11 +9,15 @@ __all__ = ["__version__"]
 
 
 def __getattr__(name: str) -> str:
+    """``__version__`` from the installed distribution's metadata, read once
+    (reading it parses the METADATA file: a report asks for it per document)."""
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 
         try:
-            return version("budgetlint")
+            value = version("budgetlint")
         except PackageNotFoundError:  # running from a source tree
-            return "0.0.0+src"
+            value = "0.0.0+src"
+        globals()["__version__"] = value
+        return value
     raise AttributeError(name)

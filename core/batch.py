@@ -450,7 +450,7 @@ def check_files(checker: Checker, files: list[str], *, jobs: int | None = None,
                 results[i] = _fatal_check(check_path(checker, f))
                 bar.advance(results[i])
         else:
-            checker.validate_rules()  # load the packs once, before forking, so workers share them
+            checker.preload_rules()  # load the packs once, before forking, so workers share them
             _run_pool(checker, files, max(1, min(jobs, len(files))), results, bar)
     return results  # type: ignore[return-value]
 

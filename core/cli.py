@@ -112,6 +112,9 @@ def main(no_cache: bool = False) -> None:
     """
     if no_cache:
         os.environ["BUDGETLINT_NO_CACHE"] = "1"  # also reaches worker processes
+    from budgetlint.core import regexcache
+
+    regexcache.install()  # compiled patterns from the cache dir (off with --no-cache)
 
 
 def _checker(rules: str | None = None, lang: str = "zh"):

@@ -137,12 +137,22 @@ class Checker:
         return self.packs.load(self.packs.select_builtin(m, part.get("type") if part else None))
 
     def validate_rules(self) -> RulePack | None:
-        """Load ``--rules`` eagerly so a pack error stops before any file."""
+        """Load ``--rules`` eagerly, or validate every built-in pack, so a pack
+        error stops before any file (built-in packs that resolved cleanly from
+        unchanged files are not loaded again: see ``PackLoader.validate_builtins``)."""
         if self.rules_ref:
             return self.packs.load(self.rules_ref, default_for={})
+        self.packs.validate_builtins()
+        return None
+
+    def preload_rules(self) -> None:
+        """Resolve every pack this checker may pick now: before forking
+        workers (they inherit them) or shipping the packs to a cluster."""
+        if self.rules_ref:
+            self.packs.load(self.rules_ref, default_for={})
+            return
         for name in self.packs.builtins():
             self.packs.load(name)
-        return None
 
     # ---------------------------------------------------------------- run
     def load(self, path: str | Path) -> dict[str, Any]:

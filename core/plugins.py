@@ -3,10 +3,13 @@ and a typed registry that plugins fill through :func:`budgetlint_register`.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 import os
 import re
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,16 +84,74 @@ class ReporterSpec:
         return resolve(self.stream) if self.stream is not None else None
 
 
+class CheckTable(Mapping[str, type]):
+    """Check id → check class.  A built-in check known from the plugin
+    manifest (core/discovery.py) is only a ``"module:Class"`` target until a
+    rule runs it: its module is imported then, so a check of one document
+    imports only the checks of the rules that apply to it."""
+
+    def __init__(self) -> None:
+        self._classes: dict[str, type | None] = {}
+        self._targets: dict[str, tuple[str, str]] = {}  # id -> (target, plugin)
+
+    def add(self, check_id: str, cls: type) -> None:
+        self._classes[check_id] = cls
+
+    def add_lazy(self, check_id: str, target: str, plugin: str) -> None:
+        self._classes[check_id] = None
+        self._targets[check_id] = (target, plugin)
+
+    def __getitem__(self, check_id: str) -> type:
+        cls = self._classes[check_id]
+        if cls is None:
+            target, plugin = self._targets[check_id]
+            try:
+                cls = resolve(target)
+            except Exception as exc:  # an install broken since the manifest was written
+                raise PluginError(f"check type {check_id!r} could not be imported from {target}: {exc}",
+                                  culprit=plugin or target,
+                                  fix="reinstall budgetlint (or the plugin), or run with --no-cache") from exc
+            self._classes[check_id] = cls
+        return cls
+
+    def __contains__(self, check_id: object) -> bool:
+        return check_id in self._classes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._classes)
+
+    def __len__(self) -> int:
+        return len(self._classes)
+
+    def __repr__(self) -> str:
+        return f"CheckTable({sorted(self._classes)})"
+
+
+def check_meta(cls: type) -> list[Any]:
+    """What a compiled rule pack depends on in a check type (see
+    ``rulepack.registry_fingerprint``), as JSON data so that a check known
+    from the manifest and an imported one give the same fingerprint."""
+    return json.loads(json.dumps(
+        [cls.id, cls.__module__, cls.__qualname__, getattr(cls, "params_schema", None),
+         list(getattr(cls, "part_types", ()) or ()), bool(getattr(cls, "pure_arithmetic", False))],
+        sort_keys=True, default=str))
+
+
 @dataclass
 class Registry:
     """What the plugins registered.  Registration validates eagerly so that a
-    broken plugin is reported by name before anything is checked."""
+    broken plugin is reported by name before anything is checked (a built-in
+    check known from the manifest was validated when the manifest was
+    written, from the same source files)."""
 
     loaders: dict[str, LoaderSpec] = field(default_factory=dict)
     recognizers: dict[str, RecognizerSpec] = field(default_factory=dict)
-    checks: dict[str, type] = field(default_factory=dict)
+    checks: CheckTable = field(default_factory=CheckTable)
     reporters: dict[str, ReporterSpec] = field(default_factory=dict)
     check_plugins: dict[str, str] = field(default_factory=dict)
+    #: check id -> :func:`check_meta`; module -> SHA-256 of its source when known from the manifest
+    check_metas: dict[str, list[Any]] = field(default_factory=dict)
+    module_digests: dict[str, str | None] = field(default_factory=dict)
     _current_plugin: str = ""
 
     def add_loader(self, name: str, extensions: Iterable[str], target: Any, description: str = "") -> None:
@@ -124,11 +185,25 @@ class Registry:
 
         cls = resolve(check)
         validate_check_class(cls, plugin=self._current_plugin)
-        if cls.id in self.checks:
-            raise PluginError(f"check type {cls.id!r} registered twice (first by {self.check_plugins[cls.id]})",
+        self._claim_check_id(cls.id)
+        self.checks.add(cls.id, cls)
+        self.check_metas[cls.id] = check_meta(cls)
+
+    def add_known_check(self, meta: list[Any], digest: str | None) -> None:
+        """Register a built-in check from the plugin manifest without importing
+        it (``meta`` as :func:`check_meta` gave it when the manifest was
+        written; ``digest`` the SHA-256 of its module's source then)."""
+        check_id, module, qualname = meta[0], meta[1], meta[2]
+        self._claim_check_id(check_id)
+        self.checks.add_lazy(check_id, f"{module}:{qualname}", self._current_plugin)
+        self.check_metas[check_id] = meta
+        self.module_digests[module] = digest
+
+    def _claim_check_id(self, check_id: str) -> None:
+        if check_id in self.checks:
+            raise PluginError(f"check type {check_id!r} registered twice (first by {self.check_plugins[check_id]})",
                               culprit=self._current_plugin, fix="rename one of the check types")
-        self.checks[cls.id] = cls
-        self.check_plugins[cls.id] = self._current_plugin
+        self.check_plugins[check_id] = self._current_plugin
 
     def loader_for(self, path: str | Path) -> LoaderSpec | None:
         ext = Path(path).suffix.lower()
@@ -139,6 +214,54 @@ class Registry:
 
     def supported_extensions(self) -> list[str]:
         return sorted({e for s in self.loaders.values() for e in s.extensions})
+
+
+def installed_entry_points(group: str) -> list[tuple[str, str]]:
+    """(name, ``"module:attr"``) of every installed entry point of ``group``,
+    in the order pluggy would load them.  Reading every installed
+    distribution's metadata costs more than the rest of starting up, so the
+    list is kept in the cache dir while no ``entry_points.txt`` on
+    ``sys.path`` has appeared, gone or changed (see :func:`_installed_key`)."""
+    from budgetlint.core.cachefiles import cache_dir, read_json, store_json
+
+    d = cache_dir()
+    key = _installed_key() if d is not None else None
+    where = hashlib.sha256(json.dumps(sys.path).encode()).hexdigest()[:12]  # each interpreter set-up its own file
+    file = d / f"entry-points-{where}.json" if d is not None else None
+    if file is not None and key is not None:
+        data = read_json(file)
+        if isinstance(data, dict) and data.get("key") == key and isinstance(data.get(group), list):
+            return [(str(n), str(t)) for n, t in data[group]]
+    import importlib.metadata
+
+    found = [(ep.name, f"{ep.module}:{ep.attr}" if ep.attr else ep.module)
+             for dist in importlib.metadata.distributions() for ep in dist.entry_points if ep.group == group]
+    if file is not None and key is not None:
+        store_json(file, {"key": key, group: found})
+    return found
+
+
+def _installed_key() -> list[Any] | None:
+    """Size and modification time of every distribution's
+    ``entry_points.txt`` on ``sys.path`` (and of every zip on it): installing,
+    removing or reinstalling a distribution changes it."""
+    key: list[Any] = [list(sys.path)]
+    for entry in sys.path:
+        try:
+            if os.path.isfile(entry):
+                st = os.stat(entry)
+                key.append([entry, st.st_size, st.st_mtime_ns])
+                continue
+            names = sorted(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue
+        for n in names:
+            try:
+                st = os.stat(os.path.join(entry, n, "entry_points.txt"))
+                key.append([n, st.st_size, st.st_mtime_ns])
+            except OSError:
+                key.append([n])
+    return key
 
 
 class PluginHost:
@@ -162,7 +285,10 @@ class PluginHost:
             self.pm.register(resolve(plugin), name=getattr(plugin, "__name__", None))
         if entry_points:
             try:
-                self.pm.load_setuptools_entrypoints(hookspecs.PROJECT)
+                for name, target in installed_entry_points(hookspecs.PROJECT):
+                    if self.pm.has_plugin(name) or self.pm.is_blocked(name):
+                        continue
+                    self.pm.register(resolve(target), name=name)
             except Exception as exc:  # a broken third-party plugin must be named
                 raise PluginError(f"could not load a plugin: {exc}", culprit="entry point group 'budgetlint'",
                                   fix=f"fix or uninstall the plugin, or block it with {DISABLE_ENV}") from exc

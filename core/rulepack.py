@@ -36,6 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from budgetlint.core.cachefiles import CACHE_DIR_ENV, NO_CACHE_ENV, cache_dir, store_pickle  # noqa: F401 (re-exported)
 from budgetlint.core.errors import RulePackError
 
 if TYPE_CHECKING:
@@ -206,30 +207,6 @@ def load_data_yaml(path: Path) -> Any:
     if f is not None:
         store_pickle(f, value)
     return value
-
-
-def store_pickle(path: Path, value: Any) -> bool:
-    """Write ``value`` to a cache file atomically (a temp file beside it,
-    renamed), so a reader never sees half a pickle.  An unwritable cache only
-    costs speed: any failure is swallowed and the temp file removed.
-    Returns whether the file was written."""
-    import tempfile
-
-    tmp: str | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as fh:
-            tmp = fh.name
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-        return True
-    except Exception:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        return False
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -411,19 +388,32 @@ class Manifest:
 
     files: dict[str, str]
     folders: dict[str, tuple[str, ...]]  # JSON key (see _relist) -> what the folder held
+    #: folder key -> modification times of the folders its listing depends on (see _folder_stamp)
+    stamps: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     def merge(self, other: Manifest) -> None:
         self.files.update(other.files)
         self.folders.update(other.folders)
+        self.stamps.update(other.stamps)
+
+    def record(self, key: str, listing: tuple[str, ...]) -> None:
+        self.folders[key] = listing
+        stamp = _folder_stamp(key, settled=True)
+        if stamp is not None:
+            self.stamps[key] = stamp
 
     def fresh(self, seen: dict[str, Any] | None = None) -> bool:
         """Do the files still hold what they held?  ``seen`` memoises hashes
         and listings for one loader (one command, one rule case), so the
-        national files shared by every pack's chain are read once."""
+        national files shared by every pack's chain are read once.  A folder
+        whose modification time is the recorded one still holds the same
+        names (adding, removing or renaming an entry changes it), so it is
+        not listed again."""
         seen = {} if seen is None else seen
         for key, listing in self.folders.items():
             if key not in seen:
-                seen[key] = _relist(key)
+                stamp = self.stamps.get(key)
+                seen[key] = listing if stamp is not None and _folder_stamp(key) == stamp else _relist(key)
             if seen[key] != listing:
                 return False
         for name, token in self.files.items():
@@ -522,6 +512,38 @@ def _relist(key: str) -> tuple[str, ...]:
     return tuple(map(str, _pack_folders(Path(where))))
 
 
+#: a folder changed less than this long before it was listed is listed again next time: a file system
+#: keeps modification times in coarse ticks, so a later change within the same tick would go unseen
+_SETTLE_NS = 2_000_000_000
+
+
+def _folder_stamp(key: str, settled: bool = False) -> tuple[Any, ...] | None:
+    """Modification times of the folders a listing (see :func:`_relist`)
+    depends on: a pack folder for its ``*.yaml`` rule files, a packs
+    directory and each folder in it for their ``pack.yaml``.  None when the
+    listing cannot be judged that way (a pattern reaching into sub-folders, a
+    folder that cannot be read) or, with ``settled``, when a folder changed
+    too recently to be trusted."""
+    kind, where, *rest = json.loads(key)
+    try:
+        if kind == "rules":
+            if any("/" in p or os.sep in p or "**" in p for p in rest[0]):
+                return None
+            folders = [str(Path(where).parent)]
+        else:
+            with os.scandir(where) as it:
+                folders = [where, *sorted(e.path for e in it if e.is_dir())]
+        stamp = tuple((f, os.stat(f).st_mtime_ns) for f in folders)
+    except OSError:
+        return None
+    if settled:
+        import time
+
+        if any(time.time_ns() - t < _SETTLE_NS for _, t in stamp):
+            return None
+    return stamp
+
+
 def _pack_folders(d: Path) -> list[Path]:
     return [d] if (d / PACK_FILE).exists() else sorted(p.parent for p in d.glob(f"*/{PACK_FILE}"))
 
@@ -576,7 +598,7 @@ def _read_pack(ref: Path) -> _RawPack:
     if pfile.name == PACK_FILE or node.get("rule_files"):
         patterns = [str(p) for p in node.get("rule_files") or ["*.yaml"]]
         found = _rule_files(pfile, patterns, node)
-        manifest.folders[json.dumps(["rules", str(pfile), patterns], ensure_ascii=False)] = _listing(found)
+        manifest.record(json.dumps(["rules", str(pfile), patterns], ensure_ascii=False), _listing(found))
         for rfile, cases in found:
             try:  # one broken rule file must not hide the errors of the others
                 rnode = _read_pack_yaml(rfile, manifest.files)
@@ -594,46 +616,33 @@ def _read_pack(ref: Path) -> _RawPack:
 
 # ----------------------------------------------------------------- cache
 
-CACHE_DIR_ENV = "BUDGETLINT_CACHE_DIR"
-NO_CACHE_ENV = "BUDGETLINT_NO_CACHE"
-_CACHE_FORMAT = 2  # 2: manifest files record digest:size:mtime_ns
+_CACHE_FORMAT = 3  # 2: manifest files record digest:size:mtime_ns; 3: folder stamps
 
 # cache key -> resolved pack (with its manifest), shared by every PackLoader of
 # the process: the test suite creates one loader per rule case.
 _RESOLVED: dict[str, RulePack] = {}
 
 
-def cache_dir() -> Path | None:
-    """Where compiled packs are kept between runs, or None when caching is
-    off (``BUDGETLINT_NO_CACHE=1``, set by ``--no-cache``)."""
-    if os.environ.get(NO_CACHE_ENV, "") not in ("", "0"):
-        return None
-    env = os.environ.get(CACHE_DIR_ENV)
-    if env:
-        return Path(env)
-    try:
-        from platformdirs import user_cache_dir
-    except ImportError:  # platformdirs is a dependency; stay usable without it
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        return Path(base) / "budgetlint"
-    return Path(user_cache_dir("budgetlint", appauthor=False))
-
-
 def registry_fingerprint(registry: Registry) -> str:
     """What a resolved pack depends on besides its files: the budgetlint
     version, every registered check type (id, class, parameter schema) and the
-    source of the modules defining them, and of this module."""
+    source of the modules defining them, and of this module.  A built-in check
+    known from the plugin manifest is not imported for this: its data and its
+    module's digest are the manifest's (written from the same source files)."""
     import sys
 
     from budgetlint.core import __version__
 
     parts: list[Any] = [_CACHE_FORMAT, __version__]
     modules = {__name__}
-    for cid, cls in sorted(registry.checks.items()):
-        parts.append([cid, cls.__module__, cls.__qualname__, getattr(cls, "params_schema", None),
-                      list(getattr(cls, "part_types", ()) or ()), bool(getattr(cls, "pure_arithmetic", False))])
-        modules.add(cls.__module__)
+    for cid in sorted(registry.checks):
+        meta = registry.check_metas[cid]
+        parts.append(meta)
+        modules.add(meta[1])
     for name in sorted(modules):
+        if registry.module_digests.get(name):
+            parts.append([name, registry.module_digests[name]])
+            continue
         source = getattr(sys.modules.get(name), "__file__", None)
         try:
             parts.append([name, hashlib.sha256(Path(source).read_bytes()).hexdigest() if source else None])
@@ -748,10 +757,22 @@ def remember_valid_schema(schema: Any) -> None:
 
 @dataclass
 class _Catalogue:
-    """Built-in pack name -> folder, with the manifest it was read from (the
-    ``pack.yaml`` files and the folder listings), cached like a pack."""
+    """Built-in pack name -> folder and -> its own ``select``, with the
+    manifest they were read from (the ``pack.yaml`` files and the folder
+    listings), cached like a pack: choosing a document's pack reads only
+    this, and only the chosen pack is then loaded."""
 
     names: dict[str, Path]
+    manifest: Manifest
+    selects: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class _Validated:
+    """Every built-in pack resolved without an error, from the files in
+    ``manifest`` (cached like a pack): while they are unchanged, validating
+    the built-in packs does not load them."""
+
     manifest: Manifest
 
 
@@ -764,6 +785,7 @@ class PackLoader:
         self._cache: dict[tuple[Path, str | None], RulePack] = {}
         self._builtins: dict[str, Path] | None = None
         self._builtins_manifest: Manifest | None = None
+        self._selects: dict[str, dict[str, Any]] = {}
         self.store = PackCache(registry)
         self.aliases: dict[str, Path] = {}
 
@@ -775,12 +797,14 @@ class PackLoader:
         if self._builtins is not None:
             aliases.update({name: path.resolve() for name, path in self._builtins.items()})
             aliases.update({str(path.resolve()): path.resolve() for path in self._builtins.values()})
-        return {"cache": dict(self._cache), "builtins": self._builtins, "aliases": {**aliases, **self.aliases}}
+        return {"cache": dict(self._cache), "builtins": self._builtins, "selects": dict(self._selects),
+                "aliases": {**aliases, **self.aliases}}
 
     def seed(self, bundle: dict[str, Any]) -> None:
         self._cache.update(bundle["cache"])
         if bundle["builtins"] is not None:
             self._builtins = dict(bundle["builtins"])
+            self._selects = dict(bundle.get("selects") or {})
         self.aliases.update(bundle["aliases"])
 
     # ------------------------------------------------------------ catalogue
@@ -790,19 +814,39 @@ class PackLoader:
             hit = self.store.get(key)
             if isinstance(hit, _Catalogue):
                 self._builtins, self._builtins_manifest = dict(hit.names), hit.manifest
+                self._selects = dict(hit.selects)
                 return self._builtins
             found: dict[str, Path] = {}
+            selects: dict[str, dict[str, Any]] = {}
             manifest = Manifest({}, {})
             for d in self.builtin_dirs:
                 candidates = _pack_folders(d)
-                manifest.folders[json.dumps(["packs", str(d)], ensure_ascii=False)] = tuple(map(str, candidates))
+                manifest.record(json.dumps(["packs", str(d)], ensure_ascii=False), tuple(map(str, candidates)))
                 for c in candidates:
                     raw = _read_pack(c)
                     manifest.files[str(raw.path)] = raw.manifest.files[str(raw.path)]
-                    found.setdefault(raw.name, c)
-            self.store.put(key, _Catalogue(found, manifest))
-            self._builtins, self._builtins_manifest = found, manifest
+                    if raw.name not in found:
+                        found[raw.name] = c
+                        selects[raw.name] = plain(raw.node.get("select") or {})
+            self.store.put(key, _Catalogue(found, manifest, selects))
+            self._builtins, self._builtins_manifest, self._selects = found, manifest, selects
         return self._builtins
+
+    def validate_builtins(self) -> None:
+        """Resolve every built-in pack once, so a broken one stops a command
+        before any file; while none of their files changed since they last
+        resolved cleanly, that is known from the cache without loading them."""
+        key = self.store.key("validated", [str(d) for d in self.builtin_dirs])
+        if isinstance(self.store.get(key), _Validated):
+            return
+        manifest = Manifest({}, {})
+        for name in self.builtins():
+            pack = self.load(name)
+            if pack.manifest is not None:
+                manifest.merge(pack.manifest)
+        if self._builtins_manifest is not None:
+            manifest.merge(self._builtins_manifest)
+        self.store.put(key, _Validated(manifest))
 
     def locate(self, ref: str, relative_to: Path | None = None) -> Path:
         if ref in self.aliases:  # a loader seeded elsewhere (a Dask worker) knows the packs by the sender's paths
@@ -843,8 +887,7 @@ class PackLoader:
         region_text = " ".join(str(meta.get(k) or "") for k in ("region", "department", "title"))
         extra = extra_rule_dirs()
         for name, path in self.builtins().items():
-            pack = self.load(str(path))
-            sel = pack.select
+            sel = self._selects[name] if name in self._selects else self.load(str(path)).select
             bureau = bool(extra) and _under_any(path, extra)
             if bureau and not sel:  # a bureau pack without select: would take every report; use --rules
                 continue
@@ -897,7 +940,7 @@ class PackLoader:
             return hit
         raw = _read_pack(path)
         node = raw.node
-        manifest = Manifest(dict(raw.manifest.files), dict(raw.manifest.folders))
+        manifest = Manifest(dict(raw.manifest.files), dict(raw.manifest.folders), dict(raw.manifest.stamps))
         parent: RulePack | None = None
         ext = node.get("extends")
         if ext:

@@ -131,7 +131,7 @@ class ResultCache:
     def __init__(self, checker: Checker, folder: Path) -> None:
         from budgetlint.core.rulepack import registry_fingerprint
 
-        checker.validate_rules()
+        checker.preload_rules()  # the fingerprint below reads every pack's manifest
         packs: dict[str, str] = {}
         for pack in checker.packs._cache.values():
             if pack.manifest is not None:
@@ -223,7 +223,7 @@ def check_to_store(checker: Checker, files: list[str], *, jobs: int | None = Non
                 window[j] = _fatal_check(check_path(checker, files[i]))
                 bar.advance(store[i])
             return store
-        checker.validate_rules()  # packs loaded once, before forking
+        checker.preload_rules()  # packs loaded once, before forking
         pool = _pool(checker, min(jobs, len(todo)))
         limit = WINDOW_PER_JOB * jobs
         inflight: dict[Any, int] = {}

@@ -72,7 +72,7 @@ def check_on_dask(checker: Checker, files: list[str], store: ResultStore, todo: 
     distributed = _import_distributed()
     from budgetlint.core.batch import _fatal_check
 
-    checker.validate_rules()
+    checker.preload_rules()
     bundle = checker.packs.bundle()
     if checker.rules_ref:
         bundle["aliases"][checker.rules_ref] = checker.packs.locate(checker.rules_ref)
