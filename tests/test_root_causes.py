@@ -124,3 +124,30 @@ def test_a_bundle_of_two_departments_is_checked_as_two(checker, seeds, tmp_path)
     assert double == Counter({k: 2 * v for k, v in single.items()})
     groups = [(p["type"], p["group"]) for p in checker.load(bundle)["parts"]]
     assert [g for _, g in groups] == [0, 0, 0, 0, 1, 1, 1, 1], groups
+
+
+def test_each_report_of_a_bundle_is_judged_on_its_own_figures(checker, seeds, tmp_path):
+    """Formula rules read a part's own named values: in a file bundling two
+    departments' 部门决算, the second one's rules were not evaluated (its
+    narrative figures were filed as ``说明.X@part``) or read the first one's
+    table values.  Here the copy's 政府采购 total no longer adds up, and only
+    the copy's part fails."""
+    text = seeds["002"].read_text(encoding="utf-8")
+    copy = text.replace("中共株洲市委政策研究室", "中共株洲市委宣传部").replace(
+        "政府采购支出总额 149.31 万元，其中", "政府采购支出总额 159.31 万元，其中")
+    assert copy.count("159.31") == 1
+    bundle = tmp_path / "bundle.txt"
+    bundle.write_text(text + "\n\n" + copy, encoding="utf-8")
+    result = checker.check_file(str(bundle))
+    parts = {p["id"]: p for p in checker.load(bundle)["parts"]}
+    by_group: dict[int, dict[str, str]] = {}
+    for e in result["evaluations"]:
+        if e["rule_id"] in ("fa-procurement-sum", "fa-operating-cost-within-public", "fa-vehicle-count-agree"):
+            by_group.setdefault(parts[e["part"]]["group"], {})[e["rule_id"]] = e["status"]
+    assert by_group == {0: {"fa-procurement-sum": "passed", "fa-operating-cost-within-public": "passed",
+                            "fa-vehicle-count-agree": "passed"},
+                        1: {"fa-procurement-sum": "failed", "fa-operating-cost-within-public": "passed",
+                            "fa-vehicle-count-agree": "passed"}}
+    first_lines = text.count("\n") + 2
+    failed = [f for f in result["findings"] if f["rule_id"] == "fa-procurement-sum"]
+    assert len(failed) == 1 and failed[0]["location"].get("line", 0) > first_lines, failed

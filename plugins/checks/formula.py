@@ -68,7 +68,8 @@ class Formula(Check):
             for reason in unresolved:
                 ctx.not_evaluated(reason)
             return
-        ev = Evaluator(PartNames(ctx.doc.get("named_values") or {}, ctx.part.get("id"), related_names))
+        own = ((ctx.doc.get("part_tables") or {}).get(ctx.part.get("id")) or {}).get("named_values")
+        ev = Evaluator(PartNames(ctx.doc.get("named_values") or {}, ctx.part.get("id"), related_names, own))
         try:
             result = ev.evaluate(rule)
         except FormulaError as exc:
@@ -105,37 +106,59 @@ class Formula(Check):
 
 
 class PartNames(Mapping[str, Any]):
-    """The named values one part's formulas see: those a recognizer tagged
-    with this part or with none, then the related documents' (which win).
+    """The named values one part's formulas see: the related documents'
+    (which win), then the part's own — its tables' (``part_tables[part]``)
+    and what its narrative stated (``说明.X@<part>`` when an earlier part
+    stated the same subject) — then those a recognizer tagged with this part
+    or with none.  So in a file bundling several reports, each part's rules
+    read that part's figures, never the first part's.
 
     A view, not a copy: a document of many parts has named values in
     proportion to its size, and a filtered copy per rule and part made the
-    check grow with parts × size.  A plain name is one lookup; only a
+    check grow with parts × size.  A plain name is a few lookups; only a
     wildcard walks the names (``Evaluator`` sorts what it finds)."""
 
-    def __init__(self, named: Mapping[str, Any], part_id: Any, related: Mapping[str, Any]) -> None:
-        self.named, self.part_id, self.related = named, part_id, related
+    def __init__(self, named: Mapping[str, Any], part_id: Any, related: Mapping[str, Any],
+                 own: Mapping[str, Any] | None = None) -> None:
+        self.named, self.part_id, self.related, self.own = named, part_id, related, own or {}
+        self._suffix = f"@{part_id}"
 
     def _visible(self, value: Any) -> bool:
         return value.get("part") in (None, self.part_id)
 
-    def __getitem__(self, key: str) -> Any:
+    def _lookup(self, key: str) -> Any:
         if key in self.related:
             return self.related[key]
-        value = self.named[key]
-        if not self._visible(value):
+        value = self.named.get(f"{key}{self._suffix}")
+        if value is not None:
+            return value
+        value = self.own.get(key)
+        if value is not None:
+            return value
+        value = self.named.get(key)
+        return value if value is not None and self._visible(value) else None
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._lookup(key)
+        if value is None:
             raise KeyError(key)
         return value
 
     def __contains__(self, key: object) -> bool:
-        if key in self.related:
-            return True
-        value = self.named.get(key)  # type: ignore[call-overload]
-        return value is not None and self._visible(value)
+        return isinstance(key, str) and self._lookup(key) is not None
 
     def __iter__(self) -> Iterator[str]:
-        for key, value in self.named.items():
-            if key not in self.related and self._visible(value):
+        seen: set[str] = set()
+        for key in self.named:
+            name = key[:-len(self._suffix)] if key.endswith(self._suffix) else key
+            if "@" in name or name in seen or name in self.related:  # another part's statement, or shadowed
+                continue
+            if name in self:
+                seen.add(name)
+                yield name
+        for key in self.own:
+            if key not in seen and key not in self.related:
+                seen.add(key)
                 yield key
         yield from self.related
 

@@ -935,10 +935,10 @@ def recognize_final_accounts(doc: dict[str, Any]) -> None:
     doc["final_accounts_by_part"] = by_part
     doc.setdefault("part_tables", {}).update(by_part)  # one shape for every genre (see budget_tables.py)
     doc["final_accounts"] = next(iter(by_part.values()))
-    named = doc.setdefault("named_values", {})
-    for fa in by_part.values():
+    named = doc.setdefault("named_values", {})  # each tagged with its part, like the budget tables' (formula.PartNames)
+    for pid, fa in by_part.items():
         for k, v in fa["named_values"].items():
-            named.setdefault(k, v)
+            named.setdefault(k, dict(v, part=pid))
 
 
 def register(registry) -> None:
