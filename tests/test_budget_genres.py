@@ -48,6 +48,8 @@ KNOWN_DEFECTS = {
     ("wanli-street-2024-budget.pdf", "budget-text-subjects"),  # p9: 住房公积金 text 352.67, table 350.3499
     ("wanli-street-2024-budget.pdf", "budget-text-change-rate"),  # p9: 348.52→352.67 is 1.19%, text 0.53%
     ("wanli-street-2024-budget.pdf", "narrative-change-zero-base"),  # p7: 其他教育支出 0.00→25.00 “增加100.00%”
+    # p7: 财政拨款收入/支出 both 37,151.47: “比2024年预算执行数增加24,558.18万元” vs “比2024年预算增加24,491.71万元”
+    ("commerce-comm-2025-budget.pdf", "narrative-balanced-change"),
 }
 PACKS = {"wanli-street-2024-budget.pdf": "shanghai-2025", "wanli-street-2025-budget.pdf": "shanghai-2025",
          "commerce-comm-2025-budget.pdf": "shanghai-2025", "justice-bureau-2026-dept-budget.pdf": "shanghai-2026"}

@@ -199,3 +199,24 @@ def test_items_start_at_a_quoted_subject_and_after_其中() -> None:
     assert leads == ["120.00", "100.00", "20.00"]
     items = [s["item"] for s in sts]
     assert len(set(items)) == 3 and items[1] == items[2] and items[3] == items[4]
+
+
+def test_quoted_subject_broken_off_its_paragraph_keeps_its_amount(tmp_path: Path) -> None:
+    """A PDF copy breaks “…（项）” off the paragraph that gives its amount: inside the
+    quote (the first line taken for a numbered heading) or right after it (a line
+    that is only the quoted 科目).  The amount keeps the whole 科目 as its subject
+    (石泉路 2025, lines 646–655 of its page text)."""
+    src = tmp_path / "report.txt"
+    src.write_text("2025年度\n某某街道办事处\n部门决算\n\n情况说明\n\n其中：\n\n"
+                   "1.“一般公共服务（类）统计信息事务（款）统计信息\n"
+                   "事务（项）”20.04 万元，主要用于：人口抽样调查工作。\n"
+                   "“一般公共服务（类）统计信息事务（款）统计管理（项）”\n"
+                   "3.39 万元，主要用于：基础统计网络建设。\n"
+                   "“一般公共服务（类）群众团体事务（款）一般行政管理事务（项）”46.50 万元。\n",
+                   encoding="utf-8")
+    doc = load_document(str(src), make_host())
+    amounts = {s["amount"]["value"]: s for s in doc["statements"] if s["kind"] == "amount"}
+    assert amounts["20.04"]["subject"] == "一般公共服务(类)统计信息事务(款)统计信息事务(项)"
+    assert amounts["3.39"]["subject"] == "一般公共服务(类)统计信息事务(款)统计管理(项)"
+    assert amounts["46.50"]["subject"] == "一般公共服务(类)群众团体事务(款)一般行政管理事务(项)"
+    assert amounts["20.04"]["item_lead"] and amounts["3.39"]["item_lead"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from difflib import SequenceMatcher
 from typing import Any, ClassVar
 
 from budgetlint.core.checks import Check, CheckContext, Operand, place
@@ -32,7 +33,17 @@ class TextSubjects(Check):
         compared with the row's ``column`` (converted to the text's unit;
         rounding differences are 尾数差异, info).  A path that names no row of
         any listed table is counted in the reason, not reported: the name may
-        be abbreviated.
+        be abbreviated.  Names are compared without spaces; a printed name
+        also names a row whose name it is once an ``optional_suffixes`` word
+        is dropped (“一般公共服务（类）” for 一般公共服务支出) or that ``aliases``
+        gives for it.
+
+        With ``aspect: names`` a path naming no row is reported together with
+        the closest row of the tables at the level that failed: a row of that
+        level with the printed name elsewhere in the table (the 款 misnamed),
+        else the row under the last level that matched whose amount is
+        nearest the text's (the 项 misnamed: “统计信息事务（项）”20.04万元 →
+        2010505 专项统计业务 20.03), else the most similar name of that level.
     Why it matters
         The “财政拨款支出主要内容” list restates the function table line by line;
         a figure that differs from its row was copied from an older draft.
@@ -45,6 +56,9 @@ class TextSubjects(Check):
         text_unit: the unit of the narrative's amounts (``万元``).
         units: ``{unit: size in text_unit}``, e.g. ``{元: 0.0001, 万元: 1}``.
         tolerance: ``printed`` or an absolute amount.
+        optional_suffixes: words a printed name may leave off a table name
+            (default none; the 决算 rule gives 支出 for 类 names).
+        aliases: ``{printed name: table name}`` for known other spellings.
     Example
         “城乡社区支出（类）城乡社区管理事务（款）行政运行（项）”科目1788.77万元 (or
         “公共安全支出（204类）司法（06款）行政运行（01项）1672.67万元”: codes decide) vs
@@ -63,6 +77,8 @@ class TextSubjects(Check):
             "text_unit": {"type": "string"},
             "units": {"type": "object", "additionalProperties": {"type": "number", "exclusiveMinimum": 0}},
             "tolerance": {"oneOf": [{"const": "printed"}, {"type": "number", "minimum": 0}], "default": "printed"},
+            "optional_suffixes": {"type": "array", "items": {"type": "string", "minLength": 1}, "default": []},
+            "aliases": {"type": "object", "additionalProperties": {"type": "string"}, "default": {}},
         },
     }
 
@@ -77,19 +93,21 @@ class TextSubjects(Check):
             ctx.not_evaluated("table(s) not found or empty: " + "、".join(ctx.params["tables"]))
             return
         unmatched = 0
+        same = _Names(ctx.params["optional_suffixes"], ctx.params["aliases"])
         for st in ctx.index.statements(ctx.part.get("id")):
             if "amount" not in st:
                 continue
             m = _PATH.search(compact(st.get("subject") or ""))
             if not m:
                 continue
-            found = next(((t, row) for t in tables if (row := _find(t, m)) is not None), None)
+            found = next(((t, row) for t in tables if (row := _find(t, m, same)) is not None), None)
             if ctx.params["aspect"] == "names":
                 if found is None:
                     named = re.sub(r"[“”\"]", "", st.get("subject", ""))
+                    near = _closest(ctx, tables, m, same, st)
                     ctx.report(statement_location(ctx, st), expected="表中科目", actual=named,
                                kind="mismatch", subject=named,
-                               tables="、".join(t.get("title") or t["role"] for t in tables))
+                               tables="、".join(t.get("title") or t["role"] for t in tables), **near)
                 else:
                     ctx.counted()
                 continue
@@ -116,20 +134,95 @@ class TextSubjects(Check):
             ctx.not_evaluated(f"{unmatched} 科目 path(s) in the text name no row of the tables")
 
 
-def _find(table: dict[str, Any], m: re.Match[str]) -> dict[str, Any] | None:
+class _Names:
+    """Whether a printed 科目 name names a table row's name: equal without
+    spaces, equal once an optional suffix is dropped from the table's name,
+    or a known alias."""
+
+    def __init__(self, suffixes: list[str], aliases: dict[str, str]) -> None:
+        self.suffixes = [compact(x) for x in suffixes]
+        self.aliases = {compact(k): compact(v) for k, v in aliases.items()}
+
+    def __call__(self, printed: str, label: str) -> bool:
+        printed, label = compact(printed), compact(label)
+        if printed == label or self.aliases.get(printed) == label:
+            return True
+        return any(label.endswith(x) and label[:-len(x)] == printed for x in self.suffixes)
+
+
+_LEVELS = (("lei", "c1", 3), ("kuan", "c2", 5), ("xiang", "c3", 7))
+
+
+def _printed_levels(m: re.Match[str]) -> list[tuple[str, str, int]]:
+    return [lv for lv in _LEVELS if m[lv[0]]]
+
+
+def _walk(table: dict[str, Any], m: re.Match[str], same: _Names) -> tuple[list[dict[str, Any]], int]:
+    """The rows the path names level by level, and the index of the first
+    printed level that names no row (the number of printed levels when all do)."""
     rows = [r for r in table["rows"] if r.get("code")]
-
-    def under(prefix: str, length: int, name: str, code: str | None) -> dict[str, Any] | None:
+    matched: list[dict[str, Any]] = []
+    levels = _printed_levels(m)
+    for k, (name_g, code_g, length) in enumerate(levels):
+        prefix = matched[-1]["code"] if matched else ""
+        code = m[code_g]
         if code:  # a printed code decides; the name may be abbreviated
-            return next((r for r in rows if r["code"] == prefix + code), None)
-        return next((r for r in rows if len(r["code"]) == length and r["code"].startswith(prefix)
-                     and compact(r.get("label") or "") == name), None)
+            row = next((r for r in rows if r["code"] == prefix + code), None)
+        else:
+            row = next((r for r in rows if len(r["code"]) == length and r["code"].startswith(prefix)
+                        and same(m[name_g], r.get("label") or "")), None)
+        if row is None:
+            return matched, k
+        matched.append(row)
+    return matched, len(levels)
 
-    lei = under("", 3, m["lei"], m["c1"])
-    kuan = under(lei["code"], 5, m["kuan"], m["c2"]) if lei else None
-    if kuan is None or not m["xiang"]:
-        return kuan
-    return under(kuan["code"], 7, m["xiang"], m["c3"])
+
+def _find(table: dict[str, Any], m: re.Match[str], same: _Names) -> dict[str, Any] | None:
+    matched, failed = _walk(table, m, same)
+    return matched[-1] if matched and failed == len(_printed_levels(m)) else None
+
+
+def _closest(ctx: CheckContext, tables: list[dict[str, Any]], m: re.Match[str], same: _Names,
+             st: dict[str, Any]) -> dict[str, str]:
+    """The table row nearest a path that names none (see the class doc):
+    message params ``closest`` (code and name), ``closest_amount`` (in the
+    text's unit) and ``closest_where``; empty strings when the tables have
+    no row at that level."""
+    column = ctx.params["column"]
+    amount = Decimal(st["amount"]["value"])
+    best: tuple[tuple[int, Decimal, float], dict[str, Any], dict[str, Any]] | None = None
+    for t in tables:
+        matched, failed = _walk(t, m, same)
+        name_g, _, length = _printed_levels(m)[failed]
+        printed = compact(m[name_g])
+        prefix = matched[-1]["code"] if matched else ""
+        for row in t["rows"]:
+            code = row.get("code") or ""
+            if len(code) != length:
+                continue
+            value = _text_value(ctx, row["cells"].get(column))
+            if same(printed, row.get("label") or ""):
+                key = (0, Decimal(0), 0.0)
+            elif matched and code.startswith(prefix) and value is not None:
+                key = (1, abs(value - amount), 0.0)
+            else:
+                key = (2, Decimal(0), -SequenceMatcher(None, printed, compact(row.get("label") or "")).ratio())
+            if best is None or key < best[0]:
+                best = (key, t, row)
+    if best is None:
+        return {"closest": "", "closest_amount": "", "closest_where": ""}
+    _, t, row = best
+    value = _text_value(ctx, row["cells"].get(column))
+    return {"closest": row_name(row), "closest_amount": "" if value is None else format(value.normalize(), "f"),
+            "closest_where": place(cell_location(ctx, t, row, column), ctx.lang)}
+
+
+def _text_value(ctx: CheckContext, cell: dict[str, Any] | None) -> Decimal | None:
+    """A table cell's amount in the narrative's unit (None when blank)."""
+    if cell is None or cell.get("value") is None:
+        return None
+    op = Operand(Decimal(cell["value"]), cell["value"], {}, "", cell.get("decimals"))
+    return _in_text_unit(ctx, op, cell.get("unit")).value
 
 
 def register(registry) -> None:

@@ -179,7 +179,7 @@ def recognize_parts(doc: dict[str, Any]) -> None:
     for m in markers:
         if merged and merged[-1][1] == m[1] and (
                 m[0] - merged[-1][0] <= 3 or m[1] in (FINAL_ACCOUNTS, BUDGET, DEPT_REPORT, BASIC_DATA)) \
-                and m[1] not in (PROJECT_SCORECARD,):
+                and m[1] not in (PROJECT_SCORECARD,) and not _other_unit(blocks, merged[-1], m):
             continue  # one title split over lines, or a second title page of the same document
         merged.append(m)
     parts: list[dict[str, Any]] = []
@@ -239,6 +239,45 @@ _LEAD_IN = re.compile(
     r"|[（(]?20\d{2}\s*年度?[)）]?"                               # 2024年度 / （2021年度）
     r"|(?:单位名称|部门名称|部门|编制单位|填报单位)[:：].{2,30}"     # 单位名称：…
     r"|.{2,28}(?:委员会|办公室|研究室|政府|局|委|中心|院|厅|所|站|馆|队)")  # a unit name on its own line
+
+
+_UNIT_NAME = re.compile(r".{2,40}?(?:委员会|办公室|研究室|办事处|政府|局|委|中心|院|厅|所|站|馆|队)")
+
+
+def _unit_of(blocks: list[dict[str, Any]], marker: tuple[int, str, str, str]) -> str | None:
+    """The unit a 部门决算/部门预算 title names: in the title itself
+    (“上海市普陀区财政局2024年度部门决算”) or on a line of its title page just
+    before it (“某某街道办事处” / “2025年度” / “部门决算”); None when it names none."""
+    idx, _, title, _ = marker
+    m = DEPT_TITLE.match(compact(title))
+    if m:
+        return m.group(1)
+    for block in reversed(blocks[max(0, idx - 3):idx]):
+        for text, _ in _short_texts(block):
+            if _UNIT_NAME.fullmatch(compact(text)):
+                return compact(text)
+    return None
+
+
+def _abbreviates(short: str, full: str) -> bool:
+    """``short`` keeps some of ``full``'s characters in their order
+    (普陀区财政局 / 上海市普陀区财政局, 市委政研室 / 中共株洲市委政策研究室)."""
+    chars = iter(full)
+    return all(ch in chars for ch in short)
+
+
+def _other_unit(blocks: list[dict[str, Any]], first: tuple[int, str, str, str],
+                second: tuple[int, str, str, str]) -> bool:
+    """Two consecutive 部门决算 (部门预算) titles that name different units: a
+    bundle of two units' reports, not a cover and an inner title page of one.
+    Names that one abbreviates the other (a cover's short name) are one unit;
+    a title that names no unit never splits."""
+    if first[1] not in (FINAL_ACCOUNTS, BUDGET):
+        return False
+    a, b = _unit_of(blocks, first), _unit_of(blocks, second)
+    if not a or not b:
+        return False
+    return not (_abbreviates(a, b) or _abbreviates(b, a))
 
 
 def _lead_in_start(blocks: list[dict[str, Any]], marker: int, floor: int) -> int:

@@ -133,6 +133,23 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[s:e]
 
 
+_OPEN_QUOTE = re.compile(r"“[^“”]*$")
+_ONLY_QUOTED = re.compile(r"(?:\d{1,2}[.、])?(“[^“”]{1,80}”)")
+
+
+def _quoted_tail(text: str) -> str:
+    """The quoted 科目 a paragraph leaves for the next one: a quotation still
+    open at its end (“一般公共服务（类）统计信息事务（款）统计信息 | 事务（项）”20.04万元)
+    or a paragraph that is only a quoted name (“…（项）” | 3.39万元，主要用于…).
+    PDF exports break an item there; the next paragraph is read with it in front,
+    so its amount keeps its subject.  Empty when the paragraph ends otherwise."""
+    m = _OPEN_QUOTE.search(text)
+    if m and "万元" not in m.group(0):
+        return m.group(0)
+    m = _ONLY_QUOTED.fullmatch(text)
+    return m.group(1) if m else ""
+
+
 def _is_title_like(text: str) -> bool:
     """A short line that names a section (``名词解释``, ``情况说明``)."""
     t = normalize_text(text)
@@ -362,15 +379,18 @@ def recognize_statements(doc: dict[str, Any]) -> None:
         history: list[dict[str, Any]] = []
         last_completion: dict[str, Any] | None = None
         items = _Items()
+        carry = ""  # a quoted 科目 the PDF export broke off the paragraph that gives its amount
         for block in doc["blocks"][part["first_block"]: part["last_block"] + 1]:
             btype = block["type"]
             items.next_paragraph()
             if btype == "table":
                 prev_total = None
                 last_completion = None
+                carry = ""
                 items.close()
                 continue
             text = normalize_text(block.get("text", ""))
+            text, carry = carry + text if carry and not text.startswith("“") else text, _quoted_tail(text)
             if btype == "heading" or block.get("numbering") or _is_title_like(block.get("text", "")):
                 items.start(f"{block['id']}:0", 0)
             for m in cfg["item_start"].finditer(text):
