@@ -237,50 +237,106 @@ class RepeatedParagraph(Check):
     def run(self, ctx: CheckContext) -> None:
         ignore = re.compile(ctx.params["ignore_pattern"]) if ctx.params["ignore_pattern"] else None
         openings = re.compile(ctx.params["template_openings"]) if ctx.params["template_openings"] else None
-        seen: dict[str, dict[str, Any]] = {}
-        paras: list[tuple[str, dict[str, Any]]] = []
         dept = compact(ctx.doc.get("meta", {}).get("department") or "")
-        n = 0
+        paras: list[tuple[str, dict[str, Any]]] = []
         for block in iter_blocks(ctx.doc, ctx.part):
             if block["type"] != "paragraph":
                 continue
             text = compact(block["text"])
-            if len(text) < min(ctx.params["min_chars"], ctx.params["min_prefix"]):
-                continue
-            if ignore and ignore.search(text):
+            if len(text) < min(ctx.params["min_chars"], ctx.params["min_prefix"]) or (ignore and ignore.search(text)):
                 continue
             ctx.counted()
-            first = seen.get(text)
-            if first is not None and len(text) >= ctx.params["min_chars"]:
-                ctx.report(ctx.block_location(block, snippet=block["text"][:40]), kind="duplicate",
-                           actual=block["text"][:40], first_line=first.get("loc", {}).get("line") or "—",
-                           first_where=place(first.get("loc"), ctx.lang),
-                           excerpt=block["text"][:30], problem="重复粘贴" if ctx.lang == "zh" else "pasted twice")
-                n += 1
-            else:
-                seen.setdefault(text, block)
-                for other_text, other in paras:
-                    k = _common_prefix(text, other_text)
-                    if k < ctx.params["min_prefix"] or k in (len(text), len(other_text)):
-                        continue
-                    # the unit's own name opens many sentences of a template
-                    # (“上海市…局2024年度收入支出总计…”): it is not shared content
-                    lead = _UNIT_LEAD.match(text[:k])
-                    own = max(text[:k].count(dept) * len(dept) if dept else 0, lead.end() if lead else 0)
-                    if k - own < ctx.params["min_prefix"] or (openings and openings.search(text[:k])):
-                        continue
-                    if re.match(r"[,。;:!?、)）”]", text[k - 1]) or re.match(r"[,。;:!?、)）”]", other_text[k - 1]):
-                        continue
-                    ctx.report(ctx.block_location(block, snippet=block["text"][:40]), kind="garbled",
-                               actual=text[max(0, k - 8): k + 8], first_line=other.get("loc", {}).get("line") or "—",
-                               first_where=place(other.get("loc"), ctx.lang),
-                               excerpt=text[max(0, k - 12): k] + "|" + text[k: k + 8],
-                               problem="拼接错乱" if ctx.lang == "zh" else "garbled paste")
-                    n += 1
-                    break
             paras.append((text, block))
+        # copies of one paragraph, and paragraphs spliced with another (joined: one paste, several pieces)
+        first_of: dict[str, int] = {}
+        copies: dict[int, list[int]] = {}
+        spliced: dict[int, int] = {}  # paragraph -> the earlier paragraph it parts from mid-clause
+        for i, (text, _) in enumerate(paras):
+            j = first_of.get(text)
+            if j is not None and len(text) >= ctx.params["min_chars"]:
+                copies[j].append(i)
+                continue
+            first_of.setdefault(text, i)
+            copies.setdefault(i, [i])
+            for j, (other, _) in enumerate(paras[:i]):
+                if self._parts_mid_clause(text, other, dept, openings, ctx.params["min_prefix"]):
+                    spliced[i] = j
+                    break
+        original = self._originals(paras, copies, spliced)
+        n = 0
+        for i, (text, block) in enumerate(paras):
+            root = original.get(i, i)
+            if root == i:
+                continue
+            other_text, other = paras[root]
+            where = {"first_line": other.get("loc", {}).get("line") or "—",
+                     "first_where": place(other.get("loc"), ctx.lang)}
+            if text == other_text:
+                ctx.report(ctx.block_location(block, snippet=block["text"][:40]), kind="duplicate",
+                           actual=block["text"][:40], excerpt=block["text"][:30],
+                           problem="重复粘贴" if ctx.lang == "zh" else "pasted twice", **where)
+            else:
+                k = _common_prefix(text, other_text)
+                if k < 2:  # spliced with a piece the original does not share: name its own partner
+                    k = _common_prefix(text, paras[spliced[i]][0])
+                ctx.report(ctx.block_location(block, snippet=block["text"][:40]), kind="garbled",
+                           actual=text[max(0, k - 8): k + 8], excerpt=text[max(0, k - 12): k] + "|" + text[k: k + 8],
+                           problem="拼接错乱" if ctx.lang == "zh" else "garbled paste", **where)
+            n += 1
             if n >= ctx.params["max_findings"]:
                 return
+
+    @staticmethod
+    def _parts_mid_clause(text: str, other: str, dept: str, openings: re.Pattern[str] | None, min_prefix: int) -> bool:
+        """Do two paragraphs share an opening and then part in the middle of a
+        clause (a paste cut into other text)?"""
+        k = _common_prefix(text, other)
+        if k < min_prefix or k in (len(text), len(other)):
+            return False
+        # the unit's own name opens many sentences of a template
+        # (“上海市…局2024年度收入支出总计…”): it is not shared content
+        lead = _UNIT_LEAD.match(text[:k])
+        own = max(text[:k].count(dept) * len(dept) if dept else 0, lead.end() if lead else 0)
+        if k - own < min_prefix or (openings and openings.search(text[:k])):
+            return False
+        return not (re.match(r"[,。;:!?、)）”]", text[k - 1]) or re.match(r"[,。;:!?、)）”]", other[k - 1]))
+
+    @staticmethod
+    def _originals(paras: list[tuple[str, dict[str, Any]]], copies: dict[int, list[int]],
+                   spliced: dict[int, int]) -> dict[int, int]:
+        """Paragraph -> the occurrence taken as the original of its paste.
+
+        The report flags the copies, so the clerk deletes the right one.  Of
+        paragraphs spliced together, the original is the one that ends its
+        sentence right after the shared text (“…有待进一步提高。”, where the
+        pastes run on into other text: “…进一步提补齐短板”).  Of identical
+        copies, the original is the one beside another paste's original (the
+        intact list the pieces were copied from); failing both, the first."""
+        groups: dict[int, list[int]] = {}
+        for i in range(len(paras)):
+            root = i
+            while root in spliced:
+                root = spliced[root]
+            groups.setdefault(root, []).append(i)
+        original: dict[int, int] = {}
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            head = paras[members[0]][0]
+            intact = [m for m in members
+                      if len(paras[m][0]) - _common_prefix(paras[m][0], head if m != members[0] else
+                                                           paras[members[1]][0]) <= 3
+                      and paras[m][0][-1] in "。；;！!？?"]
+            chosen = intact[0] if len(intact) == 1 else members[0]
+            original.update({m: chosen for m in members})
+        kept = set(original.values())
+        for first, members in copies.items():
+            if len(members) < 2:
+                continue
+            beside = [m for m in members if m - 1 in kept or m + 1 in kept]
+            chosen = beside[0] if len(beside) == 1 else first
+            original.update({m: chosen for m in members})
+        return original
 
 
 def _common_prefix(a: str, b: str) -> int:
