@@ -81,8 +81,7 @@ def uninstall() -> None:
     if _installed:
         _compiler.compile = _original
         atexit.unregister(save)
-        _FORMAT = 2  # 2: programs stored as bytes
-_installed = False
+        _installed = False
 
 
 def _read(file: Path) -> dict[tuple[Any, int], tuple[Any, ...]]:

@@ -36,7 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from budgetlint.core.cachefiles import CACHE_DIR_ENV, NO_CACHE_ENV, cache_dir, store_pickle  # noqa: F401 (re-exported)
+from budgetlint.core.cachefiles import cache_dir, store_pickle
 from budgetlint.core.errors import RulePackError
 
 if TYPE_CHECKING:

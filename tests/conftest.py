@@ -59,3 +59,13 @@ def cli() -> Callable[..., subprocess.CompletedProcess]:
                               encoding="utf-8", timeout=timeout)
 
     return _run
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache dir of the test's own (compiled packs, plugin manifest,
+    compiled patterns …), caching on."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("BUDGETLINT_CACHE_DIR", str(folder))
+    monkeypatch.delenv("BUDGETLINT_NO_CACHE", raising=False)
+    return folder

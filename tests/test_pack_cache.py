@@ -18,14 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "samples" / "000_50578c8a95755eda.txt"
 
 
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("BUDGETLINT_CACHE_DIR", str(folder))
-    monkeypatch.delenv("BUDGETLINT_NO_CACHE", raising=False)
-    return folder
-
-
 def _fresh_process_state(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Forget the in-process memos (as a new process would) and record every
     YAML parse from now on."""
