@@ -42,10 +42,6 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from budgetlint.core.engine import Checker
 
-#: Documents in flight per worker: enough to keep workers busy, few enough to keep memory flat.
-WINDOW_PER_JOB = 4
-
-
 class ResultStore:
     """Per-document results on disk (a temporary file of pickles), read back
     by index.  ``store[i] = result`` writes; ``store[i]`` reads (the last one
@@ -182,13 +178,11 @@ def check_to_store(checker: Checker, files: list[str], *, jobs: int | None = Non
                    cache: ResultCache | None = None, executor: str | None = None,
                    scheduler: str | None = None) -> ResultStore:
     """Check ``files`` into a :class:`ResultStore` (same results as
-    :func:`budgetlint.core.batch.check_files`, same order), keeping at most
-    ``WINDOW_PER_JOB × jobs`` results in memory.  ``executor="dask"`` runs
+    :func:`budgetlint.core.batch.check_files`, same order, the same pool loop
+    ``batch._run_pool``), keeping at most ``batch.WINDOW_PER_JOB × jobs``
+    results in memory.  ``executor="dask"`` runs
     them on a Dask cluster (:mod:`budgetlint.executor.dask`)."""
-    from concurrent.futures import FIRST_COMPLETED, wait
-    from concurrent.futures.process import BrokenProcessPool
-
-    from budgetlint.core.batch import _fatal_check, _pool, _Progress, _run_pool, _work, check_path, in_process
+    from budgetlint.core.batch import _fatal_check, _Progress, _run_pool, check_path, in_process
 
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
@@ -224,37 +218,7 @@ def check_to_store(checker: Checker, files: list[str], *, jobs: int | None = Non
                 bar.advance(store[i])
             return store
         checker.validate_rules()  # packs loaded once, before forking
-        pool = _pool(checker, min(jobs, len(todo)))
-        limit = WINDOW_PER_JOB * jobs
-        inflight: dict[Any, int] = {}
-        nxt = 0
-        broken: list[int] = []
-        try:
-            while nxt < len(todo) or inflight:
-                while nxt < len(todo) and len(inflight) < limit and not broken:
-                    inflight[pool.submit(_work, files[todo[nxt]])] = nxt
-                    nxt += 1
-                if not inflight:
-                    break
-                bar.begin()
-                done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-                for fut in done:
-                    j = inflight.pop(fut)
-                    try:
-                        res = fut.result()
-                    except BrokenProcessPool:
-                        broken.append(j)
-                        continue
-                    window[j] = _fatal_check(res)
-                    bar.advance(store[todo[j]])
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
-        if broken:  # a worker died (native crash): redo the rest with the batch module's isolation
-            rest = sorted(broken) + list(range(nxt, len(todo)))
-            sub = _Window(store, [todo[j] for j in rest], cache, files)
-            _run_pool(checker, [files[todo[j]] for j in rest], min(jobs, len(rest)), sub, bar)  # type: ignore[arg-type]
+        _run_pool(checker, [files[i] for i in todo], jobs, window, bar)
     return store
 
 
