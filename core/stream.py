@@ -33,7 +33,6 @@ import json
 import os
 import pickle
 import sys
-import tempfile
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,12 +45,17 @@ if TYPE_CHECKING:
 
 
 class ResultStore:
-    """Per-document results on disk (a temporary file of pickles), read back
-    by index.  ``store[i] = result`` writes; ``store[i]`` reads (the last one
-    written is kept, for the progress bar)."""
+    """Per-document results, read back by index: ``store[i] = result``
+    writes, ``store[i]`` reads.  The last result written stays in memory (the
+    progress bar and the reporter read it at once); the others go to a
+    temporary file of pickles, made when a second result arrives.  So a
+    store of one document — ``budgetlint check one.txt``, the common CLI, CI
+    and pre-commit case — never touches the disk: its result goes straight to
+    the reporter (no temporary file, no pickling, not even ``import
+    tempfile``), while a batch of any size keeps one result in memory."""
 
     def __init__(self, size: int) -> None:
-        self._fh = tempfile.TemporaryFile(prefix="budgetlint-results-")
+        self._fh: Any = None
         self._offset = array("q", [-1]) * size
         self._length = array("q", [0]) * size
         self._last: tuple[int, dict[str, Any]] | None = None
@@ -60,12 +64,21 @@ class ResultStore:
         return len(self._offset)
 
     def __setitem__(self, i: int, result: dict[str, Any]) -> None:
+        if self._last is not None and self._last[0] != i:
+            self._spill(*self._last)
+        self._last = (i, result)
+
+    def _spill(self, i: int, result: dict[str, Any]) -> None:
+        """Write the result held in memory to the temporary file."""
+        if self._fh is None:
+            import tempfile
+
+            self._fh = tempfile.TemporaryFile(prefix="budgetlint-results-")
         data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
         self._fh.seek(0, os.SEEK_END)
         self._offset[i] = self._fh.tell()
         self._length[i] = len(data)
         self._fh.write(data)
-        self._last = (i, result)
 
     def append(self, result: dict[str, Any]) -> None:
         """Add a result after the last one (a store of unknown size)."""
@@ -86,7 +99,9 @@ class ResultStore:
             yield self[i]
 
     def close(self) -> None:
-        self._fh.close()
+        self._last = None
+        if self._fh is not None:
+            self._fh.close()
 
 
 class _Window:

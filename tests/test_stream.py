@@ -110,3 +110,32 @@ def test_jsonl_with_a_baseline_shows_only_new_findings(cli, tmp_path: Path) -> N
     known = json.loads(base.read_text(encoding="utf-8"))["findings"]
     assert lines[-1]["summary"]["baseline_known"] == len(known) > 10  # the JSON report's summary, as every format
 
+
+def test_one_document_never_touches_the_disk_a_batch_spills(monkeypatch) -> None:
+    """``budgetlint check one.txt`` (in process) keeps its one result in
+    memory, so no temporary file is made; a batch puts every result but the
+    last on disk and reads back what was checked."""
+    import tempfile
+
+    from budgetlint.core.batch import check_files
+    from budgetlint.core.reportstream import finish
+
+    made: list[str] = []
+    real = tempfile.TemporaryFile
+
+    def counted(*a, **kw):
+        made.append(kw.get("prefix", ""))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", counted)
+    checker = Checker()
+    seeds = [str(p) for p in sorted((ROOT / "samples").glob("00*.txt"))]
+    one = check_to_store(checker, seeds[:1], jobs=1, progress=False)
+    report = finish(checker, iter(one), [])
+    assert len(list(report.findings())) > 10 and made == []
+    report.close()
+    one.close()
+    many = check_to_store(checker, seeds[:3], jobs=1, progress=False)
+    assert made == ["budgetlint-results-"]
+    assert list(many) == check_files(checker, seeds[:3], jobs=1, progress=False)
+    many.close()
