@@ -33,6 +33,9 @@ ROW_CELLS = 40
 
 _WORKER: Checker | None = None
 
+#: Documents in flight per worker: enough to keep workers busy, few enough to keep memory flat.
+WINDOW_PER_JOB = 4
+
 #: Thresholds of the cyclic garbage collector while checking (CPython's
 #: default is 700, 10, 10).  See :func:`tune_gc`.
 GC_THRESHOLDS = (50_000, 20, 10)
@@ -451,7 +454,7 @@ def check_files(checker: Checker, files: list[str], *, jobs: int | None = None,
                 bar.advance(results[i])
         else:
             checker.preload_rules()  # load the packs once, before forking, so workers share them
-            _run_pool(checker, files, max(1, min(jobs, len(files))), results, bar)
+            _run_pool(checker, files, jobs, results, bar)
     return results  # type: ignore[return-value]
 
 
@@ -464,48 +467,73 @@ def _fatal_check(result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _run_pool(checker: Checker, files: list[str], jobs: int, results: list[dict[str, Any] | None],
-              bar: _Progress) -> None:
-    """Run the pool; if a worker process dies (a crash in a native parser),
-    redo the unfinished files, and when a round makes no progress isolate
-    each file in its own worker so only the culprit is reported."""
-    from concurrent.futures import as_completed
-    from concurrent.futures.process import BrokenProcessPool
+def _run_pool(checker: Checker, files: list[str], jobs: int, results: Any, bar: _Progress) -> None:
+    """Check ``files`` in a pool of ``jobs`` worker processes into
+    ``results[i]`` (a list, or a store's window), at most ``WINDOW_PER_JOB ×
+    jobs`` documents in flight, so neither the pool's futures nor the results
+    not yet stored grow with the batch.  The one pool loop of ``check``
+    (:func:`check_files` and core/stream.py ``check_to_store``).
 
+    A worker that dies (a crash in a native parser, the watchdog ending one
+    stuck in native code) breaks the pool and every document then in flight.
+    Those are checked again each in a worker of its own, so only the culprit
+    is reported — one line naming it — and the others get their real results;
+    the documents not yet sent go on in a fresh pool."""
     pending = list(range(len(files)))
-    isolate = False
     while pending:
-        groups = [[i] for i in pending] if isolate else [pending]
-        broken: list[int] = []
-        for group in groups:
-            pool = _pool(checker, 1 if isolate else jobs)
-            try:
-                futures = {pool.submit(_work, files[i]): i for i in group}
-                bar.begin()
-                for fut in as_completed(futures):
-                    i = futures[fut]
-                    try:
-                        res = fut.result()
-                    except BrokenProcessPool:
-                        broken.append(i)
-                        continue
-                    results[i] = _fatal_check(res)
-                    bar.advance(results[i])
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-            pool.shutdown(wait=True)
-        if isolate:
-            for i in broken:
+        broken, pending = _pool_round(checker, files, pending, jobs, results, bar)
+        for i in broken:  # one of them killed its worker: isolate each
+            if _pool_round(checker, files, [i], 1, results, bar)[0]:
                 results[i] = {"document": {"path": files[i], "status": "error",
                                            "error": f"{files[i]}: 超出处理限制或进程崩溃：the checker process crashed or "
                                                     "ran past its budget on this file — check that the file is not damaged; "
                                                     "report it as a bug if it opens normally"},
                               "findings": [], "evaluations": []}
                 bar.advance(results[i])
-            return
-        isolate = True
-        pending = sorted(broken)
+
+
+def _pool_round(checker: Checker, files: list[str], indices: list[int], jobs: int, results: Any,
+                bar: _Progress) -> tuple[list[int], list[int]]:
+    """One pool over ``files[i]`` for ``i`` in ``indices``, until they are
+    done or the pool breaks; returns (the documents in flight when it broke,
+    the documents never sent)."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = _pool(checker, max(1, min(jobs, len(indices))))
+    limit = WINDOW_PER_JOB * jobs
+    inflight: dict[Any, int] = {}
+    broken: list[int] = []
+    nxt = 0
+    stop = False
+    try:
+        while True:
+            while nxt < len(indices) and len(inflight) < limit and not (broken or stop):
+                try:
+                    fut = pool.submit(_work, files[indices[nxt]])
+                except BrokenProcessPool:  # it broke before a result told us: collect what is in flight
+                    stop = True
+                    break
+                inflight[fut] = indices[nxt]
+                nxt += 1
+            if not inflight:
+                break
+            bar.begin()  # after the pool forked its workers: the bar's thread must not be forked
+            done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            for fut in done:
+                i = inflight.pop(fut)
+                try:
+                    res = fut.result()
+                except BrokenProcessPool:
+                    broken.append(i)
+                    continue
+                results[i] = _fatal_check(res)
+                bar.advance(results[i])
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return sorted(broken), indices[nxt:]
 
 
 # ------------------------------------------------------------------ batch

@@ -1,7 +1,9 @@
 """Command line: ``budgetlint parse``, ``budgetlint check``, ``budgetlint rules …``.
 
-Exit codes (check): 0 nothing at or above ``--fail-on``; 1 findings at or
-above it (with ``--fail-on …,not-evaluated`` also: a rule that applies was not
+Exit codes (check), the same for every ``--format`` (one rule,
+core/reportstream.py ``exit_code``): 0 nothing at or above ``--fail-on``; 1 a
+finding at or above it that is not waived — a root cause or one of its
+consequences (with ``--fail-on …,not-evaluated`` also: a rule that applies was not
 or only partly evaluated, or a file in a folder was skipped); 2 usage or
 rule-pack error (nothing checked); 3 some input could not be read, or a
 recognizer or check crashed on it (the others are still checked and reported).  Errors are one line on
@@ -19,9 +21,6 @@ from typing import Any
 import click
 
 from budgetlint.core.errors import BudgetlintError, UsageError
-
-SEVERITY_RANK = {"info": 1, "warning": 2, "error": 3, "never": 99}
-
 
 def _fail(exc: BudgetlintError) -> None:
     click.echo(f"budgetlint: {exc}", err=True)
@@ -242,6 +241,7 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
       budgetlint check reports/ --format xlsx -o 结果.xlsx --waivers waivers.yaml
       budgetlint check 省/ --max-seconds 60 --max-memory-mb 1024   # tighter budgets per document
     """
+    from budgetlint.core import reportstream
     from budgetlint.core.batch import run_batch, tune_gc
     from budgetlint.core.reporting import write_report
 
@@ -261,12 +261,6 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
     if scheduler and executor != "dask":
         raise UsageError("--scheduler is for the Dask executor", culprit="--scheduler", fix="add --executor dask")
     run = {"executor": executor, "scheduler": scheduler} if executor == "dask" else {}
-    if fmt == "jsonl" and not waivers and not baseline and not strict:  # streamed: flat memory whatever the batch size
-        from budgetlint.core.stream import exit_code_of
-
-        summary = _stream(checker, [str(p) for p in paths], output, jobs=jobs, progress=progress, cache=cache,
-                          **run)
-        sys.exit(exit_code_of(summary, fail_on))
     options = {"lang": lang, "show_skipped": show_skipped, "show_info": show_info, "fail_on": fail_on,
                "fail_on_not_evaluated": strict,
                "color": output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")}
@@ -277,10 +271,8 @@ def check(paths: tuple[Path, ...], rules: str | None, fmt: str, fail_on: str, la
                            **({"cache": cache} if cache is not None else {}), **run)
         write_report(checker.host, report, fmt, output, options)
         summary, documents = report["summary"], report["documents"]
-        code = exit_code(report, fail_on, not_evaluated=strict)
+        code = reportstream.exit_code(reportstream.ReportStream.from_report(report), fail_on, not_evaluated=strict)
     else:  # built-in formats: written from the on-disk store, flat memory whatever the batch size
-        from budgetlint.core import reportstream
-
         streamed = reportstream.stream_report(
             checker, [str(p) for p in paths], jobs=jobs, progress=progress, cache=cache,
             waivers=str(waivers) if waivers else None, baseline=str(baseline) if baseline else None, **run)
@@ -335,21 +327,6 @@ def _result_cache(checker: Any) -> Any:
         raise UsageError("--cache needs a cache directory, but caching is off", culprit="--cache",
                          fix="drop --no-cache / BUDGETLINT_NO_CACHE, or drop --cache")
     return ResultCache(checker, folder)
-
-
-def _stream(checker: Any, paths: list[str], output: Path | None, **kw: Any) -> dict[str, Any]:
-    """Write the JSONL report to stdout, or to OUTPUT through a temporary
-    file renamed at the end (never half-written)."""
-    from budgetlint.core.reporting import atomic_output
-    from budgetlint.core.stream import stream_jsonl
-
-    if output is None:
-        summary = stream_jsonl(checker, paths, sys.stdout, **kw)
-        sys.stdout.flush()
-        return summary
-    with atomic_output(output, text=True) as fh:
-        summary = stream_jsonl(checker, paths, fh, **kw)
-    return summary
 
 
 #: Up to this many files checked together are each other's related documents (beyond: use --store).
@@ -460,6 +437,8 @@ def serve(host: str, port: int, store: str | None, rules: str | None, token: str
 def parse_fail_on(value: str) -> tuple[str, bool]:
     """``error`` / ``warning,not-evaluated`` / ``not-evaluated`` → (severity
     threshold, strict).  ``not-evaluated`` alone keeps the ``error`` threshold."""
+    from budgetlint.core.reportstream import SEVERITY_RANK
+
     levels = [v.strip().lower().replace("_", "-") for v in value.split(",") if v.strip()]
     strict = "not-evaluated" in levels
     sev = [v for v in levels if v != "not-evaluated"]
@@ -468,22 +447,6 @@ def parse_fail_on(value: str) -> tuple[str, bool]:
         raise UsageError(f"invalid --fail-on {value!r}", culprit="--fail-on",
                          fix="use one of error, warning, info, never, optionally with ,not-evaluated")
     return (sev[0] if sev else "error"), strict
-
-
-def exit_code(report: dict[str, Any], fail_on: str, *, not_evaluated: bool = False) -> int:
-    """3 if a document could not be read or a recognizer/check crashed on it;
-    1 on findings at or above ``fail_on`` — or, with ``not_evaluated``, when a
-    rule that applies was not (fully) evaluated or a file was skipped; else 0."""
-    s = report["summary"]
-    if s["documents_unreadable"]:
-        return 3
-    threshold = SEVERITY_RANK[fail_on]
-    for f in report["findings"]:
-        if not f.get("waived") and SEVERITY_RANK[f["severity"]] >= threshold:
-            return 1
-    if not_evaluated and (s.get("not_evaluated") or s.get("partially_evaluated") or s.get("files_skipped")):
-        return 1
-    return 0
 
 
 # ------------------------------------------------------------------ rules

@@ -183,6 +183,8 @@ class _InMemory(ReportStream):
         self.finding_rules = {}
         for f in report.get("findings", []):
             self.finding_rules.setdefault(f["rule_id"], f)
+            if not f.get("waived"):
+                self.open_rank = max(self.open_rank, SEVERITY_RANK[f["severity"]])
 
     def results(self) -> Iterator[dict[str, Any]]:
         by_doc: dict[str, list[dict[str, Any]]] = {}
@@ -402,7 +404,13 @@ def stream_report(checker: Checker, paths: list[str], *, jobs: int | None = None
 
 
 def exit_code(report: ReportStream, fail_on: str, *, not_evaluated: bool = False) -> int:
-    """``check``'s exit code (as core/cli.py ``exit_code`` judges a built report)."""
+    """``check``'s exit code, the one rule for every format (a report built
+    in memory is judged through :meth:`ReportStream.from_report`): 3 if a
+    document could not be read or a recognizer/check crashed on it; 1 when a
+    finding that is not waived is at or above ``fail_on`` — a root cause or a
+    consequence linked to it (``open_rank``: a warning root with an error
+    consequence fails ``--fail-on error``), or, with ``not_evaluated``, when
+    a rule that applies was not (fully) evaluated or a file was skipped; else 0."""
     s = report.summary
     if s["documents_unreadable"]:
         return 3

@@ -1,12 +1,12 @@
-"""Batches of any size in flat memory: the streamed report and the result cache.
+"""Batches of any size in flat memory: the store of results, the JSONL lines and the result cache.
 
-``budgetlint check --format jsonl`` does not build the report in memory.
-Each document's result (document entry, findings, evaluations) goes to a
-temporary on-disk store as soon as its worker returns it — the parent keeps
-two integers per document — and the report is then written from the store in
-walk order: one JSON line per document and per finding, then one summary
-line.  At most ``4 × jobs`` documents are in flight, so neither the pool's
-futures nor the store hold more than that in memory.
+``budgetlint check`` does not build the report in memory.  Each document's
+result (document entry, findings, evaluations) goes to a temporary on-disk
+store as soon as its worker returns it — the parent keeps two integers per
+document — and the report is then finished and written from the store in
+walk order (core/reportstream.py), in every format.  At most ``4 × jobs``
+documents are in flight, so neither the pool's futures nor the store hold
+more than that in memory.
 
 The result cache (``--cache``) keeps each document's result under a key made
 of its path, the SHA-256 of its bytes and the checker's fingerprint (the
@@ -20,10 +20,11 @@ JSONL lines (``type`` first):
 * ``{"type": "document", "path", "status", …}`` — the document entry of the
   JSON report;
 * ``{"type": "finding", …}`` — one finding of that document, as in the JSON
-  report;
+  report (after the documents: the waiver file's own findings);
+* ``{"type": "skipped", "path", "reason"}`` — a file in a folder no loader reads;
 * ``{"type": "summary", "schema_version", "tool", "rule_pack", "summary"}`` —
-  last; the counts of the JSON report's summary (without the compliance
-  matrix, which needs every evaluation).
+  last; the JSON report's summary (waived, ``baseline_known`` …) without the
+  compliance matrix.
 """
 from __future__ import annotations
 
@@ -32,27 +33,29 @@ import json
 import os
 import pickle
 import sys
-import tempfile
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from budgetlint.core.engine import Checker
-
-#: Documents in flight per worker: enough to keep workers busy, few enough to keep memory flat.
-WINDOW_PER_JOB = 4
+    from budgetlint.core.reportstream import ReportStream
 
 
 class ResultStore:
-    """Per-document results on disk (a temporary file of pickles), read back
-    by index.  ``store[i] = result`` writes; ``store[i]`` reads (the last one
-    written is kept, for the progress bar)."""
+    """Per-document results, read back by index: ``store[i] = result``
+    writes, ``store[i]`` reads.  The last result written stays in memory (the
+    progress bar and the reporter read it at once); the others go to a
+    temporary file of pickles, made when a second result arrives.  So a
+    store of one document — ``budgetlint check one.txt``, the common CLI, CI
+    and pre-commit case — never touches the disk: its result goes straight to
+    the reporter (no temporary file, no pickling, not even ``import
+    tempfile``), while a batch of any size keeps one result in memory."""
 
     def __init__(self, size: int) -> None:
-        self._fh = tempfile.TemporaryFile(prefix="budgetlint-results-")
+        self._fh: Any = None
         self._offset = array("q", [-1]) * size
         self._length = array("q", [0]) * size
         self._last: tuple[int, dict[str, Any]] | None = None
@@ -61,12 +64,21 @@ class ResultStore:
         return len(self._offset)
 
     def __setitem__(self, i: int, result: dict[str, Any]) -> None:
+        if self._last is not None and self._last[0] != i:
+            self._spill(*self._last)
+        self._last = (i, result)
+
+    def _spill(self, i: int, result: dict[str, Any]) -> None:
+        """Write the result held in memory to the temporary file."""
+        if self._fh is None:
+            import tempfile
+
+            self._fh = tempfile.TemporaryFile(prefix="budgetlint-results-")
         data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
         self._fh.seek(0, os.SEEK_END)
         self._offset[i] = self._fh.tell()
         self._length[i] = len(data)
         self._fh.write(data)
-        self._last = (i, result)
 
     def append(self, result: dict[str, Any]) -> None:
         """Add a result after the last one (a store of unknown size)."""
@@ -87,7 +99,9 @@ class ResultStore:
             yield self[i]
 
     def close(self) -> None:
-        self._fh.close()
+        self._last = None
+        if self._fh is not None:
+            self._fh.close()
 
 
 class _Window:
@@ -182,13 +196,11 @@ def check_to_store(checker: Checker, files: list[str], *, jobs: int | None = Non
                    cache: ResultCache | None = None, executor: str | None = None,
                    scheduler: str | None = None) -> ResultStore:
     """Check ``files`` into a :class:`ResultStore` (same results as
-    :func:`budgetlint.core.batch.check_files`, same order), keeping at most
-    ``WINDOW_PER_JOB × jobs`` results in memory.  ``executor="dask"`` runs
+    :func:`budgetlint.core.batch.check_files`, same order, the same pool loop
+    ``batch._run_pool``), keeping at most ``batch.WINDOW_PER_JOB × jobs``
+    results in memory.  ``executor="dask"`` runs
     them on a Dask cluster (:mod:`budgetlint.executor.dask`)."""
-    from concurrent.futures import FIRST_COMPLETED, wait
-    from concurrent.futures.process import BrokenProcessPool
-
-    from budgetlint.core.batch import _fatal_check, _pool, _Progress, _run_pool, _work, check_path, in_process
+    from budgetlint.core.batch import _fatal_check, _Progress, _run_pool, check_path, in_process
 
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
@@ -224,74 +236,31 @@ def check_to_store(checker: Checker, files: list[str], *, jobs: int | None = Non
                 bar.advance(store[i])
             return store
         checker.preload_rules()  # packs loaded once, before forking
-        pool = _pool(checker, min(jobs, len(todo)))
-        limit = WINDOW_PER_JOB * jobs
-        inflight: dict[Any, int] = {}
-        nxt = 0
-        broken: list[int] = []
-        try:
-            while nxt < len(todo) or inflight:
-                while nxt < len(todo) and len(inflight) < limit and not broken:
-                    inflight[pool.submit(_work, files[todo[nxt]])] = nxt
-                    nxt += 1
-                if not inflight:
-                    break
-                bar.begin()
-                done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-                for fut in done:
-                    j = inflight.pop(fut)
-                    try:
-                        res = fut.result()
-                    except BrokenProcessPool:
-                        broken.append(j)
-                        continue
-                    window[j] = _fatal_check(res)
-                    bar.advance(store[todo[j]])
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
-        if broken:  # a worker died (native crash): redo the rest with the batch module's isolation
-            rest = sorted(broken) + list(range(nxt, len(todo)))
-            sub = _Window(store, [todo[j] for j in rest], cache, files)
-            _run_pool(checker, [files[todo[j]] for j in rest], min(jobs, len(rest)), sub, bar)  # type: ignore[arg-type]
+        _run_pool(checker, [files[i] for i in todo], jobs, window, bar)
     return store
 
 
 # ------------------------------------------------------------------ the report
 
-def jsonl_lines(results: Iterator[dict[str, Any]], rules_ref: str | None,
-                skipped: list[dict[str, str]] | None = None) -> Iterator[str]:
-    """The JSONL report, line by line, from per-document results in order
-    (each ``{"document", "findings", "evaluations"}``), then one line per file
-    in a folder that no loader reads (``type: skipped``) and the summary."""
-    from budgetlint.core.engine import REPORT_SCHEMA_VERSION, Tally, tool_info
-
-    tally = Tally()
-    for result in results:
-        tally.add(result)
+def jsonl_lines(report: ReportStream) -> Iterator[str]:
+    """The JSONL report of a finished report (core/reportstream.py), line by
+    line: per document its entry and its findings, then the findings about
+    other files (the waiver file's own), one line per file in a folder that
+    no loader reads (``type: skipped``) and the summary — the JSON report's
+    summary without the compliance matrix."""
+    for result in report.results():
         yield json.dumps({"type": "document", **result["document"]}, ensure_ascii=False) + "\n"
         for f in result.get("findings", []):
             yield json.dumps({"type": "finding", **f}, ensure_ascii=False) + "\n"
-    for item in skipped or []:
+    for f in report.loose:
+        yield json.dumps({"type": "finding", **f}, ensure_ascii=False) + "\n"
+    for item in report.head.get("skipped") or []:
         yield json.dumps({"type": "skipped", **item}, ensure_ascii=False) + "\n"
-    summary = tally.summary(skipped)
-    yield json.dumps({"type": "summary", "schema_version": REPORT_SCHEMA_VERSION, "tool": tool_info(),
-                      "rule_pack": {"requested": rules_ref or "auto", "used": sorted(tally.packs)},
-                      "summary": summary}, ensure_ascii=False) + "\n"
-
-
-def report_results(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """A built report seen as per-document results (for the jsonl reporter
-    when the report was built in memory, e.g. with waivers)."""
-    by_doc: dict[str, list[dict[str, Any]]] = {}
-    for f in report.get("findings", []):
-        by_doc.setdefault(f.get("source", ""), []).append(f)
-    evals: dict[str, list[dict[str, Any]]] = {}
-    for e in report.get("evaluations", []):
-        evals.setdefault(e.get("document", ""), []).append(e)
-    for d in report.get("documents", []):
-        yield {"document": d, "findings": by_doc.get(d["path"], []), "evaluations": evals.get(d["path"], [])}
+    head = report.head
+    summary = {k: v for k, v in head["summary"].items() if k != "matrix"}
+    yield json.dumps({"type": "summary", "schema_version": head["schema_version"],
+                      "tool": head["tool"], "rule_pack": head["rule_pack"], "summary": summary},
+                     ensure_ascii=False) + "\n"
 
 
 @contextmanager
@@ -317,26 +286,3 @@ def checked_results(checker: Checker, paths: list[str], **kw: Any) -> Iterator[t
         yield results(), skipped
     finally:
         store.close()
-
-
-def stream_jsonl(checker: Checker, paths: list[str], out: IO[str], *, jobs: int | None = None,
-                 progress: bool | None = None, cache: ResultCache | None = None, executor: str | None = None,
-                 scheduler: str | None = None) -> dict[str, Any]:
-    """Check ``paths`` and write the JSONL report to ``out``; return the
-    summary line's ``summary`` (for the exit code)."""
-    last = ""
-    with checked_results(checker, paths, jobs=jobs, progress=progress, cache=cache, executor=executor,
-                         scheduler=scheduler) as (results, skipped):
-        for line in jsonl_lines(results, checker.rules_ref, skipped):
-            out.write(line)
-            last = line
-    return json.loads(last)["summary"]
-
-
-def exit_code_of(summary: dict[str, Any], fail_on: str) -> int:
-    """``check``'s exit code from the summary counts alone (waivers are not
-    applied on the streamed path, so every counted finding is live)."""
-    if summary["documents_unreadable"]:
-        return 3
-    rank = {"info": 1, "warning": 2, "error": 3, "never": 99}
-    return 1 if any(n and rank[sev] >= rank[fail_on] for sev, n in summary["by_severity"].items()) else 0

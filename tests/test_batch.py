@@ -138,3 +138,48 @@ def test_checking_process_runs_the_cycle_collector_rarely() -> None:
         assert gc.get_threshold() == (10 * GC_THRESHOLDS[0], 50, 50)
     finally:
         gc.set_threshold(*saved)
+
+
+@pytest.mark.parametrize("runner", ["check_files", "check_to_store"])
+@pytest.mark.parametrize("culprit", ["000", "003"])
+def test_a_worker_that_dies_names_its_document_and_the_rest_is_checked(seeds, monkeypatch, runner, culprit):
+    """A worker process that dies on one document (as a crash in a native
+    parser would: ``os._exit`` skips every Python handler) breaks the pool and
+    every document in flight.  ``check`` isolates those, so only the culprit is
+    an error naming itself, and every other seed has its real result — through
+    the one pool loop both the in-memory batch and the on-disk store use.  The
+    culprit is the first seed (it breaks the pool at once) or a later one."""
+    import os
+    import threading
+
+    from budgetlint.core import batch
+    from budgetlint.core.engine import Checker
+    from budgetlint.core.stream import check_to_store
+
+    assert threading.active_count() == 1, "forked workers must inherit the patched check_path"
+    monkeypatch.delenv("BUDGETLINT_NO_FORK", raising=False)
+    files = [str(p) for p in seeds.values()]
+    checker = Checker()
+    expected = {f: batch.check_path(checker, f) for f in files}
+    real = batch.check_path
+
+    def dies_on_culprit(c, path):
+        if Path(path).name.startswith(culprit):
+            os._exit(70)
+        return real(c, path)
+
+    monkeypatch.setattr(batch, "check_path", dies_on_culprit)
+    monkeypatch.setattr(batch, "WINDOW_PER_JOB", 1)  # two in flight: some seeds are sent after the pool broke
+    if runner == "check_files":
+        results = batch.check_files(checker, files, jobs=2, progress=False)
+    else:
+        store = check_to_store(checker, files, jobs=2, progress=False)
+        results = list(store)
+        store.close()
+    assert [r["document"]["path"] for r in results] == files
+    for f, r in zip(files, results):
+        if Path(f).name.startswith(culprit):
+            assert r["document"]["status"] == "error" and r["document"]["error"].startswith(f"{f}: ")
+            assert "进程崩溃" in r["document"]["error"] and "\n" not in r["document"]["error"]
+        else:
+            assert r == expected[f], f

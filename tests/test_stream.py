@@ -99,7 +99,7 @@ def test_corrupt_result_cache_entries_are_rebuilt(batch: Path, tmp_path: Path) -
     assert cache.hits == 1
 
 
-def test_jsonl_with_a_baseline_is_rendered_from_the_built_report(cli, tmp_path: Path) -> None:
+def test_jsonl_with_a_baseline_shows_only_new_findings(cli, tmp_path: Path) -> None:
     seed = ROOT / "samples" / "004_4b65da696dc0427c.txt"
     base = tmp_path / "base.json"
     assert cli("check", seed, "--format", "json", "-o", base).returncode == 1
@@ -107,3 +107,35 @@ def test_jsonl_with_a_baseline_is_rendered_from_the_built_report(cli, tmp_path: 
     lines = [json.loads(x) for x in proc.stdout.splitlines()]
     assert [x["type"] for x in lines] == ["document", "summary"]  # every finding is known: none is new
     assert lines[-1]["summary"]["findings"] == 0 and proc.returncode == 0
+    known = json.loads(base.read_text(encoding="utf-8"))["findings"]
+    assert lines[-1]["summary"]["baseline_known"] == len(known) > 10  # the JSON report's summary, as every format
+
+
+def test_one_document_never_touches_the_disk_a_batch_spills(monkeypatch) -> None:
+    """``budgetlint check one.txt`` (in process) keeps its one result in
+    memory, so no temporary file is made; a batch puts every result but the
+    last on disk and reads back what was checked."""
+    import tempfile
+
+    from budgetlint.core.batch import check_files
+    from budgetlint.core.reportstream import finish
+
+    made: list[str] = []
+    real = tempfile.TemporaryFile
+
+    def counted(*a, **kw):
+        made.append(kw.get("prefix", ""))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", counted)
+    checker = Checker()
+    seeds = [str(p) for p in sorted((ROOT / "samples").glob("00*.txt"))]
+    one = check_to_store(checker, seeds[:1], jobs=1, progress=False)
+    report = finish(checker, iter(one), [])
+    assert len(list(report.findings())) > 10 and made == []
+    report.close()
+    one.close()
+    many = check_to_store(checker, seeds[:3], jobs=1, progress=False)
+    assert made == ["budgetlint-results-"]
+    assert list(many) == check_files(checker, seeds[:3], jobs=1, progress=False)
+    many.close()

@@ -122,14 +122,18 @@ def test_streamed_report_equals_in_memory_render(checker, request, fmt, which):
 
 
 def test_exit_code_and_summary_as_the_built_report(checker, plain, waived):
-    from budgetlint.core.cli import exit_code
-    from budgetlint.core.reportstream import exit_code as stream_exit
+    """The one exit-code rule judges the finished store as it judges the
+    report built in memory (a third-party reporter's path)."""
+    from budgetlint.core.reportstream import ReportStream, exit_code
 
     for report, streamed in (plain, waived):
+        codes = set()
         for fail_on in ("error", "warning", "info", "never"):
             for strict in (False, True):
-                assert stream_exit(streamed, fail_on, not_evaluated=strict) == \
-                       exit_code(report, fail_on, not_evaluated=strict)
+                code = exit_code(streamed, fail_on, not_evaluated=strict)
+                assert code == exit_code(ReportStream.from_report(report), fail_on, not_evaluated=strict)
+                codes.add(code)
+        assert codes == {3}  # the missing file outranks every finding
         assert streamed.as_report() == report  # what a reporter with only render(report) would get
 
 
@@ -220,3 +224,66 @@ class _Counting(io.RawIOBase):
 
     def tell(self) -> int:
         return self.pos
+
+
+# ------------------------------------------------------------------ one exit code for every format
+WARN_ROOT_PACK = """name: warn-root
+title: 一级指标分值不符降为警告
+extends: national
+overrides:
+  scorecard-level1-weight:
+    severity: warning
+"""
+CONSEQUENCE_WAIVERS = """waivers:
+""" + "".join(f"""  - rule: {rid}
+    document: "*/000_*.txt"
+    reason: 由一级指标分值不符引起，已整改
+    approved_by: 审核人
+""" for rid in ("scorecard-grade", "scorecard-total-score", "scorecard-total-weight"))
+
+
+@pytest.fixture(scope="module")
+def gate_inputs(tmp_path_factory, repo, waiver_file, cli):
+    """Real inputs for the exit-code cases: a pack in which the seed's root
+    cause (一级指标分值不符) is a warning while its consequences (总分值、总分、
+    等级) stay errors; a waiver file for those consequences; a baseline (the
+    JSON report of one seed)."""
+    d = tmp_path_factory.mktemp("gate")
+    (d / "warn-root").mkdir()
+    (d / "warn-root" / "pack.yaml").write_text(WARN_ROOT_PACK, encoding="utf-8")
+    (d / "consequences.yaml").write_text(CONSEQUENCE_WAIVERS, encoding="utf-8")
+    base = d / "baseline.json"
+    assert cli("check", repo / "samples" / "004_4b65da696dc0427c.txt", "--format", "json", "-o", base).returncode == 1
+    return d, base
+
+
+def _gate_cases(repo, d, base, waiver_file):
+    seed = str(repo / "samples" / "000_50578c8a95755eda.txt")
+    warn = ["--rules", str(d / "warn-root")]
+    return {  # name: (arguments, the exit code every format must give)
+        "warning root, error consequences": ([seed, *warn], 1),
+        "… with --fail-on never": ([seed, *warn, "--fail-on", "never"], 0),
+        "… consequences waived": ([seed, *warn, "--waivers", str(d / "consequences.yaml")], 0),
+        "… consequences waived, strict": ([seed, *warn, "--waivers", str(d / "consequences.yaml"),
+                                           "--fail-on", "error,not-evaluated"], 1),
+        "samples, waivers, baseline, warning": ([str(repo / "samples"), "--waivers", str(waiver_file),
+                                                 "--baseline", str(base), "--fail-on", "warning"], 1),
+        "samples and a missing file": ([str(repo / "samples"), str(repo / "samples" / "no-such-file.txt")], 3),
+    }
+
+
+def test_exit_code_is_the_same_in_every_format(repo, gate_inputs, waiver_file, cli, tmp_path):
+    """``check`` exits alike whatever ``--format`` is, jsonl included (it once
+    counted root findings only: the warning root whose consequences are
+    errors exited 0 in jsonl and 1 in json), and with ``-o`` every format
+    prints the summary line on stderr.  ``--cache``: the formats after the
+    first reuse the checked results, only the report and exit code are redone."""
+    d, base = gate_inputs
+    for name, (args, expected) in _gate_cases(repo, d, base, waiver_file).items():
+        codes = {}
+        for fmt in FORMATS:
+            out = tmp_path / f"report.{fmt}"
+            proc = cli("check", *args, "--format", fmt, "--cache", "-o", out)
+            codes[fmt] = proc.returncode
+            assert "报告已写入" in proc.stderr and proc.stdout == "", (name, fmt, proc.stderr)
+        assert set(codes.values()) == {expected}, (name, codes)

@@ -103,7 +103,7 @@ def _gate_rule(fail_on: str, strict: bool, lang: str) -> str:
 
 def _gate_pass(d: dict[str, Any], fs: list[dict[str, Any]], counts: dict[str, int], fail_on: str,
                strict: bool) -> bool:
-    """Same judgement as the exit code (core/cli.py ``exit_code``), per document."""
+    """Same judgement as the exit code (core/reportstream.py ``exit_code``), per document."""
     if d.get("status") == "error":
         return False
     threshold = _RANK.get(fail_on, 3)

@@ -1,26 +1,25 @@
 """JSON Lines: one line per document and per finding, then a summary line.
 
-The format a batch of any size is written in: ``budgetlint check
---format jsonl`` streams it from an on-disk store (core/stream.py) without
-building the report in memory; this reporter renders the same lines from a
-report that was built (with ``--waivers`` or ``--baseline``)."""
+The format a batch of any size is written in: ``budgetlint check --format
+jsonl`` writes it, like every format, from the finished report kept on disk
+(core/reportstream.py), one document at a time; a report built in memory (the
+web page, the API) is rendered through the same lines."""
 from __future__ import annotations
 
 from typing import Any
 
-from budgetlint.core.stream import jsonl_lines, report_results
+from budgetlint.core.stream import jsonl_lines
 
 
 def render_jsonl(report: dict[str, Any], options: dict[str, Any] | None = None) -> str:
-    requested = report.get("rule_pack", {}).get("requested")
-    return "".join(jsonl_lines(report_results(report), None if requested == "auto" else requested,
-                               report.get("skipped")))
+    from budgetlint.core.reportstream import ReportStream
+
+    return "".join(jsonl_lines(ReportStream.from_report(report)))
 
 
 def render_jsonl_stream(report: Any, options: dict[str, Any] | None, out: Any) -> None:
-    """The same lines from a ReportStream (``--waivers``/``--baseline`` on a batch of any size)."""
-    requested = report.head.get("rule_pack", {}).get("requested")
-    for line in jsonl_lines(report.results(), None if requested == "auto" else requested, report.head.get("skipped")):
+    """The lines of a ReportStream, written as they are made."""
+    for line in jsonl_lines(report):
         out.write(line)
 
 
