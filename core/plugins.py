@@ -107,7 +107,7 @@ class CheckTable(Mapping[str, type]):
             target, plugin = self._targets[check_id]
             try:
                 cls = resolve(target)
-            except Exception as exc:  # an install broken since the manifest was written
+            except (ImportError, AttributeError) as exc:  # an install broken since the manifest was written
                 raise PluginError(f"check type {check_id!r} could not be imported from {target}: {exc}",
                                   culprit=plugin or target,
                                   fix="reinstall budgetlint (or the plugin), or run with --no-cache") from exc

@@ -127,7 +127,9 @@ def _compile(p: Any, flags: int = 0) -> Any:
         try:
             flags_out, program, groups, groupindex, indexgroup = hit
             pattern = _sre.compile(p, flags_out, _code_list(program), groups, groupindex, indexgroup)
-        except Exception:  # not a program this engine accepts: compile it again below
+        except (RuntimeError, TypeError, ValueError, OverflowError, IndexError):
+            # not a program this engine accepts ("invalid SRE code"): compile it again below.  Only
+            # these: a time budget's exception raised here must reach the document's handler
             del _entries[key]
         else:
             _used.add(key)
