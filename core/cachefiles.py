@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from budgetlint.core.errors import BudgetlintError
+
 CACHE_DIR_ENV = "BUDGETLINT_CACHE_DIR"
 NO_CACHE_ENV = "BUDGETLINT_NO_CACHE"
 
@@ -37,7 +39,8 @@ def cache_dir() -> Path | None:
 
 def _write_atomically(path: Path, dump: Any) -> bool:
     """Write a cache file through a temp file beside it, renamed, so a reader
-    never sees half a file; any failure is swallowed and the temp removed."""
+    never sees half a file; a failure to write is swallowed and the temp
+    removed (an interruption — Ctrl-C, a document's budget — is passed on)."""
     tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,12 +49,14 @@ def _write_atomically(path: Path, dump: Any) -> bool:
             dump(fh)
         os.replace(tmp, path)
         return True
-    except Exception:
+    except BaseException as exc:
         if tmp is not None:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
+        if not isinstance(exc, Exception) or isinstance(exc, BudgetlintError):
+            raise  # Ctrl-C, or a document's budget ran out while writing: not an unwritable cache
         return False
 
 

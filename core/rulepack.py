@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from budgetlint.core.cachefiles import cache_dir, store_pickle
-from budgetlint.core.errors import RulePackError
+from budgetlint.core.errors import BudgetlintError, RulePackError
 
 if TYPE_CHECKING:
     import jsonschema
@@ -197,6 +197,8 @@ def load_data_yaml(path: Path) -> Any:
         try:
             with f.open("rb") as fh:
                 return pickle.load(fh)
+        except BudgetlintError:  # a document's time or memory budget ran out here: not a corrupt file
+            raise
         except Exception:  # corrupt: parse again
             pass
     try:
@@ -688,6 +690,8 @@ class PackCache:
                 entry = pickle.load(fh)
             if entry.get("key") != key or not entry["value"].manifest.fresh(self.seen):
                 return None
+        except BudgetlintError:  # a document's budget ran out while reading: not a corrupt file
+            raise
         except Exception:  # a corrupt or foreign cache file is never an error
             return None
         _RESOLVED[key] = entry["value"]

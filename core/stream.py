@@ -39,6 +39,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from budgetlint.core.errors import BudgetlintError
+
 if TYPE_CHECKING:
     from budgetlint.core.engine import Checker
     from budgetlint.core.reportstream import ReportStream
@@ -175,6 +177,8 @@ class ResultCache:
                 result = pickle.load(fh)
             if not isinstance(result, dict) or result.get("document", {}).get("path") != path:
                 return None
+        except BudgetlintError:  # a document's budget ran out while reading: not a corrupt entry
+            raise
         except Exception:  # a corrupt entry is rebuilt, never an error
             return None
         self.hits += 1

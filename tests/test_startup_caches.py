@@ -313,3 +313,36 @@ def test_the_command_line_gives_the_same_report_cold_and_warm(cache: Path) -> No
 
     assert runs[0].returncode == runs[1].returncode == 1, runs[0].stderr
     assert findings(runs[0].stdout) == findings(runs[1].stdout)
+
+
+# ------------------------------------------------- budgets are not cache errors
+
+def test_a_budget_running_out_inside_a_cache_is_passed_on(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document's time budget raises at whatever bytecode runs when it ends
+    (core/batch.py ``document_budget``).  The caches treat an unreadable or
+    unwritable file as a miss; the budget's exception must not be taken for
+    one, or the document over its budget is reported as checked."""
+    from budgetlint.core import cachefiles, regexcache
+    from budgetlint.core.errors import LimitExceededError
+
+    def over(*_a: object, **_k: object) -> None:
+        raise LimitExceededError("超出处理限制：处理时间超过 0.001 秒")
+
+    with pytest.raises(LimitExceededError):
+        cachefiles.store_pickle(cache / "x.pickle", object.__new__(type("Slow", (), {"__reduce__": over})))
+    assert cachefiles.store_pickle(cache / "y.pickle", {"a": 1})
+    monkeypatch.setattr(rulepack, "_RESOLVED", {})
+    loader = _loader()
+    loader.load("national")
+    monkeypatch.setattr(rulepack, "_RESOLVED", {})
+    monkeypatch.setattr(rulepack.pickle, "load", over)
+    with pytest.raises(LimitExceededError):
+        _loader().load("national")
+    if regexcache._supported():
+        import _sre
+
+        monkeypatch.setattr(regexcache, "_entries", {("a+", 0): (32, b"", 0, {}, (None,))})
+        monkeypatch.setattr(regexcache, "_original", re._compiler.compile)
+        monkeypatch.setattr(_sre, "compile", over)
+        with pytest.raises(LimitExceededError):
+            regexcache._compile("a+", 0)

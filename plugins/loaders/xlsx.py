@@ -20,7 +20,7 @@ from typing import Any
 
 from budgetlint.core.document import (DocumentBuilder, add_reading_note, make_cell, make_loc, new_document,
                                       parse_numbering)
-from budgetlint.core.errors import InputError
+from budgetlint.core.errors import BudgetlintError, InputError
 
 _BRACKETS = re.compile(r"\[[^\]]*\]")
 _QUOTED = re.compile(r'"([^"]*)"')
@@ -424,6 +424,8 @@ def load_xlsx(data: bytes, path: str, options: dict[str, Any] | None = None) -> 
     except (KeyError, ValueError, TypeError, InvalidOperation, OSError) as exc:
         raise InputError(f"workbook cannot be read ({type(exc).__name__}: {exc})", culprit=path,
                          fix="the file is damaged; re-save it from Excel/WPS") from exc
+    except BudgetlintError:  # the document's time or memory budget ran out inside openpyxl
+        raise
     except Exception as exc:  # lxml/zip errors inside openpyxl
         raise InputError(f"workbook cannot be read ({type(exc).__name__}: {exc})", culprit=path,
                          fix="the file is damaged; re-save it from Excel/WPS") from exc
