@@ -95,6 +95,9 @@ def test_finance_totals_and_joined_continuations(docs):
     assert total["loc"]["pages"] == [6, 7]
     last = _row(total, "总计")
     assert _amounts(last) == [Decimal("2995.39"), Decimal("2995.39")] and last[0]["loc"]["page"] == 7
+    # a row of its own at the top of page 7 (its amounts blank), not the rest of 本年收入合计 cut by the break
+    assert [c["text"] for c in _row(total, "本年收入合计")][:3] == ["本年收入合计", "2,946.25", "本年支出合计"]
+    assert _row(total, "使用非财政拨款结余（含专用结余）")[0]["loc"]["page"] == 7
     fiscal = _table(doc, "财政拨款收入支出决算总表")
     assert fiscal["loc"]["pages"] == [12, 13, 14]  # page 14 holds only a spilled empty border row
     assert fiscal["n_rows"] == 34 and _amounts(_row(fiscal, "总计"))[0] == Decimal("2961.68")
@@ -227,3 +230,21 @@ def test_encrypted_pdf_is_one_line_error(load, tmp_path):
 def test_page_limit_option(load):
     with pytest.raises(LimitExceededError, match="25 pages"):
         load(FINANCE, options={"max_pages": 10})
+
+
+@pytest.mark.parametrize("seed, first, cut, name", [
+    ("002_5ce8aee0cc10826a", 24, "市委主要领导对政策研", "市委主要领导对政策研究工作的满意率"),
+    ("004_4b65da696dc0427c", 19, "为群众提供方便、快捷档", "为群众提供方便、快捷档案查询服务"),
+])
+def test_a_row_cut_by_a_page_break_is_one_row(load, seed, first, cut, name):
+    """A 自评表 row whose 指标 name wraps past the page's end: the rest at the
+    top of the next page (no 指标值 or 分值 of its own) is joined to it, as in
+    the text the PDF was made from, and the next row keeps its 一级 label."""
+    doc = load(Path(__file__).resolve().parents[1] / "samples" / f"{seed}.pdf")
+    table = next(b for b in doc["blocks"] if b["type"] == "table" and first in (b["loc"].get("pages") or []) and
+                 any(c["text"].startswith(cut) for r in b["rows"] for c in r))
+    cells = [c for r in table["rows"] for c in r if c["text"].startswith(cut)]
+    assert [c["text"][:len(name)] for c in cells] == [name]
+    assert cells[0]["loc"]["page"] == first
+    text = (Path(__file__).resolve().parents[1] / "samples" / f"{seed}.txt").read_text(encoding="utf-8")
+    assert name in text.replace("\n", "")

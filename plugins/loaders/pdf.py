@@ -327,25 +327,34 @@ def _display_transform(page: Any) -> tuple[Any, float, float]:
 class TableFrag:
     """A table found on one page, before continuation tables are joined."""
 
-    def __init__(self, rows: list[list[dict[str, Any]]], xs: list[float], page: int, bbox: list[float]) -> None:
+    def __init__(self, rows: list[list[dict[str, Any]]], xs: list[float], page: int, bbox: list[float],
+                 wrapped: set[int] | None = None) -> None:
         self.rows = rows
         self.xs = xs
         self.pages = [page]
         self.page = page
         self.bbox = bbox
         self.top = bbox[1]
+        #: columns of the last row whose last text line runs to the cell's right edge (text that wraps on)
+        self.wrapped = wrapped or set()
 
 
-def _table_rows(grid: Any, page_no: int) -> list[list[dict[str, Any]]]:
+def _table_rows(grid: Any, page_no: int, wrapped: set[int] | None = None) -> list[list[dict[str, Any]]]:
     """Cells of a grid as rows; grid lines that start no cell (a ruling drawn
-    in part of a header only) are folded into the spans."""
+    in part of a header only) are folded into the spans.  ``wrapped`` gets
+    the columns of the last row whose last line fills the cell's width."""
     row_starts = sorted({r.r0 for r in grid.regions})
     col_starts = sorted({r.c0 for r in grid.regions})
     row_index = {r: i for i, r in enumerate(row_starts)}
     col_index = {c: i for i, c in enumerate(col_starts)}
     rows: list[list[dict[str, Any]]] = [[] for _ in row_starts]
+    last_row = row_starts[-1] if row_starts else None
     for reg in grid.regions:
         lines = _group_lines(reg.chars) if reg.chars else []
+        if wrapped is not None and lines and reg.r0 == last_row:
+            end = lines[-1][-1]
+            if grid.xs[reg.c1 + 1] - end.x1 < 2.5 * max(end.size, 1.0):  # no room left for another character
+                wrapped.add(col_index[reg.c0])
         text = "\n".join(_chars_text(ln) for ln in lines)
         # starts within [r0, r1] of the sorted, unique starts
         rowspan = bisect_right(row_starts, reg.r1) - bisect_left(row_starts, reg.r0)
@@ -487,11 +496,12 @@ def _read_page(page: Any, page_no: int, items: list[Any], cut: list[int] | None 
         free = chars
     page_items: list[tuple[float, float, Any]] = []
     for g in grids:
-        rows = _table_rows(g, page_no)
+        wrapped: set[int] = set()
+        rows = _table_rows(g, page_no, wrapped)
         if not rows:
             continue
         x0, top, x1, bottom = g.bbox
-        frag = TableFrag(rows, _col_edges(g), page_no, _bbox(x0, top, x1, bottom))
+        frag = TableFrag(rows, _col_edges(g), page_no, _bbox(x0, top, x1, bottom), wrapped)
         page_items.append((top, x0, frag))
     for chars_of_line in _group_lines(free):
         segments = _split_gaps(chars_of_line)
@@ -613,8 +623,58 @@ def _join_tables(prev: TableFrag, frag: TableFrag) -> None:
         rows = rows[1:]  # the bottom border row of the previous page spilled over
     if not any(c["text"] for r in rows for c in r):
         rows = []
+    if rows and prev.rows and _split_row(prev.rows[-1], rows[0], prev.wrapped):
+        _merge_split_row(prev.rows[-1], rows[0], rows[1] if len(rows) > 1 else None)
+        rows = rows[1:]
     prev.rows.extend(rows)
     prev.pages.append(frag.page)
+    prev.wrapped = frag.wrapped
+
+
+_FIGURES = ("number", "percent")
+
+
+def _split_row(last: list[dict[str, Any]], first: list[dict[str, Any]], wrapped: set[int]) -> bool:
+    """Is the first row of a continuation page the rest of the previous
+    page's last row, cut by the page break (a long 指标 name or 评分标准 that
+    did not fit)?  Only when all its text continues cells that the last row
+    has, each of those cells' text runs to the cell's right edge on the
+    previous page (``wrapped``: the line went on), it prints none of the
+    figures the last row has (指标值, 分值, 金额), and a continued cell was cut
+    mid-sentence.  A row of its own — a 决算 row whose amounts are blank —
+    starts its label in a cell whose text above ended short of the edge."""
+    before = {c["col"]: c for c in last}
+    texts = [c for c in first if c["text"]]
+    if not texts or any(not before.get(c["col"], {}).get("text") or c["col"] not in wrapped for c in texts):
+        return False
+    starts = {c["col"] for c in texts}
+    figures = [col for col, c in before.items() if (c.get("value") or {}).get("kind") in _FIGURES]
+    if not figures or any(col in starts for col in figures):
+        return False
+    return any(not re.search(r"[。；;！!？?）)]$", before[c["col"]]["text"]) for c in texts)
+
+
+def _merge_split_row(last: list[dict[str, Any]], first: list[dict[str, Any]],
+                     after: list[dict[str, Any]] | None) -> None:
+    """Append the continued text to the cells it continues (each cell
+    parsed again, its box now the part on the first page); a cell that spans
+    further rows (an empty 一级 label) is handed on to the row below."""
+    before = {c["col"]: c for c in last}
+    for c in first:
+        if c["text"]:
+            cell = before[c["col"]]
+            raw = cell.get("raw", cell["text"]) + "\n" + c.get("raw", c["text"])
+            merged = make_cell(raw, cell["loc"], rowspan=cell.get("rowspan", 1), colspan=cell.get("colspan", 1))
+            merged["col"] = cell["col"]
+            cell.clear()
+            cell.update(merged)
+        elif c.get("rowspan", 1) > 1 and after is not None:
+            if c["rowspan"] > 2:
+                c["rowspan"] -= 1
+            else:
+                del c["rowspan"]
+            after.append(c)
+            after.sort(key=lambda x: x["col"])
 
 
 def register(registry) -> None:
