@@ -164,15 +164,17 @@ class FaRowSum(Check):
                     continue
                 for row in t["rows"]:
                     actual = operand(ctx, t, row, ident["total"])
-                    if actual is None or not any(a in row["cells"] for a in addends):
+                    if actual is None or not row.get("partial") and not any(a in row["cells"] for a in addends):
                         continue
                     ops = [operand(ctx, t, row, a, blank_is_zero=True) for a in addends]
                     if row.get("partial"):  # amounts read without their column positions: unknown, not zero
-                        ctx.relation_not_evaluated(f"{t.get('title') or t['role']} · {row_name(row)} · "
-                                                   f"{ident['total']}",
-                                                   "本行金额无法对应到栏目（复制文本丢失了空栏）"
-                                                   " (the row's amounts could not be placed in columns)")
-                        continue
+                        ops = _placement_free(ctx, t, row, ident["total"], addends)
+                        if ops is None:
+                            ctx.relation_not_evaluated(f"{t.get('title') or t['role']} · {row_name(row)} · "
+                                                       f"{ident['total']}",
+                                                       "本行金额无法对应到栏目（复制文本丢失了空栏）"
+                                                       " (the row's amounts could not be placed in columns)")
+                            continue
                     ops = [o for o in ops if o is not None]
                     compare_sum(ctx, cell_location(ctx, t, row, ident["total"]), actual, ops,
                                 table=t.get("title") or t["role"], row=row_name(row), column=ident["total"],
@@ -180,6 +182,24 @@ class FaRowSum(Check):
             if ctx.outcome.checked == before and relation not in relations:
                 relations[relation] = f"no row prints {ident['total']} (无可比对的行)"
         _missing(ctx, relations, "not found: " + "、".join(dict.fromkeys(missing)))
+
+
+def _placement_free(ctx: CheckContext, t: dict[str, Any], row: dict[str, Any], total: str,
+                    addends: list[str]) -> list[Operand] | None:
+    """The addends of a row whose blank cells were lost in copying, when
+    their columns do not matter: the row prints its total first, and every
+    other column of its side is an addend, so whichever columns the other
+    amounts belong to, they must add up to the total (支出决算表 “212 城乡社区支出
+    13,583.48 1,066.51 2,921.97” cannot be right in any reading).  None when
+    some column is not an addend (the amounts could be in it)."""
+    side = [c["role"] for c in t["columns"] if c.get("side") == row.get("side")]
+    amounts = row.get("amounts") or []
+    placed = row["cells"].get(total) or {}
+    if not side or side[0] != total or set(side[1:]) != set(addends) or len(amounts) < 2 \
+            or placed.get("value") != amounts[0].get("value"):
+        return None
+    label = f"{row_name(row)} ?"
+    return [value_operand(ctx, a, a.get("loc") or cell_location(ctx, t, row, total), label) for a in amounts[1:]]
 
 
 def _missing(ctx: CheckContext, missing: dict[str, str], summary: str) -> None:

@@ -745,7 +745,10 @@ def _zero_columns(tables: list[dict[str, Any]]) -> None:
                 r.pop("partial")
     for t in tables:
         for r in t["rows"]:
-            r.pop("_amounts", None)
+            amounts = r.pop("_amounts", None)
+            if r.get("partial") and amounts:
+                # what the row printed, in order, its columns unknown: enough for a sum over every column
+                r["amounts"] = [oc for a in amounts if (oc := _out_cell(a)) is not None]
 
 
 SPACE_PARSERS = {"two_sided": _parse_space_two_sided, "function": _parse_space_function,
