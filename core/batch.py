@@ -357,6 +357,9 @@ def _init_worker(rules: str | None, lang: str, options: dict[str, Any], host_kwa
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     tune_gc()  # a spawned worker starts with the default thresholds (a forked one inherits them)
+    from budgetlint.core import regexcache
+
+    regexcache.install()  # as the CLI did in the parent (a forked worker inherits it)
     _worker_limits(options, owner or os.getppid())
     from budgetlint.core.engine import Checker
 
