@@ -25,6 +25,7 @@ import marshal
 import sys
 from functools import lru_cache
 from pathlib import Path
+from re import _compiler as _re_compiler
 from typing import Any
 
 #: at most this many patterns are kept (a bureau's rule packs add their own)
@@ -32,11 +33,11 @@ MAX_ENTRIES = 4096
 
 _FORMAT = 2  # 2: programs stored as bytes
 _installed = False
+_original: Any = _re_compiler.compile  # CPython's own, taken before anything replaced it
 _entries: dict[tuple[Any, int], tuple[Any, ...]] = {}
 _used: set[tuple[Any, int]] = set()
 _new = False
 _file: Path | None = None
-_original: Any = None
 
 
 def _supported() -> bool:
@@ -57,18 +58,15 @@ def install() -> None:
     """Compile regular expressions through the cache from now on, in this
     process; save the new ones when it exits.  A no-op when caching is off
     (``--no-cache``), on other Python versions, or when already installed."""
-    global _installed, _file, _original
+    global _installed, _file
     from budgetlint.core.cachefiles import cache_dir
 
     folder = cache_dir()
     if _installed or folder is None or not _supported():
         return
-    from re import _compiler
-
     _file = cache_file(folder)
     _entries.update(_read(_file))
-    _original = _compiler.compile
-    _compiler.compile = _compile
+    _re_compiler.compile = _compile
     _installed = True
     atexit.register(save)
 
@@ -76,10 +74,8 @@ def install() -> None:
 def uninstall() -> None:
     """Compile as usual again (for tests); the entries stay in memory."""
     global _installed
-    from re import _compiler
-
     if _installed:
-        _compiler.compile = _original
+        _re_compiler.compile = _original
         atexit.unregister(save)
         _installed = False
 
@@ -153,8 +149,8 @@ def save() -> None:
     """Write the entries (merged with what other processes saved meanwhile)
     when this process compiled new ones; bounded by :data:`MAX_ENTRIES`."""
     global _new
-    if not _new or _file is None:
-        return
+    if not _new or _file is None or not _file.parent.is_dir():
+        return  # nothing new, or the cache dir was removed while this process ran: not brought back
     from budgetlint.core.cachefiles import _write_atomically
 
     merged = {**_read(_file), **_entries}

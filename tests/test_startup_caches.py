@@ -270,6 +270,10 @@ def test_cached_programs_are_the_programs_compiled_afresh(cache: Path, monkeypat
                 (r"(?i)ab[c-f]+\b", 0), (r"^\s*第[一二三四五六七八九十]+部分", re.M), (rb"\x00+", 0)]
     monkeypatch.setattr(regexcache, "_entries", {})
     monkeypatch.setattr(regexcache, "_used", set())
+    # independent of a CLI run in this process (which installs it for the session's cache dir)
+    monkeypatch.setattr(re._compiler, "compile", regexcache._original)
+    monkeypatch.setattr(regexcache, "_installed", False)
+    cache.mkdir(parents=True)
     regexcache.install()
     try:
         first = [regexcache._compile(p, f) for p, f in patterns]
@@ -295,7 +299,6 @@ def test_a_corrupt_regex_cache_is_compiled_afresh(cache: Path, monkeypatch: pyte
         pytest.skip(f"the compiled-pattern cache is off on {sys.version.split()[0]}")
     monkeypatch.setattr(regexcache, "_entries", {(r"a+b", 0): (32, b"\xff" * 12, 0, {}, (None,))})
     monkeypatch.setattr(regexcache, "_used", set())
-    monkeypatch.setattr(regexcache, "_original", re._compiler.compile)
     assert regexcache._compile(r"a+b", 0).match("aab")
     assert regexcache._entries[(r"a+b", 0)][1] != b"\xff" * 12  # replaced by the real program
 
@@ -342,7 +345,6 @@ def test_a_budget_running_out_inside_a_cache_is_passed_on(cache: Path, monkeypat
         import _sre
 
         monkeypatch.setattr(regexcache, "_entries", {("a+", 0): (32, b"", 0, {}, (None,))})
-        monkeypatch.setattr(regexcache, "_original", re._compiler.compile)
         monkeypatch.setattr(_sre, "compile", over)
         with pytest.raises(LimitExceededError):
             regexcache._compile("a+", 0)
