@@ -248,3 +248,24 @@ def test_a_row_cut_by_a_page_break_is_one_row(load, seed, first, cut, name):
     assert cells[0]["loc"]["page"] == first
     text = (Path(__file__).resolve().parents[1] / "samples" / f"{seed}.txt").read_text(encoding="utf-8")
     assert name in text.replace("\n", "")
+
+
+def test_three_public_table_printed_item_first_gets_the_canonical_columns(docs):
+    """The Shanghai 三公 table prints each item over its 预算数/决算数 pair under
+    the table's title repeated as a header; its columns are named like the
+    national layout's (``预算.公务接待费``), so the 三公 rules read it.  A header
+    further left in a row that a taller cell covers (公务用车运行费 beside
+    公务接待费) is not the column's group, and blank cells of the ruled table
+    are exact zeros."""
+    for name in (FINANCE.name, PLANNING.name):
+        fa = docs[name]["final_accounts"]
+        table = next(t for t in fa["tables"] if t["role"] == "财政拨款“三公”经费支出决算表")
+        roles = [c["role"] for c in table["columns"]]
+        assert roles == [f"{side}.{item}" for item in ("合计", "因公出国（境）费", "公务用车购置及运行费.合计",
+                                                        "公务用车购置及运行费.公务用车购置费",
+                                                        "公务用车购置及运行费.公务用车运行费", "公务接待费")
+                         for side in ("预算", "决算")], name
+    row = next(t for t in docs[FINANCE.name]["final_accounts"]["tables"]
+               if t["role"] == "财政拨款“三公”经费支出决算表")["rows"][0]["cells"]
+    assert row["预算.合计"]["value"] == "0.95" and row["预算.公务接待费"]["value"] == "0.95"
+    assert row["决算.合计"]["value"] == "0" and row["决算.合计"]["exact"]

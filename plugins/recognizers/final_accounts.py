@@ -281,6 +281,11 @@ def _header_columns(block: dict[str, Any]) -> tuple[list[dict[str, Any]], int | 
                 texts[(r, cc)] = texts.pop((r, c))
                 break
 
+    # positions a header cell covers below its own row (its rowspan): a header further left in such a row
+    # is another column's group (公务用车运行费 is not over 公务接待费, which spans three rows)
+    under = {(r + dr, c["col"] + dc) for r, row in enumerate(hrows) for c in row
+             for dr in range(1, c.get("rowspan", 1)) for dc in range(c.get("colspan", 1))}
+
     def is_group(r: int, c: int) -> bool:
         return any((r2, c) in texts for r2 in range(r + 1, n_hdr))
 
@@ -298,6 +303,8 @@ def _header_columns(block: dict[str, Any]) -> tuple[list[dict[str, Any]], int | 
         path = [texts[(leaf_r, col)]]
         for r in range(leaf_r - 1, -1, -1):
             for cc in range(col, -1, -1):
+                if (r, cc) in under:  # under a taller header cell from a row above: this row has no group here
+                    break
                 t = texts.get((r, cc))
                 if t is None:
                     cell_text = next((compact(x.get("text", "")) for x in hrows[r] if x["col"] == cc), "")
@@ -309,6 +316,18 @@ def _header_columns(block: dict[str, Any]) -> tuple[list[dict[str, Any]], int | 
                 break
         out.append({"key": f"c{n}", "label": "/".join(path), "role": ".".join(a for a in map(_alias, path) if a), "col": col})
     return out, count_idx
+
+
+def _three_public_role(role: str, cfg: dict[str, Any]) -> str:
+    """``<预算|决算>.<item>[.<sub-item>]`` whatever the header's order: a 三公
+    table printed item first (合计 / 因公出国（境）费 … each over 预算数 and
+    决算数, the Shanghai layout) names its columns like one printed 预算数 /
+    决算数 first; the table's own title over every column is not a group."""
+    drop = {compact(t) for t in cfg.get("three_public_title_groups", [])}
+    parts = [p for p in role.split(".") if p not in drop] or role.split(".")
+    parts = [p for i, p in enumerate(parts) if i == 0 or p != parts[i - 1]]
+    sides = [p for p in parts if p in ("预算", "决算")]
+    return ".".join(sides[:1] + [p for p in parts if p not in ("预算", "决算")])
 
 
 # ----------------------------------------------------------------- tables
@@ -490,6 +509,9 @@ def _parse_economic(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[d
 
 def _parse_three_public(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     columns, _ = _header_columns(block)
+    cfg = config()
+    for c in columns:
+        c["role"] = _three_public_role(c["role"], cfg)
     rows_out = []
     for row in block["rows"][block.get("header_rows", 0):]:
         cells = sorted(row, key=lambda c: c["col"])
@@ -504,6 +526,10 @@ def _parse_three_public(block: dict[str, Any]) -> tuple[list[dict[str, Any]], li
         out_cells = {}
         for col, cell in pairs:
             oc = _out_cell(cell)
+            if oc is None and not compact(cell.get("text", "")):
+                # a cell of a known column left blank (a ruled table prints nothing for no spending): 0, exactly
+                oc = {"value": "0", "decimals": None, "exact": True, "text": "", "col": cell.get("col"),
+                      "row": cell.get("row"), "loc": cell.get("loc", {})}
             if oc is not None:
                 out_cells[col["role"]] = oc
         rows_out.append({"label": None, "code": None, "level": None, "name": None,
