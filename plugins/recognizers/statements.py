@@ -69,6 +69,7 @@ def load_patterns(path: str = str(PATTERNS_FILE)) -> dict[str, Any]:
     out: dict[str, Any] = {
         "boundary": re.compile(data["subject_boundary"]),
         "strip": [re.compile(p) for p in data.get("subject_strip", [])],
+        "subject_aliases": {str(k): str(v) for k, v in (data.get("subject_aliases") or {}).items()},
         "lead": re.compile(data["enumeration_lead"]),
         "enum_total": re.compile(data.get("enumeration_total") or r"(?!)"),
         "topics": [(t["key"], re.compile(t["pattern"])) for t in data.get("topics", [])],
@@ -493,8 +494,10 @@ def publish_named_values(doc: dict[str, Any], statements: list[dict[str, Any]]) 
     statement of a subject in each part wins; values carry their part, so a
     rule checking the 部门决算 part does not see the attached 自评报告's."""
     named = doc.setdefault("named_values", {})
+    cfg = load_patterns()
+    dept = re.sub(r"\s+", "", (doc.get("meta") or {}).get("department") or "")
     for st in statements:
-        subject = re.sub(r"\s+", "", st.get("subject") or "")
+        subject = _named_subject(re.sub(r"\s+", "", st.get("subject") or ""), dept, cfg)
         if not subject:
             continue
         for field in _NAMED_FIELDS:
@@ -511,6 +514,20 @@ def publish_named_values(doc: dict[str, Any], statements: list[dict[str, Any]]) 
                     continue
             named[key] = {"value": q["value"], "decimals": q.get("decimals", decimals_of(str(q["value"]))),
                           "loc": st.get("loc", {}), "part": st["part"]}
+
+
+def _named_subject(subject: str, dept: str, cfg: dict[str, Any]) -> str:
+    """The name a stated figure is published under: without the unit's own
+    name and the year in front (“上海市普陀区财政局2024年度政府采购金额”), without
+    a trailing note on how it is counted (“（以合同签订为准）”), and in the
+    national template's words when another template names the same figure
+    differently (``subject_aliases``: 货物采购金额 → 政府采购货物支出)."""
+    s = subject
+    if dept and s.startswith(dept) and len(s) > len(dept):
+        s = s[len(dept):]
+    s = re.sub(r"^20\d{2}年度?", "", s) or s
+    s = re.sub(r"[（(]以[^（）()]{1,16}为准[）)]$", "", s) or s
+    return cfg["subject_aliases"].get(s, s)
 
 
 def register(registry) -> None:
