@@ -70,6 +70,9 @@ def test_real_budget_tables_rules_and_defects(checker: Checker, path: Path) -> N
     doc = checker.load(path)
     parts = [p for p in doc["parts"] if p["type"] == BUDGET_PART]
     assert parts, f"{path.name}: no 部门预算 part recognised"
+    # the cover's “预算主管部门：…” line names the department (not the label, not nothing)
+    assert doc["meta"]["department"].startswith("上海市普陀区") and "：" not in doc["meta"]["department"] \
+        and ":" not in doc["meta"]["department"], doc["meta"].get("department")
     for part in parts:
         tables = doc["part_tables"][part["id"]]["tables"]
         assert ROLES <= {t["role"] for t in tables}, f"{path.name}: missing {ROLES - {t['role'] for t in tables}}"

@@ -22,7 +22,7 @@ UNIT = re.compile(r"(?:金额)?单位[:：]\s*(万元|元|千元|亿元)")
 UNIT_PAREN = re.compile(r"[（(](万元|元|千元|亿元)[)）]")
 DEPT_TITLE = re.compile(r"^(.{2,40}?(?:委员会|办公室|研究室|办事处|政府|局|委|中心|院|厅|所|站|馆|队))"
                         r"20\d{2}年度?(?:部门|单位)?(?:决算|预算)")
-DEPT = re.compile(r"^(?:部门|编制单位|单位名称|部门名称|预算部门名称|填报单位)[:：]\s*(.+)$")
+DEPT = re.compile(r"^(?:部门|编制单位|单位名称|部门名称|预算部门名称|预算主管部门|主管部门|预算单位|填报单位)[:：]\s*(.+)$")
 ATTACHMENT_LABEL = re.compile(r"附件\s*[\d一二三四五六七八九十]*(?:[-－—]\d+)?[:：]?")
 NOTE = re.compile(r"^(注|说明|备注|附注)\s*[:：]?")
 # column headers of a unit list, never a department's name
@@ -371,6 +371,13 @@ def _fill_meta(doc: dict[str, Any]) -> None:
             cover += t
             m = DEPT_TITLE.match(cover)
             if m:
+                dept = m.group(1)
+                break
+    if not dept:
+        # a cover that names the department on a labelled line: 预算主管部门：上海市普陀区人民政府万里街道办事处
+        for b in blocks[:10]:
+            m = DEPT.match(compact(b.get("text", ""))) if b["type"] != "table" else None
+            if m and m.group(1) not in _HEADER_WORDS:
                 dept = m.group(1)
                 break
     for b in blocks[:400] if not dept else []:
