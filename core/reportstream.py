@@ -403,6 +403,20 @@ def stream_report(checker: Checker, paths: list[str], *, jobs: int | None = None
                       baseline=baseline)
 
 
+def document_passes(document: dict[str, Any], findings: Iterable[dict[str, Any]], fail_on: str, *,
+                    not_evaluated: bool = False, unevaluated: int = 0) -> bool:
+    """:func:`exit_code`'s judgement of one document (the HTML report's
+    per-document gate): not unreadable or crashed, no finding that is not
+    waived at or above ``fail_on`` (``never``: none counts), and with
+    ``not_evaluated`` no rule left (partly) unevaluated (``unevaluated``)."""
+    if document.get("status") == "error":
+        return False
+    threshold = SEVERITY_RANK.get(fail_on, SEVERITY_RANK["error"])
+    if any(not f.get("waived") and SEVERITY_RANK.get(f["severity"], 0) >= threshold for f in findings):
+        return False
+    return not (not_evaluated and unevaluated)
+
+
 def exit_code(report: ReportStream, fail_on: str, *, not_evaluated: bool = False) -> int:
     """``check``'s exit code, the one rule for every format (a report built
     in memory is judged through :meth:`ReportStream.from_report`): 3 if a

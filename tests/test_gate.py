@@ -254,6 +254,21 @@ def test_fail_on_not_evaluated(cli, seeds):
     assert bad.returncode == 2 and "--fail-on" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_the_html_gate_column_judges_each_document_as_the_exit_code_does(cli, seeds, tmp_path):
+    """The HTML report's per-document 门禁 verdict and the exit code come from
+    one rule (core/reportstream.py): seed 004 has errors and rules not
+    evaluated, so it fails by default and with a strict gate, and passes
+    with ``--fail-on never``."""
+    verdicts = {}
+    for fail_on, code in (("error", 1), ("never", 0), ("never,not-evaluated", 1)):
+        out = tmp_path / f"{fail_on}.html"
+        run = cli("check", "--format", "html", "--fail-on", fail_on, "-o", out, seeds["004"])
+        assert run.returncode == code, run.stderr
+        html = out.read_text(encoding="utf-8")
+        verdicts[fail_on] = ('class="gate gate-pass"' in html, 'class="gate gate-fail"' in html)
+    assert verdicts == {"error": (False, True), "never": (True, False), "never,not-evaluated": (False, True)}
+
+
 # ------------------------------------------------------------------ §2.6 regions
 def test_region_membership_is_complete_data():
     from budgetlint.core.rulepack import plain, read_yaml

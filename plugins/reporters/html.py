@@ -85,9 +85,6 @@ def _related(f: dict[str, Any], by_fp: dict[Any, dict[str, Any]], lang: str) -> 
     return _related_line(f, by_fp, lang) or ""
 
 
-_RANK = {"info": 1, "warning": 2, "error": 3, "never": 99}
-
-
 def _gate_rule(fail_on: str, strict: bool, lang: str) -> str:
     """The gate a document passes or fails, as the clerk's supervisor set it (``--fail-on``)."""
     names = {"zh": {"error": "错误", "warning": "警告", "info": "提示"}, "en": {}}
@@ -99,17 +96,6 @@ def _gate_rule(fail_on: str, strict: bool, lang: str) -> str:
     if strict:
         text += "；有未能评估的规则也不通过" if lang == "zh" else "; also on rules not evaluated"
     return text
-
-
-def _gate_pass(d: dict[str, Any], fs: list[dict[str, Any]], counts: dict[str, int], fail_on: str,
-               strict: bool) -> bool:
-    """Same judgement as the exit code (core/reportstream.py ``exit_code``), per document."""
-    if d.get("status") == "error":
-        return False
-    threshold = _RANK.get(fail_on, 3)
-    if any(not f.get("waived") and _RANK.get(f["severity"], 0) >= threshold for f in fs):
-        return False
-    return not (strict and (counts["not_evaluated"] or counts["partially_evaluated"]))
 
 
 def _view(report: Any, lang: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -147,6 +133,8 @@ def _view(report: Any, lang: str, options: dict[str, Any] | None = None) -> dict
 def _doc_view(i: int, d: dict[str, Any], fs: list[dict[str, Any]], evals: list[dict[str, Any]], lang: str,
               fail_on: str, strict: bool) -> dict[str, Any]:
     """One document's summary row and findings grouped by part and section."""
+    from budgetlint.core.reportstream import document_passes
+
     by_fp = {f.get("fingerprint"): f for f in fs}
     # roots only, as summary.by_severity counts them; consequences are counted apart
     counts = {s: sum(1 for f in fs if f["severity"] == s and not f.get("waived") and not f.get("related_to"))
@@ -178,7 +166,9 @@ def _doc_view(i: int, d: dict[str, Any], fs: list[dict[str, Any]], evals: list[d
     meta = d.get("meta", {})
     return {"anchor": f"doc{i}", "d": d, "counts": counts, "groups": list(groups.values()),
             "department": meta.get("department", ""), "year": meta.get("fiscal_year", ""),
-            "total": len(fs), "gate_pass": _gate_pass(d, fs, counts, fail_on, strict)}
+            "total": len(fs), "gate_pass": document_passes(d, fs, fail_on, not_evaluated=strict,
+                                                           unevaluated=counts["not_evaluated"]
+                                                           + counts["partially_evaluated"])}
 
 
 def render_html(report: dict[str, Any], options: dict[str, Any] | None = None) -> str:
