@@ -36,6 +36,8 @@ def _fmt_value(v: Any) -> str:
 
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^\W\d]\w*)\}")
+# a placeholder alone in brackets: “收入支出决算总表”（{code}） when the table prints no code
+_BRACKETED = re.compile(r" ?[（(]\{([^\W\d]\w*)\}[)）]")
 
 
 def render_message(template: str, params: dict[str, Any], lang: str = "zh") -> str:
@@ -47,6 +49,9 @@ def render_message(template: str, params: dict[str, Any], lang: str = "zh") -> s
     from budgetlint.core.i18n import humanize_names
 
     fmt = _Fmt({k: humanize_names(_fmt_value(v), lang) for k, v in params.items()})
+    # brackets around a value that is empty are dropped, not shown as “（）”
+    template = _BRACKETED.sub(lambda m: "" if m.group(1) in params and fmt[m.group(1)] == "" else m.group(0),
+                              template)
 
     def fill(m: re.Match[str]) -> str:
         tok = m.group(0)

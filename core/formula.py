@@ -222,7 +222,8 @@ class Evaluator:
                 value = Decimal(str(entry["value"]))
             except (InvalidOperation, KeyError):
                 continue
-            out.append(Resolved(value, int(entry.get("decimals", 0)), k, entry.get("loc", {})))
+            # an exact value (a blank cell of a ruled table, decimals None) adds no rounding: as a whole number
+            out.append(Resolved(value, int(entry.get("decimals") or 0), k, entry.get("loc", {})))
         return out
 
     def value(self, node: Any) -> Decimal:

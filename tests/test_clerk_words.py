@@ -1,4 +1,4 @@
-"""No internal words reach a clerk: no None, no empty “应为：”, no XPath, no
+"""No internal words reach a clerk: no None, no empty “应为：” or “（）”, no XPath, no
 internal keys (``说明.机关运行经费支出.amount``, ``本年支出.合计``), no English
 in Chinese messages outside the quoted document text, and not-evaluated
 reasons in the report's language — over every sample and every real
@@ -61,6 +61,8 @@ def test_messages_and_places_have_no_internal_words(results):
             for text in (f["message"], human_location(f["location"], lang)):
                 if _problems(text):
                     bad.append(f"{f['rule_id']}: {_problems(text)}: {text}")
+            if re.search(r"[（(]\s*[)）]", QUOTED.sub("“…”", f["message"])):
+                bad.append(f"{f['rule_id']}: empty brackets (a value that is not there): {f['message']}")
             if lang == "zh":
                 outside = QUOTED.sub("", f["message"])
                 if LATIN.search(outside):
