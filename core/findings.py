@@ -62,6 +62,26 @@ def render_message(template: str, params: dict[str, Any], lang: str = "zh") -> s
     return _PLACEHOLDER.sub(fill, template)
 
 
+#: decimals at or above this are a value known exactly (a blank cell), not printed decimals
+_EXACT = 99
+
+
+def _printed_style(operands: list[Operand] | None) -> tuple[int, bool] | None:
+    """(decimals, thousands separators) the operands of a comparison were
+    printed with — the most decimals any of them shows, and grouping when one
+    is printed with it — or None when no operand was printed as a number
+    with decimals (counts, scores and whole amounts stay as they are)."""
+    printed = [op for op in operands or [] if op.decimals is not None and 0 < op.decimals < _EXACT]
+    if not printed:
+        return None
+    return max(op.decimals for op in printed), any("," in (op.text or "") for op in operands or [])
+
+
+def _as_printed(value: float | int | Decimal, decimals: int, grouping: bool) -> str:
+    d = Decimal(str(value))
+    return format(d, f"{',' if grouping else ''}.{decimals}f")
+
+
 def make_finding(ctx: CheckContext, *, location: dict[str, Any], expected: Any, actual: Any,
                  severity: str | None, kind: str | None, operands: list[Operand] | None,
                  message: dict[str, str] | None, params: dict[str, Any]) -> dict[str, Any]:
@@ -73,6 +93,12 @@ def make_finding(ctx: CheckContext, *, location: dict[str, Any], expected: Any, 
     for k, v in list(values.items()):
         if isinstance(v, Decimal):
             values[k] = number_json(v)
+    shown = _printed_style(operands)
+    if shown is not None:  # the figures of a comparison as the document prints them: 13,583.48, not 13583.48
+        for k in ("expected", "actual", "difference"):
+            v = values.get(k)
+            if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+                values[k] = _as_printed(v, *shown)
     templates = {**rule.message, **(message or {})}
     lang = ctx.lang if ctx.lang in templates else "zh"
     if "where" not in values:

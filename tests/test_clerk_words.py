@@ -91,3 +91,22 @@ def test_names_are_humanized_but_quoted_numbers_are_not():
         "（一般公共预算财政拨款基本支出决算表 · 301 · 决算+表 · 303 · 决算）"
     quoted = "“收入支出总计增加12.00万元，增长13.95。”“1.本表批复到项级科目。”"
     assert humanize_names(quoted) == quoted
+
+
+def test_compared_figures_are_shown_as_printed(host):
+    """A sum's figures in a message look like the document's: grouping and
+    the printed decimals (“合计为1,000.00 … 相差900.00”), not 1000 / 900."""
+    from budgetlint.core.testing import document_from_text
+
+    text = "\n".join(["2025年度", "某某街道办事处", "部门决算", "", "支出决算表", "单位：万元", "项目", "对附属单位补",
+                      "本年支出合计 基本支出 项目支出 上缴上级支出 经营支出", "功能分类", "助支出", "科目名称", "科目编码",
+                      "合计 1,300.00 1,000.00 300.00", "201 一般公共服务支出 1,300.00 1,000.00 300.00",
+                      "20101 人大事务 1,000.00 100.00", "2010101 行政运行 1,000.00 1,000.00",
+                      "20103 政府办公厅（室）及相关机构事务 300.00 300.00", ""])
+    doc = document_from_text(text, host=host)
+    found = [f for f in Checker(host=host).check_document(doc)["findings"] if f["rule_id"] == "fa-row-sum"]
+    assert len(found) == 1
+    assert "合计为1,000.00" in found[0]["message"] and "之和为100.00" in found[0]["message"] \
+        and "相差900.00" in found[0]["message"]
+    assert found[0]["expected"] == 100 and found[0]["actual"] == 1000  # the JSON fields stay numbers
+

@@ -38,6 +38,27 @@ def _shown(v: Any) -> bool:
     return v is not None and str(v).strip() not in ("", "None")
 
 
+def _in_message(v: Any, msg: str) -> bool:
+    """Does the message already show ``v``?  A figure counts however it is
+    printed there (13583.48 as “13,583.48” or “13583.480”); other values as
+    text."""
+    import re
+    from decimal import Decimal, InvalidOperation
+
+    if _fmt(v) in msg:
+        return True
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return False
+    want = Decimal(str(v))
+    for m in re.findall(r"\d[\d,]*(?:\.\d+)?", msg):
+        try:
+            if Decimal(m.replace(",", "")) == want:
+                return True
+        except InvalidOperation:
+            continue
+    return False
+
+
 def _expected_line(f: dict[str, Any], lang: str) -> str | None:
     """``应为 X，实为 Y`` only when it adds something to the message (the
     figures are not already in it) and never with an empty or None side."""
@@ -45,7 +66,7 @@ def _expected_line(f: dict[str, Any], lang: str) -> str | None:
     if not _shown(e):
         return None
     msg = f.get("message", "")
-    if _fmt(e) in msg and (not _shown(a) or _fmt(a) in msg):
+    if _in_message(e, msg) and (not _shown(a) or _in_message(a, msg)):
         return None
     if lang == "zh":
         return "应为 " + _fmt(e) + (f"，实为 {_fmt(a)}" if _shown(a) else "")
