@@ -269,3 +269,29 @@ def test_three_public_table_printed_item_first_gets_the_canonical_columns(docs):
                if t["role"] == "财政拨款“三公”经费支出决算表")["rows"][0]["cells"]
     assert row["预算.合计"]["value"] == "0.95" and row["预算.公务接待费"]["value"] == "0.95"
     assert row["决算.合计"]["value"] == "0" and row["决算.合计"]["exact"]
+
+
+def test_skipped_characters_are_every_whitespace_character():
+    """The character loop skips whitespace by set membership (no call per
+    character): the set must hold exactly what ``str.isspace`` calls space,
+    besides the NUL/STX/non-characters pdfium reports for nothing printed."""
+    from budgetlint.plugins.loaders.pdf import _SKIP_CHARS
+
+    spaces = {chr(i) for i in range(0x110000) if chr(i).isspace()}
+    assert _SKIP_CHARS - spaces == {"\x00", "\x02", "\ufffe", "\uffff"}
+    assert spaces <= _SKIP_CHARS
+
+
+def test_line_text_spaces_only_between_latin_words():
+    """A line's text is rebuilt from character boxes: no space between CJK
+    characters (the fast path), one where a visible gap separates Latin
+    letters or digits or follows ASCII punctuation, none for a narrow gap."""
+    from budgetlint.plugins.loaders.pdf import _chars_text
+
+    cjk = [("一", 0.0, 0.0, 10.0, 10.0, 10.0), ("二", 10.5, 0.0, 20.5, 10.0, 10.0)]
+    latin = [("a", 0.0, 0.0, 5.0, 10.0, 10.0), ("b", 9.0, 0.0, 14.0, 10.0, 10.0)]
+    close = [("1", 0.0, 0.0, 5.0, 10.0, 10.0), ("2", 5.5, 0.0, 10.5, 10.0, 10.0)]
+    assert _chars_text(cjk) == "一二"
+    assert _chars_text(latin) == "a b"
+    assert _chars_text(close) == "12"
+    assert _chars_text([(".", 0.0, 0.0, 2.0, 10.0, 10.0), ("2", 4.0, 0.0, 9.0, 10.0, 10.0)]) == ". 2"
