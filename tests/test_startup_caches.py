@@ -348,3 +348,23 @@ def test_a_budget_running_out_inside_a_cache_is_passed_on(cache: Path, monkeypat
         monkeypatch.setattr(_sre, "compile", over)
         with pytest.raises(LimitExceededError):
             regexcache._compile("a+", 0)
+
+
+def test_cells_of_one_text_share_no_value():
+    """make_cell caches a text's display form and parsed value: every cell
+    still gets a value of its own (a recognizer that annotates one cell's
+    value must not change another cell printing the same amount), and a
+    long text, not cached, is parsed the same way."""
+    from budgetlint.core.document import make_cell
+
+    a, b = make_cell("1,049.47", {"page": 1}), make_cell("1,049.47", {"page": 2})
+    assert a["value"] == b["value"] == {"kind": "number", "number": "1049.47", "decimals": 2}
+    a["value"]["role"] = "total"
+    assert "role" not in b["value"] and "role" not in make_cell("1,049.47", {})["value"]
+    m1, m2 = make_cell("2次会议70个文件", {}), make_cell("2次会议70个文件", {})
+    m1["value"]["numbers"].append("9")
+    assert m2["value"]["numbers"] == ["2", "70"]
+    long = make_cell("说明" * 150 + " 12.5", {})
+    assert long["text"] == "说明" * 150 + "12.5" and long["raw"] == "说明" * 150 + " 12.5"
+    assert long["value"] == {"kind": "target", "number": "12.5", "decimals": 1, "label": "说明" * 150}
+    assert make_cell("  ", {}) == {"text": "", "loc": {}, "raw": "  "}
