@@ -81,11 +81,12 @@ def page_rulings(page: Any, to_display: Callable[[float, float], tuple[float, fl
             vs.append(Seg((ax + bx) / 2, min(ay, by), max(ay, by)))
 
     api = _lean_path_api()
+    vp = ctypes.c_void_p  # out-parameters as pointer objects: the lean prototypes declare no argument types
     fx, fy = ctypes.c_float(), ctypes.c_float()
     fl, fb, fr, ft = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
     m = pdfium_c.FS_MATRIX()
-    fx_p, fy_p, m_p = ctypes.addressof(fx), ctypes.addressof(fy), ctypes.addressof(m)
-    bounds_p = [ctypes.addressof(v) for v in (fl, fb, fr, ft)]
+    fx_p, fy_p, m_p = vp(ctypes.addressof(fx)), vp(ctypes.addressof(fy)), vp(ctypes.addressof(m))
+    bounds_p = [vp(ctypes.addressof(v)) for v in (fl, fb, fr, ft)]
     get_bounds, count_segments, get_matrix = api["bounds"], api["count_segments"], api["get_matrix"]
     get_segment, seg_point, seg_type, seg_close = api["get_segment"], api["seg_point"], api["seg_type"], api["seg_close"]
     moveto, lineto = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
@@ -157,8 +158,8 @@ def _path_objects(page: Any) -> Any:
     get_object, get_type, form_count, form_object = api["get_object"], api["get_type"], api["form_count"], api["form_object"]
     path_kind, form_kind = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
     m = pdfium_c.FS_MATRIX()
-    m_p = ctypes.addressof(m)
-    raw = ctypes.cast(page.raw, ctypes.c_void_p).value
+    m_p = ctypes.c_void_p(ctypes.addressof(m))
+    raw = ctypes.c_void_p(ctypes.cast(page.raw, ctypes.c_void_p).value)
     stack: list[tuple[Any, Matrix | None, int]] = []
     n = pdfium_c.FPDFPage_CountObjects(page.raw)
     for i in reversed(range(n)):
@@ -183,9 +184,14 @@ _LEAN: dict[str, Any] | None = None
 
 
 def _lean_path_api() -> dict[str, Any]:
-    """pdfium's page-object and path functions as ctypes prototypes taking
-    plain addresses (no argument conversion): the path walk makes tens of
-    thousands of calls for a budget report."""
+    """pdfium's page-object and path functions as ctypes prototypes that
+    declare only their result type, like the character functions of the
+    loader: pointers go in as ``c_void_p`` objects and indices as plain ints
+    (a C ``int``, the parameters' type), so ctypes converts no argument.  A
+    returned handle stays a pointer object (``_Handle``, a subclass, which
+    ctypes does not turn into an int) that is passed back as it is.  The
+    path walk makes ~80,000 calls for the Shanghai 决算 PDFs (21,000 page
+    objects, each asked for its type)."""
     global _LEAN
     if _LEAN is None:
         import ctypes
@@ -197,20 +203,24 @@ def _lean_path_api() -> dict[str, Any]:
         proto = ctypes.WINFUNCTYPE if sys.platform == "win32" else ctypes.CFUNCTYPE
         vp, i = ctypes.c_void_p, ctypes.c_int
 
+        class _Handle(ctypes.c_void_p):
+            """A pdfium handle as returned: a subclass, so ctypes keeps the object."""
+
         def lean(fn: Any, restype: Any, *argtypes: Any) -> Any:
             return proto(restype, *argtypes)(ctypes.cast(fn, vp).value)
 
-        _LEAN = {"get_object": lean(pdfium_c.FPDFPage_GetObject, vp, vp, i),
-                 "get_type": lean(pdfium_c.FPDFPageObj_GetType, i, vp),
-                 "get_matrix": lean(pdfium_c.FPDFPageObj_GetMatrix, i, vp, vp),
-                 "form_count": lean(pdfium_c.FPDFFormObj_CountObjects, i, vp),
-                 "form_object": lean(pdfium_c.FPDFFormObj_GetObject, vp, vp, ctypes.c_ulong),
-                 "bounds": lean(pdfium_c.FPDFPageObj_GetBounds, i, vp, vp, vp, vp, vp),
-                 "count_segments": lean(pdfium_c.FPDFPath_CountSegments, i, vp),
-                 "get_segment": lean(pdfium_c.FPDFPath_GetPathSegment, vp, vp, i),
-                 "seg_point": lean(pdfium_c.FPDFPathSegment_GetPoint, i, vp, vp, vp),
-                 "seg_type": lean(pdfium_c.FPDFPathSegment_GetType, i, vp),
-                 "seg_close": lean(pdfium_c.FPDFPathSegment_GetClose, i, vp)}
+        _LEAN = {"get_object": lean(pdfium_c.FPDFPage_GetObject, _Handle),
+                 "get_type": lean(pdfium_c.FPDFPageObj_GetType, i),
+                 "get_matrix": lean(pdfium_c.FPDFPageObj_GetMatrix, i),
+                 "form_count": lean(pdfium_c.FPDFFormObj_CountObjects, i),
+                 # an unsigned long index: declared, so it is widened properly (forms are few)
+                 "form_object": lean(pdfium_c.FPDFFormObj_GetObject, _Handle, vp, ctypes.c_ulong),
+                 "bounds": lean(pdfium_c.FPDFPageObj_GetBounds, i),
+                 "count_segments": lean(pdfium_c.FPDFPath_CountSegments, i),
+                 "get_segment": lean(pdfium_c.FPDFPath_GetPathSegment, _Handle),
+                 "seg_point": lean(pdfium_c.FPDFPathSegment_GetPoint, i),
+                 "seg_type": lean(pdfium_c.FPDFPathSegment_GetType, i),
+                 "seg_close": lean(pdfium_c.FPDFPathSegment_GetClose, i)}
     return _LEAN
 
 
