@@ -295,3 +295,23 @@ def test_line_text_spaces_only_between_latin_words():
     assert _chars_text(latin) == "a b"
     assert _chars_text(close) == "12"
     assert _chars_text([(".", 0.0, 0.0, 2.0, 10.0, 10.0), ("2", 4.0, 0.0, 9.0, 10.0, 10.0)]) == ". 2"
+
+
+def test_group_lines_one_line_and_wrapped_cells():
+    """Characters cluster into lines by their vertical centre: no characters
+    give no line (a page that is all table), an amount whose glyph boxes
+    differ a little in height is one line read left to right, a wrapped label
+    two lines, and a character printed twice at one x keeps the upper copy
+    first."""
+    from budgetlint.plugins.loaders.pdf import _group_lines
+
+    def ch(c, x, top, bottom):
+        return (c, x, top, x + 5.0, bottom, 10.0)
+
+    assert _group_lines([]) == []
+    amount = [ch("9", 20.0, 100.2, 110.0), ch("1", 10.0, 100.0, 110.0), ch(".", 15.0, 100.1, 110.1)]
+    assert [[c[0] for c in ln] for ln in _group_lines(amount)] == [["1", ".", "9"]]
+    wrapped = [ch("基", 10.0, 100.0, 110.0), ch("支", 10.0, 112.0, 122.0), ch("本", 15.0, 100.0, 110.0)]
+    assert [[c[0] for c in ln] for ln in _group_lines(wrapped)] == [["基", "本"], ["支"]]
+    twice = [ch("B", 10.0, 100.5, 110.5), ch("A", 10.0, 100.0, 110.0)]
+    assert [[c[0] for c in ln] for ln in _group_lines(twice)] == [["A", "B"]]

@@ -14,6 +14,7 @@ as zero) and carries no rounding.  With both, within one row ``7.92`` ≠
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
@@ -92,13 +93,17 @@ def operand(ctx: CheckContext, table: dict[str, Any], row: dict[str, Any], colum
         # a row read from text that drops empty cells (recognizer flag
         # ``partial``) does not say which column a missing amount is in
         if blank_is_zero and not row.get("partial"):
-            return Operand(Decimal(0), "", cell_location(ctx, table, row, column), label, decimals=EXACT_DECIMALS)
+            return Operand(Decimal(0), "", lambda: cell_location(ctx, table, row, column), label,
+                           decimals=EXACT_DECIMALS)
         return None
-    return value_operand(ctx, cell, cell_location(ctx, table, row, column), label)
+    # the location is built only if a finding names this cell (most operands add up fine)
+    return value_operand(ctx, cell, lambda: cell_location(ctx, table, row, column), label)
 
 
-def value_operand(ctx: CheckContext, value: dict[str, Any], location: dict[str, Any], label: str) -> Operand:
-    """Operand from a recognizer cell / named value."""
+def value_operand(ctx: CheckContext, value: dict[str, Any],
+                  location: dict[str, Any] | Callable[[], dict[str, Any]], label: str) -> Operand:
+    """Operand from a recognizer cell / named value (``location`` may be a
+    function building it on first read, see :class:`Operand`)."""
     exact = bool(value.get("exact")) and ctx.params.get("exact_zero", False)
     dec = Decimal(value["value"])
     return Operand(dec, value.get("text") or value["value"], location, label,

@@ -106,12 +106,20 @@ _GAP_MATTERS = re.compile(r"[\sA-Za-z0-9]").search
 def _group_lines(chars: list[Char]) -> list[list[Char]]:
     """Cluster characters into visual lines (by vertical centre), each sorted
     left to right."""
-    if len(chars) == 1:
-        return [[chars[0]]]
+    if len(chars) <= 1:
+        return [list(chars)] if chars else []
     lines: list[list[Char]] = []
     # called for every table cell: centres computed once, no property calls,
     # a stable sort of indices by centre (ties in reading order of the input)
     cys = [(c[2] + c[4]) / 2 for c in chars]
+    # one line for certain (most table cells: an amount, a short label):
+    # every centre lies within the spread of the others, under the join
+    # threshold of the least tall character (with a margin for rounding)
+    spread = max(cys) - min(cys)
+    if spread == 0.0 or spread * 1.001 < 0.45 * min([max(c[4] - c[2], 1.0) for c in chars]):
+        # the order of the loop below: left to right, then by centre, then as read
+        order = sorted(range(len(chars)), key=lambda k: (chars[k][1], cys[k]))
+        return [[chars[k] for k in order]]
     centre = height = 0.0
     line: list[Char] = []
     for k in sorted(range(len(chars)), key=cys.__getitem__):
@@ -482,12 +490,13 @@ def _read_page(page: Any, page_no: int, items: list[Any], cut: list[int] | None 
     free: list[Char] = []
     if grids:
         # Grid.contains and Grid.region_at inlined (once per character)
-        boxes = [(g.xs[0] - 1.0, g.xs[-1] + 1.0, g.ys[0] - 1.0, g.ys[-1] + 1.0, g.xs, g.ys,
-                  len(g.xs) - 2, len(g.ys) - 2, g.owner, g.regions) for g in grids]
+        boxes = [(g.xs[0] - 1.0, g.xs[-1] + 1.0, g.ys[0] - 1.0, g.ys[-1] + 1.0,
+                  (g.xs, g.ys, len(g.xs) - 2, len(g.ys) - 2, g.owner, g.regions)) for g in grids]
         for c in chars:
             cx, cy = (c[1] + c[3]) / 2, (c[2] + c[4]) / 2
-            for x_lo, x_hi, y_lo, y_hi, xs, ys, last_c, last_r, owner, regions in boxes:
+            for x_lo, x_hi, y_lo, y_hi, inside in boxes:
                 if x_lo <= cx <= x_hi and y_lo <= cy <= y_hi:
+                    xs, ys, last_c, last_r, owner, regions = inside
                     col = bisect_right(xs, cx) - 1
                     row = bisect_right(ys, cy) - 1
                     col = 0 if col < 0 else last_c if col > last_c else col

@@ -72,9 +72,15 @@ def page_rulings(page: Any, to_display: Callable[[float, float], tuple[float, fl
 
     hs: list[Seg] = []
     vs: list[Seg] = []
+    upright = page.get_rotation() % 360 == 0
+    if upright:  # to_display inlined: (x - left, top - y)
+        m_left, _, _, m_top = page.get_mediabox()
 
     def add(x0: float, y0: float, x1: float, y1: float) -> None:
-        (ax, ay), (bx, by) = to_display(x0, y0), to_display(x1, y1)
+        if upright:
+            ax, ay, bx, by = x0 - m_left, m_top - y0, x1 - m_left, m_top - y1
+        else:
+            (ax, ay), (bx, by) = to_display(x0, y0), to_display(x1, y1)
         if abs(ay - by) <= 1.0 and abs(ax - bx) >= MIN_LEN:
             hs.append(Seg((ay + by) / 2, min(ax, bx), max(ax, bx)))
         elif abs(ax - bx) <= 1.0 and abs(ay - by) >= MIN_LEN:
