@@ -48,6 +48,8 @@ _NUMBERING = [
     ("circled", 6, re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])\s*")),
 ]
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+#: The characters a numbering token can start with besides digits (tested against _NUMBERING).
+_NUMBERING_FIRST = frozenset("第" + _CN_NUM + "（(" + _CIRCLED)
 
 
 def _cn_value(token: str) -> int | None:
@@ -65,6 +67,9 @@ def parse_numbering(text: str) -> dict[str, Any] | None:
     ``"（三）人员编制情况"`` → ``{"token": "（三）", "style": "cn_paren",
     "level": 3, "value": 3}``.  Returns None when the text is not numbered."""
     t = text.lstrip("#*> \t\u3000")
+    first = t[:1]
+    if not first or (first not in _NUMBERING_FIRST and not first.isdecimal()):
+        return None  # most lines: no token can start here (``\d`` is ``str.isdecimal``)
     for style, level, rx in _NUMBERING:
         m = rx.match(t)
         if not m:

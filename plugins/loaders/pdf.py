@@ -50,12 +50,12 @@ class Line:
     def __init__(self, chars: list[Char], page: int) -> None:
         self.chars = chars
         self.page = page
-        chs, x0s, tops, x1s, bottoms, all_sizes = zip(*chars)  # columns of the characters
+        _, x0s, tops, x1s, bottoms, sizes = zip(*chars)  # columns of the characters (never whitespace)
         self.x0 = min(x0s)
         self.x1 = max(x1s)
         self.top = min(tops)
         self.bottom = max(bottoms)
-        sizes = sorted(z for ch, z in zip(chs, all_sizes) if not ch.isspace())
+        sizes = sorted(sizes)
         self.size = sizes[len(sizes) // 2] if sizes else 0.0
         self.text = _chars_text(chars)
         self.alone = True
@@ -116,7 +116,7 @@ def _group_lines(chars: list[Char]) -> list[list[Char]]:
     # every centre lies within the spread of the others, under the join
     # threshold of the least tall character (with a margin for rounding)
     spread = max(cys) - min(cys)
-    if spread == 0.0 or spread * 1.001 < 0.45 * min([max(c[4] - c[2], 1.0) for c in chars]):
+    if spread == 0.0 or spread * 1.001 < 0.45 * max(min([c[4] - c[2] for c in chars]), 1.0):
         # the order of the loop below: left to right, then by centre, then as read
         order = sorted(range(len(chars)), key=lambda k: (chars[k][1], cys[k]))
         return [[chars[k] for k in order]]
@@ -147,13 +147,17 @@ def _split_gaps(chars: list[Char]) -> list[list[Char]]:
     """Split a visual line where a wide gap separates two texts (``编制单位：…
     单位：万元`` on one line)."""
     out = [[chars[0]]]
+    line = out[0]
+    prev = chars[0]
     for c in chars[1:]:
-        prev = out[-1][-1]
-        size = max(c[5], prev[5], 4.0)
-        if c[1] - prev[3] > 3.0 * size and not c[0].isspace():
-            out.append([c])
+        gap = c[1] - prev[3]
+        # a size is at least 4: a gap up to 12 never splits
+        if gap > 12.0 and gap > 3.0 * max(c[5], prev[5], 4.0) and not c[0].isspace():
+            line = [c]
+            out.append(line)
         else:
-            out[-1].append(c)
+            line.append(c)
+        prev = c
     return out
 
 
@@ -199,7 +203,9 @@ def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> lis
     rect_p, ox_p, matrix_p = vp(ctypes.addressof(rect)), vp(ctypes.addressof(origin)), vp(ctypes.addressof(matrix))
     oy_p = vp(ctypes.addressof(origin) + ctypes.sizeof(ctypes.c_double))
     unpack_rect = _RECT.unpack_from
-    styles: dict[int, tuple[float, int]] = {}  # text object → (size, quarter turns)
+    # text object → (size, quarter turns, 0.15 × size, 0.85 × size): the
+    # baseline offsets of its characters' line extent, computed once
+    styles: dict[int, tuple[float, int, float, float]] = {}
     upright = page.get_rotation() % 360 == 0
     if upright:  # to_display inlined: (x - left, top - y)
         m_left, _, _, m_top = page.get_mediabox()
@@ -224,26 +230,26 @@ def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> lis
                 a, b = matrix.a, matrix.b
                 size *= sqrt(abs(a * matrix.d - b * matrix.c))
                 angle = atan2(b, a)
-            style = (size, round(angle / half_pi) % 4)
+            style = (size, round(angle / half_pi) % 4, 0.15 * size, 0.85 * size)
             if obj:
                 styles[obj] = style
-        size, quarter = style
+        size, quarter, low, high = style
         left, top, right, bottom = unpack_rect(rect)
         # Glyph boxes differ in height (一 vs 国, ，): use the baseline and the
         # font size for the line extent so that a line's characters align.
         if size > 1.0 and char_origin(tpa, i, ox_p, oy_p):
             if quarter == 0:
                 oy = origin[1]
-                bottom, top = oy - 0.15 * size, oy + 0.85 * size
+                bottom, top = oy - low, oy + high
             elif quarter == 1:
                 ox = origin[0]
-                left, right = ox - 0.85 * size, ox + 0.15 * size
+                left, right = ox - high, ox + low
             elif quarter == 2:
                 oy = origin[1]
-                bottom, top = oy - 0.85 * size, oy + 0.15 * size
+                bottom, top = oy - high, oy + low
             else:
                 ox = origin[0]
-                left, right = ox - 0.15 * size, ox + 0.85 * size
+                left, right = ox - low, ox + high
         if upright:
             ax, ay, bx, by = left - m_left, m_top - top, right - m_left, m_top - bottom
         else:
