@@ -315,3 +315,21 @@ def test_group_lines_one_line_and_wrapped_cells():
     assert [[c[0] for c in ln] for ln in _group_lines(wrapped)] == [["基", "本"], ["支"]]
     twice = [ch("B", 10.0, 100.5, 110.5), ch("A", 10.0, 100.0, 110.0)]
     assert [[c[0] for c in ln] for ln in _group_lines(twice)] == [["A", "B"]]
+
+
+def test_drawn_sides_agree_with_drawn_on_every_interval():
+    """The grid builder asks, for a whole grid line at once, which cell sides
+    its rulings draw: the answer is _drawn's for each side, on rulings that
+    cover a side fully, partly, in pieces, not at all, or with gaps."""
+    import random
+
+    from budgetlint.plugins.loaders.pdf_grid import Seg, _drawn, _drawn_sides
+
+    rng = random.Random(14)
+    for _ in range(400):
+        edges = sorted(rng.uniform(0, 300) for _ in range(rng.randint(2, 9)))
+        segs = []
+        for _ in range(rng.randint(0, 4)):
+            a = rng.choice([rng.uniform(-10, 310), rng.choice(edges)])
+            segs.append(Seg(5.0, a, a + rng.choice([rng.uniform(0, 120), 0.0])))
+        assert _drawn_sides(segs, edges) == [_drawn(segs, edges[k], edges[k + 1]) for k in range(len(edges) - 1)]

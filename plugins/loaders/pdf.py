@@ -367,23 +367,31 @@ def _table_rows(grid: Any, page_no: int, wrapped: set[int] | None = None) -> lis
     col_index = {c: i for i, c in enumerate(col_starts)}
     rows: list[list[dict[str, Any]]] = [[] for _ in row_starts]
     last_row = row_starts[-1] if row_starts else None
+    xs, ys = grid.xs, grid.ys
     for reg in grid.regions:
-        lines = _group_lines(reg.chars) if reg.chars else []
-        if wrapped is not None and lines and reg.r0 == last_row:
-            end = lines[-1][-1]
-            if grid.xs[reg.c1 + 1] - end[X1] < 2.5 * max(end[SIZE], 1.0):  # no room left for another character
-                wrapped.add(col_index[reg.c0])
-        text = "\n".join(_chars_text(ln) for ln in lines)
-        # starts within [r0, r1] of the sorted, unique starts
-        rowspan = bisect_right(row_starts, reg.r1) - bisect_left(row_starts, reg.r0)
-        colspan = bisect_right(col_starts, reg.c1) - bisect_left(col_starts, reg.c0)
-        loc = make_loc(page=page_no, bbox=_bbox(grid.xs[reg.c0], grid.ys[reg.r0], grid.xs[reg.c1 + 1], grid.ys[reg.r1 + 1]))
+        r0, c0, r1, c1 = reg.r0, reg.c0, reg.r1, reg.c1
+        if reg.chars:
+            lines = _group_lines(reg.chars)
+            if wrapped is not None and r0 == last_row:
+                end = lines[-1][-1]
+                if xs[c1 + 1] - end[X1] < 2.5 * max(end[SIZE], 1.0):  # no room left for another character
+                    wrapped.add(col_index[c0])
+            text = _chars_text(lines[0]) if len(lines) == 1 else "\n".join([_chars_text(ln) for ln in lines])
+        else:
+            text = ""
+        # starts within [r0, r1] of the sorted, unique starts (a single grid cell: one of each)
+        rowspan = 1 if r0 == r1 else bisect_right(row_starts, r1) - bisect_left(row_starts, r0)
+        colspan = 1 if c0 == c1 else bisect_right(col_starts, c1) - bisect_left(col_starts, c0)
+        loc = {"page": page_no, "bbox": [round(xs[c0], 1), round(ys[r0], 1), round(xs[c1 + 1], 1), round(ys[r1 + 1], 1)]}
         cell = make_cell(text, loc, rowspan=rowspan, colspan=colspan)
-        cell["col"] = col_index[reg.c0]
-        rows[row_index[reg.r0]].append(cell)
+        cell["col"] = col_index[c0]
+        rows[row_index[r0]].append(cell)
     for row in rows:
-        row.sort(key=lambda c: c["col"])
+        row.sort(key=_COL)
     return rows
+
+
+_COL = itemgetter("col")
 
 
 def _col_edges(grid: Any) -> list[float]:
