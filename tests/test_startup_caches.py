@@ -181,6 +181,32 @@ def test_entry_points_are_the_installed_ones_and_a_new_distribution_is_seen(cach
     assert "probe" in host.plugin_names
 
 
+def test_version_is_the_installed_one_kept_with_the_entry_points(cache: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The version a report names comes from the cache file once read (no
+    importlib.metadata at start-up); the entry points stored beside it stay,
+    and a reinstall (a changed entry_points.txt) reads it again."""
+    import json
+    import importlib.metadata
+
+    from budgetlint.core.plugins import installed_version
+
+    real = importlib.metadata.version("budgetlint")
+    assert installed_version() == real
+    expected = installed_entry_points("budgetlint")
+    (file,) = cache.glob("entry-points-*.json")
+    data = json.loads(file.read_text(encoding="utf-8"))
+    assert data["version"] == real and [tuple(e) for e in data["budgetlint"]] == expected
+    file.write_text(json.dumps({**data, "version": "9.9.9"}), encoding="utf-8")
+    assert installed_version() == "9.9.9"  # from the file, not from the metadata
+    site = tmp_path / "site"
+    dist = site / "bl_probe_dist-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "entry_points.txt").write_text("[budgetlint]\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(site))
+    assert installed_version() == real
+
+
 # ------------------------------------------------------------------ rule packs
 
 def _loader() -> PackLoader:
