@@ -207,6 +207,22 @@ def test_version_is_the_installed_one_kept_with_the_entry_points(cache: Path, tm
     assert installed_version() == real
 
 
+def test_cli_version_names_the_installed_version(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``budgetlint --version`` prints what click's version option printed,
+    with caching on (twice: written, then read) and off."""
+    import importlib.metadata
+
+    want = f"budgetlint, version {importlib.metadata.version('budgetlint')}"
+    monkeypatch.setenv("BUDGETLINT_CACHE_DIR", str(tmp_path / "c"))
+    for _ in range(2):
+        out = cli("--version")
+        assert out.returncode == 0 and out.stdout.strip() == want
+    assert list((tmp_path / "c").glob("entry-points-*.json"))
+    monkeypatch.setenv("BUDGETLINT_NO_CACHE", "1")
+    out = cli("--version")
+    assert out.returncode == 0 and out.stdout.strip() == want
+
+
 # ------------------------------------------------------------------ rule packs
 
 def _loader() -> PackLoader:
