@@ -506,19 +506,32 @@ def _read_page(page: Any, page_no: int, items: list[Any], cut: list[int] | None 
         # Grid.contains and Grid.region_at inlined (once per character)
         boxes = [(g.xs[0] - 1.0, g.xs[-1] + 1.0, g.ys[0] - 1.0, g.ys[-1] + 1.0,
                   (g.xs, g.ys, len(g.xs) - 2, len(g.ys) - 2, g.owner, g.regions)) for g in grids]
-        for c in chars:
-            cx, cy = (c[1] + c[3]) / 2, (c[2] + c[4]) / 2
-            for x_lo, x_hi, y_lo, y_hi, inside in boxes:
+        if len(boxes) == 1:  # most pages: one table, no loop over tables per character
+            x_lo, x_hi, y_lo, y_hi, (xs, ys, last_c, last_r, owner, regions) = boxes[0]
+            for c in chars:
+                cx, cy = (c[1] + c[3]) / 2, (c[2] + c[4]) / 2
                 if x_lo <= cx <= x_hi and y_lo <= cy <= y_hi:
-                    xs, ys, last_c, last_r, owner, regions = inside
                     col = bisect_right(xs, cx) - 1
                     row = bisect_right(ys, cy) - 1
                     col = 0 if col < 0 else last_c if col > last_c else col
                     row = 0 if row < 0 else last_r if row > last_r else row
                     regions[owner[row][col]].chars.append(c)
-                    break
-            else:
-                free.append(c)
+                else:
+                    free.append(c)
+        else:
+            for c in chars:
+                cx, cy = (c[1] + c[3]) / 2, (c[2] + c[4]) / 2
+                for x_lo, x_hi, y_lo, y_hi, inside in boxes:
+                    if x_lo <= cx <= x_hi and y_lo <= cy <= y_hi:
+                        xs, ys, last_c, last_r, owner, regions = inside
+                        col = bisect_right(xs, cx) - 1
+                        row = bisect_right(ys, cy) - 1
+                        col = 0 if col < 0 else last_c if col > last_c else col
+                        row = 0 if row < 0 else last_r if row > last_r else row
+                        regions[owner[row][col]].chars.append(c)
+                        break
+                else:
+                    free.append(c)
     else:
         free = chars
     page_items: list[tuple[float, float, Any]] = []
