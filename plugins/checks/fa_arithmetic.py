@@ -101,7 +101,7 @@ class FaCodeTree(Check):
                                            "下级科目有金额无法对应到栏目（复制文本丢失了空栏）"
                                            " (a child row's amounts could not be placed in columns)")
                 continue
-            compare_sum(ctx, cell_location(ctx, t, parent, col), actual, ops, table=t.get("title") or t["role"],
+            compare_sum(ctx, lambda: cell_location(ctx, t, parent, col), actual, ops, table=t.get("title") or t["role"],
                         row=row_name(parent), column=col, children="、".join(k.get("code") or "" for k in kids))
 
 
@@ -176,7 +176,7 @@ class FaRowSum(Check):
                                                        " (the row's amounts could not be placed in columns)")
                             continue
                     ops = [o for o in ops if o is not None]
-                    compare_sum(ctx, cell_location(ctx, t, row, ident["total"]), actual, ops,
+                    compare_sum(ctx, lambda: cell_location(ctx, t, row, ident["total"]), actual, ops,
                                 table=t.get("title") or t["role"], row=row_name(row), column=ident["total"],
                                 addends="+".join(addends))
             if ctx.outcome.checked == before and relation not in relations:
@@ -290,7 +290,7 @@ class FaSideSum(Check):
                     continue
                 ops = [o for o in ops if o is not None]
                 actual = operand(ctx, t, rows[idx], col)
-                compare_sum(ctx, cell_location(ctx, t, rows[idx], col), actual, ops,
+                compare_sum(ctx, lambda: cell_location(ctx, t, rows[idx], col), actual, ops,
                             table=t.get("title") or t["role"], row=spec["total"], column=col, side=spec["side"])
         _missing(ctx, relations, "not found: " + "、".join(dict.fromkeys(missing)))
 
