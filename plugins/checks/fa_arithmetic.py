@@ -474,7 +474,7 @@ class FaCrossTable(Check):
                 aop = operand(ctx, a, ra, pair["a"]["column"], blank_is_zero=True)
                 if bop is None or aop is None:
                     continue
-                compare_relation(ctx, aop.location, pair.get("relation", "eq"), aop, [bop],
+                compare_relation(ctx, lambda: aop.location, pair.get("relation", "eq"), aop, [bop],
                                  table=a.get("title") or a["role"], other=b.get("title") or b["role"],
                                  other_code=b.get("code") or "", row=row_name(ra), column=pair["a"]["column"],
                                  other_label=_with_code(b.get("title") or b["role"], b.get("code"), ctx.lang),

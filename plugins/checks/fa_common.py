@@ -156,10 +156,11 @@ def compare_sum(ctx: CheckContext, location: dict[str, Any] | Callable[[], dict[
                 tolerance=tolerance(ctx, actual, operands), expression=fmt_sum(operands), **params)
 
 
-def compare_relation(ctx: CheckContext, location: dict[str, Any], relation: str, left: Operand,
-                     right: list[Operand], **params: Any) -> None:
+def compare_relation(ctx: CheckContext, location: dict[str, Any] | Callable[[], dict[str, Any]], relation: str,
+                     left: Operand, right: list[Operand], **params: Any) -> None:
     """``left`` <relation> Σ ``right``; ``eq`` is rounding-aware, ``le``/``ge``
-    allow the rounding tolerance before reporting."""
+    allow the rounding tolerance before reporting.  ``location`` may be a
+    function building it when a finding needs it (see :func:`compare_sum`)."""
     total = sum((op.value for op in right), Decimal(0))
     if relation == "eq":
         compare_sum(ctx, location, left, right, **params)
@@ -168,6 +169,9 @@ def compare_relation(ctx: CheckContext, location: dict[str, Any], relation: str,
     bad = left.value > total + tol if relation == "le" else left.value < total - tol
     if bad:
         from budgetlint.core.checks import number_json
+
+        if callable(location):
+            location = location()
 
         ctx.report(location, expected=number_json(total), actual=number_json(left.value), operands=[left, *right],
                    kind="mismatch", expression=fmt_sum(right), difference=number_json(left.value - total), **params)
