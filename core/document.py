@@ -266,6 +266,8 @@ def assign_columns(rows: list[list[Cell]]) -> None:
     """Give each cell its grid column, honouring rowspans from rows above and
     colspans to the left (HTML/DOCX semantics).  Cells keep any ``col`` a
     loader already set."""
+    if all("col" in cell for row in rows for cell in row):
+        return  # every column known (a PDF grid): nothing to place
     occupied: dict[tuple[int, int], bool] = {}
     for r, row in enumerate(rows):
         col = 0

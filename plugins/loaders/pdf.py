@@ -76,6 +76,12 @@ def _chars_text(chars: list[Char]) -> str:
     plain = "".join([c[0] for c in chars])
     if not _GAP_MATTERS(plain):
         return plain.strip()  # no space and nothing a gap could separate: the characters as they are
+    if not _SPACE(plain):
+        # no gap wider than 0.15 of the smallest size: no space goes in (most
+        # amounts and runs of text, set tight)
+        bound = 0.15 * max(min([c[5] for c in chars]), 1.0)
+        if all([c[1] - p[3] <= bound for p, c in zip(chars, chars[1:])]):
+            return plain.strip()
     out: list[str] = []
     append = out.append
     word = _ASCII_WORD.match
@@ -101,6 +107,7 @@ def _chars_text(chars: list[Char]) -> str:
 
 # a space (``\s`` is ``str.isspace``) or a Latin letter/digit: only then does _chars_text look at gaps
 _GAP_MATTERS = re.compile(r"[\sA-Za-z0-9]").search
+_SPACE = re.compile(r"\s").search
 
 
 def _group_lines(chars: list[Char]) -> list[list[Char]]:
