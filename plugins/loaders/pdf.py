@@ -124,7 +124,10 @@ def _group_lines(chars: list[Char]) -> list[list[Char]]:
     # threshold of the least tall character (with a margin for rounding)
     spread = max(cys) - min(cys)
     if spread == 0.0 or spread * 1.001 < 0.45 * max(min([c[4] - c[2] for c in chars]), 1.0):
-        # the order of the loop below: left to right, then by centre, then as read
+        # the order of the loop below: left to right, then by centre, then as
+        # read — the order read when the characters already run left to right
+        if all([a[1] < b[1] for a, b in zip(chars, chars[1:])]):
+            return [list(chars)]
         order = sorted(range(len(chars)), key=lambda k: (chars[k][1], cys[k]))
         return [[chars[k] for k in order]]
     centre = height = 0.0
@@ -374,7 +377,9 @@ def _table_rows(grid: Any, page_no: int, wrapped: set[int] | None = None) -> lis
     col_index = {c: i for i, c in enumerate(col_starts)}
     rows: list[list[dict[str, Any]]] = [[] for _ in row_starts]
     last_row = row_starts[-1] if row_starts else None
-    xs, ys = grid.xs, grid.ys
+    xs = grid.xs
+    # every cell's box is on the grid lines: each rounded once
+    rxs, rys = [round(x, 1) for x in grid.xs], [round(y, 1) for y in grid.ys]
     for reg in grid.regions:
         r0, c0, r1, c1 = reg.r0, reg.c0, reg.r1, reg.c1
         if reg.chars:
@@ -389,7 +394,7 @@ def _table_rows(grid: Any, page_no: int, wrapped: set[int] | None = None) -> lis
         # starts within [r0, r1] of the sorted, unique starts (a single grid cell: one of each)
         rowspan = 1 if r0 == r1 else bisect_right(row_starts, r1) - bisect_left(row_starts, r0)
         colspan = 1 if c0 == c1 else bisect_right(col_starts, c1) - bisect_left(col_starts, c0)
-        loc = {"page": page_no, "bbox": [round(xs[c0], 1), round(ys[r0], 1), round(xs[c1 + 1], 1), round(ys[r1 + 1], 1)]}
+        loc = {"page": page_no, "bbox": [rxs[c0], rys[r0], rxs[c1 + 1], rys[r1 + 1]]}
         cell = make_cell(text, loc, rowspan=rowspan, colspan=colspan)
         cell["col"] = col_index[c0]
         rows[row_index[r0]].append(cell)
