@@ -78,9 +78,12 @@ class FaCodeTree(Check):
         for t in tables:
             coded = [r for r in t["rows"] if r.get("code")]
             columns = [c["role"] for c in t["columns"]]
+            # a row's children: the codes two digits longer that start with its code, in table order
+            children: dict[str, list[dict[str, Any]]] = {}
+            for r in coded:
+                children.setdefault(r["code"][:-2], []).append(r)
             for parent in coded:
-                kids = [r for r in coded if len(r["code"]) == len(parent["code"]) + 2
-                        and r["code"].startswith(parent["code"])]
+                kids = children.get(parent["code"])
                 if kids:
                     self._check(ctx, t, parent, kids, columns, "children")
             total = next((r for r in t["rows"] if not r.get("code") and compact(r.get("label") or "")
