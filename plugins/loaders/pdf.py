@@ -231,7 +231,7 @@ def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> lis
         if ch in skip or not loose_box(tpa, i, rect_p):
             continue
         obj = text_object(tpa, i)
-        style = styles.get(obj) if obj else None
+        style = styles.get(obj)  # never stored for no object (None)
         if style is None:
             size = font_size(tpa, i)
             angle = 0.0
