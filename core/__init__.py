@@ -10,14 +10,13 @@ __all__ = ["__version__"]
 
 def __getattr__(name: str) -> str:
     """``__version__`` from the installed distribution's metadata, read once
-    (reading it parses the METADATA file: a report asks for it per document)."""
+    (reading it parses the METADATA file: a report asks for it per document)
+    and kept in the cache dir while nothing installed changed
+    (:func:`budgetlint.core.plugins.installed_version`)."""
     if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+        from budgetlint.core.plugins import installed_version
 
-        try:
-            value = version("budgetlint")
-        except PackageNotFoundError:  # running from a source tree
-            value = "0.0.0+src"
+        value = installed_version()
         globals()["__version__"] = value
         return value
     raise AttributeError(name)

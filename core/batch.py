@@ -38,7 +38,7 @@ WINDOW_PER_JOB = 4
 
 #: Thresholds of the cyclic garbage collector while checking (CPython's
 #: default is 700, 10, 10).  See :func:`tune_gc`.
-GC_THRESHOLDS = (50_000, 20, 10)
+GC_THRESHOLDS = (100_000, 10, 10)
 
 
 def tune_gc() -> None:
@@ -50,9 +50,12 @@ def tune_gc() -> None:
     counting.  At CPython's default threshold the collector ran ~150 times
     for the three Shanghai PDFs, each time walking live objects it could
     not free (≈6 % of the CPU of ``check``).  With a first threshold of
-    50,000 it runs about once; a long batch still collects its few cycles
-    (the oldest generation every ~10 million allocations), so memory stays
-    flat.  Never lowers a threshold a caller raised."""
+    100,000 it does not run at all while the three Shanghai 决算 PDFs are
+    checked (at 50,000 it ran once, ≈10 ms: a young generation of 50,000
+    live characters, cells and lists is slow to walk); a long batch still
+    collects its few cycles (~350 a document: the oldest generation every
+    ~10 million allocations, as before), so memory stays flat.  Never lowers
+    a threshold a caller raised."""
     import gc
 
     if gc.get_threshold()[0] < GC_THRESHOLDS[0]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -121,15 +122,46 @@ def half_ulp(number_text: str | None, decimals: int | None = None) -> Decimal:
     return Decimal(5) / (Decimal(10) ** (d + 1))
 
 
-@dataclass
 class Operand:
-    """A value taking part in an arithmetic check, with where it was printed."""
+    """A value taking part in an arithmetic check, with where it was printed.
 
-    value: Decimal
-    text: str
-    location: dict[str, Any]
-    label: str = ""
-    decimals: int | None = None
+    ``location`` may be given as a function of no arguments returning it: it
+    is then built on first read.  A table check reads thousands of cells and
+    reports a few of them, and a cell's location (block, section, row and
+    column names, box) costs more to build than the sum it takes part in."""
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __init__(self, value: Decimal, text: str, location: dict[str, Any] | Callable[[], dict[str, Any]],
+                 label: str = "", decimals: int | None = None) -> None:
+        self.value = value
+        self.text = text
+        self._location = location
+        self.label = label
+        self.decimals = decimals
+
+    @property
+    def location(self) -> dict[str, Any]:
+        loc = self._location
+        if callable(loc):
+            loc = self._location = loc()
+        return loc
+
+    @location.setter
+    def location(self, location: dict[str, Any]) -> None:
+        self._location = location
+
+    def _fields(self) -> tuple[Any, ...]:
+        return self.value, self.text, self.location, self.label, self.decimals
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        return (f"Operand(value={self.value!r}, text={self.text!r}, location={self.location!r}, "
+                f"label={self.label!r}, decimals={self.decimals!r})")
 
     @property
     def tolerance(self) -> Decimal:

@@ -93,8 +93,21 @@ def rules_path_option(f: Any) -> Any:
                              "BUDGETLINT_RULES_PATH (folders separated by ':').")(f)
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version`` as click's version option prints it, from
+    ``budgetlint.core.__version__`` (kept in the cache dir) instead of
+    importing importlib.metadata on every start."""
+    if not value or ctx.resilient_parsing:
+        return
+    from budgetlint.core import __version__
+
+    click.echo(f"budgetlint, version {__version__}", color=ctx.color)
+    ctx.exit()
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="budgetlint", prog_name="budgetlint")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Show the version and exit.")
 @rules_path_option
 @click.option("--no-cache", is_flag=True,
               help="Do not read or write compiled rule packs in the cache dir (BUDGETLINT_CACHE_DIR).")

@@ -222,23 +222,59 @@ def installed_entry_points(group: str) -> list[tuple[str, str]]:
     distribution's metadata costs more than the rest of starting up, so the
     list is kept in the cache dir while no ``entry_points.txt`` on
     ``sys.path`` has appeared, gone or changed (see :func:`_installed_key`)."""
-    from budgetlint.core.cachefiles import cache_dir, read_json, store_json
-
-    d = cache_dir()
-    key = _installed_key() if d is not None else None
-    where = hashlib.sha256(json.dumps(sys.path).encode()).hexdigest()[:12]  # each interpreter set-up its own file
-    file = d / f"entry-points-{where}.json" if d is not None else None
-    if file is not None and key is not None:
-        data = read_json(file)
-        if isinstance(data, dict) and data.get("key") == key and isinstance(data.get(group), list):
-            return [(str(n), str(t)) for n, t in data[group]]
+    file, key, data = _installed_cache()
+    if isinstance(data.get(group), list):
+        return [(str(n), str(t)) for n, t in data[group]]
     import importlib.metadata
 
     found = [(ep.name, f"{ep.module}:{ep.attr}" if ep.attr else ep.module)
              for dist in importlib.metadata.distributions() for ep in dist.entry_points if ep.group == group]
-    if file is not None and key is not None:
-        store_json(file, {"key": key, group: found})
+    _store_installed(file, key, data, group, found)
     return found
+
+
+def installed_version() -> str:
+    """budgetlint's installed version (``0.0.0+src`` when it is not
+    installed), kept in the same cache file as the entry points and under
+    the same key: reinstalling rewrites ``entry_points.txt``.  Importing
+    ``importlib.metadata`` alone (email, socket, …) costs ≈12 ms of a
+    ``check``'s CPU, more than reading the PDF's text layer of ten pages."""
+    file, key, data = _installed_cache()
+    if isinstance(data.get("version"), str):
+        return data["version"]
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        value = version("budgetlint")
+    except PackageNotFoundError:  # running from a source tree
+        value = "0.0.0+src"
+    _store_installed(file, key, data, "version", value)
+    return value
+
+
+def _installed_cache() -> tuple[Path | None, list[Any] | None, dict[str, Any]]:
+    """The cache file of what is installed (one per interpreter set-up), its
+    current key and its entries when the key still holds (else none)."""
+    from budgetlint.core.cachefiles import cache_dir, read_json
+
+    d = cache_dir()
+    if d is None:
+        return None, None, {}
+    key = _installed_key()
+    where = hashlib.sha256(json.dumps(sys.path).encode()).hexdigest()[:12]  # each interpreter set-up its own file
+    file = d / f"entry-points-{where}.json"
+    data = read_json(file)
+    if not isinstance(data, dict) or data.get("key") != key:
+        data = {}
+    return file, key, data
+
+
+def _store_installed(file: Path | None, key: list[Any] | None, data: dict[str, Any], name: str, value: Any) -> None:
+    if file is None or key is None:
+        return
+    from budgetlint.core.cachefiles import store_json
+
+    store_json(file, {**data, "key": key, name: value})
 
 
 def _installed_key() -> list[Any] | None:

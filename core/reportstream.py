@@ -346,7 +346,8 @@ def finish(checker: Checker, results: Iterable[dict[str, Any]], skipped: list[di
             tally.add_findings(fs)
             tally.add_evaluations(es)
             for f in fs:
-                finding_rules.setdefault(f["rule_id"], scrub(f))
+                if f["rule_id"] not in finding_rules:  # scrub only the first finding of a rule
+                    finding_rules[f["rule_id"]] = scrub(f)
                 if not f.get("waived"):
                     open_rank = max(open_rank, SEVERITY_RANK[f["severity"]])
             out.append(scrub({"document": d, "findings": fs, "evaluations": es}))
@@ -365,7 +366,8 @@ def finish(checker: Checker, results: Iterable[dict[str, Any]], skipped: list[di
             loose = keep(loose)
         tally.add_findings(loose)
         for f in loose:
-            finding_rules.setdefault(f["rule_id"], scrub(f))
+            if f["rule_id"] not in finding_rules:
+                finding_rules[f["rule_id"]] = scrub(f)
             if not f.get("waived"):
                 open_rank = max(open_rank, SEVERITY_RANK[f["severity"]])
         summary = tally.summary(skipped)

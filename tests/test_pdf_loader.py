@@ -269,3 +269,67 @@ def test_three_public_table_printed_item_first_gets_the_canonical_columns(docs):
                if t["role"] == "财政拨款“三公”经费支出决算表")["rows"][0]["cells"]
     assert row["预算.合计"]["value"] == "0.95" and row["预算.公务接待费"]["value"] == "0.95"
     assert row["决算.合计"]["value"] == "0" and row["决算.合计"]["exact"]
+
+
+def test_skipped_characters_are_every_whitespace_character():
+    """The character loop skips whitespace by set membership (no call per
+    character): the set must hold exactly what ``str.isspace`` calls space,
+    besides the NUL/STX/non-characters pdfium reports for nothing printed."""
+    from budgetlint.plugins.loaders.pdf import _SKIP_CHARS
+
+    spaces = {chr(i) for i in range(0x110000) if chr(i).isspace()}
+    assert _SKIP_CHARS - spaces == {"\x00", "\x02", "\ufffe", "\uffff"}
+    assert spaces <= _SKIP_CHARS
+
+
+def test_line_text_spaces_only_between_latin_words():
+    """A line's text is rebuilt from character boxes: no space between CJK
+    characters (the fast path), one where a visible gap separates Latin
+    letters or digits or follows ASCII punctuation, none for a narrow gap."""
+    from budgetlint.plugins.loaders.pdf import _chars_text
+
+    cjk = [("一", 0.0, 0.0, 10.0, 10.0, 10.0), ("二", 10.5, 0.0, 20.5, 10.0, 10.0)]
+    latin = [("a", 0.0, 0.0, 5.0, 10.0, 10.0), ("b", 9.0, 0.0, 14.0, 10.0, 10.0)]
+    close = [("1", 0.0, 0.0, 5.0, 10.0, 10.0), ("2", 5.5, 0.0, 10.5, 10.0, 10.0)]
+    assert _chars_text(cjk) == "一二"
+    assert _chars_text(latin) == "a b"
+    assert _chars_text(close) == "12"
+    assert _chars_text([(".", 0.0, 0.0, 2.0, 10.0, 10.0), ("2", 4.0, 0.0, 9.0, 10.0, 10.0)]) == ". 2"
+
+
+def test_group_lines_one_line_and_wrapped_cells():
+    """Characters cluster into lines by their vertical centre: no characters
+    give no line (a page that is all table), an amount whose glyph boxes
+    differ a little in height is one line read left to right, a wrapped label
+    two lines, and a character printed twice at one x keeps the upper copy
+    first."""
+    from budgetlint.plugins.loaders.pdf import _group_lines
+
+    def ch(c, x, top, bottom):
+        return (c, x, top, x + 5.0, bottom, 10.0)
+
+    assert _group_lines([]) == []
+    amount = [ch("9", 20.0, 100.2, 110.0), ch("1", 10.0, 100.0, 110.0), ch(".", 15.0, 100.1, 110.1)]
+    assert [[c[0] for c in ln] for ln in _group_lines(amount)] == [["1", ".", "9"]]
+    wrapped = [ch("基", 10.0, 100.0, 110.0), ch("支", 10.0, 112.0, 122.0), ch("本", 15.0, 100.0, 110.0)]
+    assert [[c[0] for c in ln] for ln in _group_lines(wrapped)] == [["基", "本"], ["支"]]
+    twice = [ch("B", 10.0, 100.5, 110.5), ch("A", 10.0, 100.0, 110.0)]
+    assert [[c[0] for c in ln] for ln in _group_lines(twice)] == [["A", "B"]]
+
+
+def test_drawn_sides_agree_with_drawn_on_every_interval():
+    """The grid builder asks, for a whole grid line at once, which cell sides
+    its rulings draw: the answer is _drawn's for each side, on rulings that
+    cover a side fully, partly, in pieces, not at all, or with gaps."""
+    import random
+
+    from budgetlint.plugins.loaders.pdf_grid import Seg, _drawn, _drawn_sides
+
+    rng = random.Random(14)
+    for _ in range(400):
+        edges = sorted(rng.uniform(0, 300) for _ in range(rng.randint(2, 9)))
+        segs = []
+        for _ in range(rng.randint(0, 4)):
+            a = rng.choice([rng.uniform(-10, 310), rng.choice(edges)])
+            segs.append(Seg(5.0, a, a + rng.choice([rng.uniform(0, 120), 0.0])))
+        assert _drawn_sides(segs, edges) == [_drawn(segs, edges[k], edges[k + 1]) for k in range(len(edges) - 1)]

@@ -181,6 +181,48 @@ def test_entry_points_are_the_installed_ones_and_a_new_distribution_is_seen(cach
     assert "probe" in host.plugin_names
 
 
+def test_version_is_the_installed_one_kept_with_the_entry_points(cache: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The version a report names comes from the cache file once read (no
+    importlib.metadata at start-up); the entry points stored beside it stay,
+    and a reinstall (a changed entry_points.txt) reads it again."""
+    import json
+    import importlib.metadata
+
+    from budgetlint.core.plugins import installed_version
+
+    real = importlib.metadata.version("budgetlint")
+    assert installed_version() == real
+    expected = installed_entry_points("budgetlint")
+    (file,) = cache.glob("entry-points-*.json")
+    data = json.loads(file.read_text(encoding="utf-8"))
+    assert data["version"] == real and [tuple(e) for e in data["budgetlint"]] == expected
+    file.write_text(json.dumps({**data, "version": "9.9.9"}), encoding="utf-8")
+    assert installed_version() == "9.9.9"  # from the file, not from the metadata
+    site = tmp_path / "site"
+    dist = site / "bl_probe_dist-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "entry_points.txt").write_text("[budgetlint]\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(site))
+    assert installed_version() == real
+
+
+def test_cli_version_names_the_installed_version(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``budgetlint --version`` prints what click's version option printed,
+    with caching on (twice: written, then read) and off."""
+    import importlib.metadata
+
+    want = f"budgetlint, version {importlib.metadata.version('budgetlint')}"
+    monkeypatch.setenv("BUDGETLINT_CACHE_DIR", str(tmp_path / "c"))
+    for _ in range(2):
+        out = cli("--version")
+        assert out.returncode == 0 and out.stdout.strip() == want
+    assert list((tmp_path / "c").glob("entry-points-*.json"))
+    monkeypatch.setenv("BUDGETLINT_NO_CACHE", "1")
+    out = cli("--version")
+    assert out.returncode == 0 and out.stdout.strip() == want
+
+
 # ------------------------------------------------------------------ rule packs
 
 def _loader() -> PackLoader:
@@ -348,3 +390,23 @@ def test_a_budget_running_out_inside_a_cache_is_passed_on(cache: Path, monkeypat
         monkeypatch.setattr(_sre, "compile", over)
         with pytest.raises(LimitExceededError):
             regexcache._compile("a+", 0)
+
+
+def test_cells_of_one_text_share_no_value():
+    """make_cell caches a text's display form and parsed value: every cell
+    still gets a value of its own (a recognizer that annotates one cell's
+    value must not change another cell printing the same amount), and a
+    long text, not cached, is parsed the same way."""
+    from budgetlint.core.document import make_cell
+
+    a, b = make_cell("1,049.47", {"page": 1}), make_cell("1,049.47", {"page": 2})
+    assert a["value"] == b["value"] == {"kind": "number", "number": "1049.47", "decimals": 2}
+    a["value"]["role"] = "total"
+    assert "role" not in b["value"] and "role" not in make_cell("1,049.47", {})["value"]
+    m1, m2 = make_cell("2次会议70个文件", {}), make_cell("2次会议70个文件", {})
+    m1["value"]["numbers"].append("9")
+    assert m2["value"]["numbers"] == ["2", "70"]
+    long = make_cell("说明" * 150 + " 12.5", {})
+    assert long["text"] == "说明" * 150 + "12.5" and long["raw"] == "说明" * 150 + " 12.5"
+    assert long["value"] == {"kind": "target", "number": "12.5", "decimals": 1, "label": "说明" * 150}
+    assert make_cell("  ", {}) == {"text": "", "loc": {}, "raw": "  "}

@@ -27,3 +27,19 @@ def test_bounded_distance_between_the_vocabulary_titles_and_their_misprints() ->
             true = _levenshtein(a, b)
             for limit in (0, 1, 2, 3):
                 assert _distance(a, b, limit) == (true if true <= limit else limit + 1), (a, b, limit)
+
+
+def test_bounded_distance_on_random_titles_of_few_characters() -> None:
+    """Titles drawn from a dozen characters: many share every character yet
+    are far apart, many differ in a few characters — the character-set
+    shortcut must never call two titles far apart that are not."""
+    import random
+
+    rng = random.Random(16)
+    alphabet = "收入支出决算表总财政拨款一般"
+    for _ in range(6000):
+        a = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
+        b = "".join(rng.choice(alphabet[:rng.randint(1, len(alphabet))]) for _ in range(rng.randint(0, 10)))
+        true = _levenshtein(a, b)
+        for limit in (0, 1, 2, 3):
+            assert _distance(a, b, limit) == (true if true <= limit else limit + 1), (a, b, limit)

@@ -78,9 +78,12 @@ class FaCodeTree(Check):
         for t in tables:
             coded = [r for r in t["rows"] if r.get("code")]
             columns = [c["role"] for c in t["columns"]]
+            # a row's children: the codes two digits longer that start with its code, in table order
+            children: dict[str, list[dict[str, Any]]] = {}
+            for r in coded:
+                children.setdefault(r["code"][:-2], []).append(r)
             for parent in coded:
-                kids = [r for r in coded if len(r["code"]) == len(parent["code"]) + 2
-                        and r["code"].startswith(parent["code"])]
+                kids = children.get(parent["code"])
                 if kids:
                     self._check(ctx, t, parent, kids, columns, "children")
             total = next((r for r in t["rows"] if not r.get("code") and compact(r.get("label") or "")
@@ -101,7 +104,7 @@ class FaCodeTree(Check):
                                            "下级科目有金额无法对应到栏目（复制文本丢失了空栏）"
                                            " (a child row's amounts could not be placed in columns)")
                 continue
-            compare_sum(ctx, cell_location(ctx, t, parent, col), actual, ops, table=t.get("title") or t["role"],
+            compare_sum(ctx, lambda: cell_location(ctx, t, parent, col), actual, ops, table=t.get("title") or t["role"],
                         row=row_name(parent), column=col, children="、".join(k.get("code") or "" for k in kids))
 
 
@@ -176,7 +179,7 @@ class FaRowSum(Check):
                                                        " (the row's amounts could not be placed in columns)")
                             continue
                     ops = [o for o in ops if o is not None]
-                    compare_sum(ctx, cell_location(ctx, t, row, ident["total"]), actual, ops,
+                    compare_sum(ctx, lambda: cell_location(ctx, t, row, ident["total"]), actual, ops,
                                 table=t.get("title") or t["role"], row=row_name(row), column=ident["total"],
                                 addends="+".join(addends))
             if ctx.outcome.checked == before and relation not in relations:
@@ -290,7 +293,7 @@ class FaSideSum(Check):
                     continue
                 ops = [o for o in ops if o is not None]
                 actual = operand(ctx, t, rows[idx], col)
-                compare_sum(ctx, cell_location(ctx, t, rows[idx], col), actual, ops,
+                compare_sum(ctx, lambda: cell_location(ctx, t, rows[idx], col), actual, ops,
                             table=t.get("title") or t["role"], row=spec["total"], column=col, side=spec["side"])
         _missing(ctx, relations, "not found: " + "、".join(dict.fromkeys(missing)))
 
@@ -474,7 +477,7 @@ class FaCrossTable(Check):
                 aop = operand(ctx, a, ra, pair["a"]["column"], blank_is_zero=True)
                 if bop is None or aop is None:
                     continue
-                compare_relation(ctx, aop.location, pair.get("relation", "eq"), aop, [bop],
+                compare_relation(ctx, lambda: aop.location, pair.get("relation", "eq"), aop, [bop],
                                  table=a.get("title") or a["role"], other=b.get("title") or b["role"],
                                  other_code=b.get("code") or "", row=row_name(ra), column=pair["a"]["column"],
                                  other_label=_with_code(b.get("title") or b["role"], b.get("code"), ctx.lang),

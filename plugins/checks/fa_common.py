@@ -14,6 +14,7 @@ as zero) and carries no rounding.  With both, within one row ``7.92`` ≠
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
@@ -92,13 +93,17 @@ def operand(ctx: CheckContext, table: dict[str, Any], row: dict[str, Any], colum
         # a row read from text that drops empty cells (recognizer flag
         # ``partial``) does not say which column a missing amount is in
         if blank_is_zero and not row.get("partial"):
-            return Operand(Decimal(0), "", cell_location(ctx, table, row, column), label, decimals=EXACT_DECIMALS)
+            return Operand(Decimal(0), "", lambda: cell_location(ctx, table, row, column), label,
+                           decimals=EXACT_DECIMALS)
         return None
-    return value_operand(ctx, cell, cell_location(ctx, table, row, column), label)
+    # the location is built only if a finding names this cell (most operands add up fine)
+    return value_operand(ctx, cell, lambda: cell_location(ctx, table, row, column), label)
 
 
-def value_operand(ctx: CheckContext, value: dict[str, Any], location: dict[str, Any], label: str) -> Operand:
-    """Operand from a recognizer cell / named value."""
+def value_operand(ctx: CheckContext, value: dict[str, Any],
+                  location: dict[str, Any] | Callable[[], dict[str, Any]], label: str) -> Operand:
+    """Operand from a recognizer cell / named value (``location`` may be a
+    function building it on first read, see :class:`Operand`)."""
     exact = bool(value.get("exact")) and ctx.params.get("exact_zero", False)
     dec = Decimal(value["value"])
     return Operand(dec, value.get("text") or value["value"], location, label,
@@ -134,18 +139,28 @@ def fmt_sum(operands: list[Operand]) -> str:
     return " + ".join(op.text or "0" for op in shown) if shown else "0"
 
 
-def compare_sum(ctx: CheckContext, location: dict[str, Any], actual: Operand, operands: list[Operand],
-                **params: Any) -> None:
-    """Report ``actual`` ≠ Σ ``operands`` (info within rounding)."""
+def compare_sum(ctx: CheckContext, location: dict[str, Any] | Callable[[], dict[str, Any]], actual: Operand,
+                operands: list[Operand], **params: Any) -> None:
+    """Report ``actual`` ≠ Σ ``operands`` (info within rounding).
+
+    ``location`` may be a function building it: most sums hold, and a sum
+    that holds needs no location, tolerance or printed expression (what
+    ``ctx.compare`` does with a zero difference: count it)."""
     expected = sum((op.value for op in operands), Decimal(0))
+    if actual.value - expected == 0:
+        ctx.counted()
+        return
+    if callable(location):
+        location = location()
     ctx.compare(location, expected, actual, operands=[actual, *operands],
                 tolerance=tolerance(ctx, actual, operands), expression=fmt_sum(operands), **params)
 
 
-def compare_relation(ctx: CheckContext, location: dict[str, Any], relation: str, left: Operand,
-                     right: list[Operand], **params: Any) -> None:
+def compare_relation(ctx: CheckContext, location: dict[str, Any] | Callable[[], dict[str, Any]], relation: str,
+                     left: Operand, right: list[Operand], **params: Any) -> None:
     """``left`` <relation> Σ ``right``; ``eq`` is rounding-aware, ``le``/``ge``
-    allow the rounding tolerance before reporting."""
+    allow the rounding tolerance before reporting.  ``location`` may be a
+    function building it when a finding needs it (see :func:`compare_sum`)."""
     total = sum((op.value for op in right), Decimal(0))
     if relation == "eq":
         compare_sum(ctx, location, left, right, **params)
@@ -154,6 +169,9 @@ def compare_relation(ctx: CheckContext, location: dict[str, Any], relation: str,
     bad = left.value > total + tol if relation == "le" else left.value < total - tol
     if bad:
         from budgetlint.core.checks import number_json
+
+        if callable(location):
+            location = location()
 
         ctx.report(location, expected=number_json(total), actual=number_json(left.value), operands=[left, *right],
                    kind="mismatch", expression=fmt_sum(right), difference=number_json(left.value - total), **params)

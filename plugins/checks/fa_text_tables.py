@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from budgetlint.core.checks import Check, CheckContext, Operand, place
@@ -25,15 +26,27 @@ def statement_matches(st: dict[str, Any], sel: dict[str, Any]) -> bool:
 
     ``kind`` may list alternatives (``amount|share``: the amount of an
     “X万元，占Y%” is stated just as firmly as a bare amount)."""
-    if sel.get("kind") and st["kind"] not in sel["kind"].split("|"):
+    if sel.get("kind") and st["kind"] not in _kinds(sel["kind"]):
         return False
     if sel.get("topic") and st.get("topic") != sel["topic"]:
         return False
-    if sel.get("subject") and not re.search(sel["subject"], st.get("subject") or ""):
+    if sel.get("subject") and not _pattern(sel["subject"]).search(st.get("subject") or ""):
         return False
-    if sel.get("section") and not re.search(sel["section"], st.get("section") or ""):
+    if sel.get("section") and not _pattern(sel["section"]).search(st.get("section") or ""):
         return False
     return True
+
+
+# a rule's selectors are matched against every statement of the part: their
+# alternatives split and patterns compiled once, not per statement
+@lru_cache(maxsize=256)
+def _kinds(kind: str) -> tuple[str, ...]:
+    return tuple(kind.split("|"))
+
+
+@lru_cache(maxsize=256)
+def _pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def named_values_for(ctx: CheckContext) -> dict[str, Any] | None:

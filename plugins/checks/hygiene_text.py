@@ -251,17 +251,26 @@ class RepeatedParagraph(Check):
         first_of: dict[str, int] = {}
         copies: dict[int, list[int]] = {}
         spliced: dict[int, int] = {}  # paragraph -> the earlier paragraph it parts from mid-clause
+        min_prefix = ctx.params["min_prefix"]
+        # only paragraphs opening with the same min_prefix characters can share
+        # that long an opening: earlier paragraphs by their opening, in order
+        by_opening: dict[str, list[int]] = {}
         for i, (text, _) in enumerate(paras):
+            earlier = by_opening.setdefault(text[:min_prefix], []) if len(text) >= min_prefix else None
             j = first_of.get(text)
             if j is not None and len(text) >= ctx.params["min_chars"]:
                 copies[j].append(i)
+                if earlier is not None:
+                    earlier.append(i)
                 continue
             first_of.setdefault(text, i)
             copies.setdefault(i, [i])
-            for j, (other, _) in enumerate(paras[:i]):
-                if self._parts_mid_clause(text, other, dept, openings, ctx.params["min_prefix"]):
-                    spliced[i] = j
-                    break
+            if earlier is not None:
+                for j in earlier:
+                    if self._parts_mid_clause(text, paras[j][0], dept, openings, min_prefix):
+                        spliced[i] = j
+                        break
+                earlier.append(i)
         original = self._originals(paras, copies, spliced)
         n = 0
         for i, (text, block) in enumerate(paras):

@@ -165,12 +165,17 @@ class WrongTerms(Check):
             return
         n = 0
         tables = ctx.params["include_tables"] or ctx.part.get("type") in ctx.params["table_part_types"]
-        prose = [(_WS.sub("", raw), where) for raw, where in _prose(ctx, tables)]
+        # the part's texts without whitespace, and all of them joined, shared by
+        # every rule of this check type on the part (the document's index)
+        prose, everything = ctx.index.memo(("text.wrong_terms", ctx.part.get("id"), bool(tables)),
+                                           lambda: _compact_prose(ctx, tables))
         # the words printed anywhere in the part, found in one pass over all of
         # it: each text is then searched only for those (most lists match none)
-        everything = "\0".join(text for text, _ in prose)
         terms = [t for t in terms if t["wrong"] in everything]
-        for text, where in prose:
+        if not terms:
+            ctx.counted(len(prose))
+            return
+        for text, block, cell in prose:
             ctx.counted()
             for t in terms:
                 start = 0
@@ -179,11 +184,30 @@ class WrongTerms(Check):
                     if any(_covers(text, i, len(t["wrong"]), e) for e in t.get("except", [])):
                         continue
                     e = i + len(t["wrong"])
-                    ctx.report(where(i, e, text), actual=t["wrong"], expected=t["right"], wrong=t["wrong"],
+                    where = ctx.cell_location(block, cell) if cell is not None else \
+                        ctx.block_location(block, snippet=text[max(0, i - 10): e + 10])
+                    ctx.report(where, actual=t["wrong"], expected=t["right"], wrong=t["wrong"],
                                right=t["right"], excerpt=text[max(0, i - 12): e + 12])
                     n += 1
                     if n >= ctx.params["max_findings"]:
                         return
+
+
+def _compact_prose(ctx: CheckContext, include_tables: bool) -> tuple[list[tuple[str, Any, Any]], str]:
+    """(text without whitespace, block, cell or None) of each paragraph/heading
+    (and table cell) of the part — what :func:`_prose` yields — and all the
+    texts joined by NUL."""
+    out = []
+    for block in iter_blocks(ctx.doc, ctx.part):
+        if block["type"] == "table":
+            if include_tables:
+                out.extend((_WS.sub("", cell["text"]), block, cell) for row in block["rows"] for cell in row
+                           if cell.get("text"))
+            continue
+        text = block.get("text") or ""
+        if text:
+            out.append((_WS.sub("", text), block, None))
+    return out, "\0".join(text for text, _, _ in out)
 
 
 def _covers(text: str, i: int, n: int, word: str) -> bool:

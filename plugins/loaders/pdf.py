@@ -20,6 +20,7 @@ import math
 import re
 import struct
 from bisect import bisect_left, bisect_right
+from operator import itemgetter
 from typing import Any
 
 from budgetlint.core.document import (DocumentBuilder, add_reading_note, make_cell, make_loc, new_document,
@@ -32,21 +33,13 @@ _PAGE_NUMBER = re.compile(r"^[-–—－\s第]*\d{1,4}\s*(页|/\s*\d{1,4})?[-–
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 
 
-class Char:
-    """One printed character in display coordinates (points, top-left origin)."""
-
-    __slots__ = ("ch", "x0", "top", "x1", "bottom", "size")
-
-    def __init__(self, ch: str, x0: float, top: float, x1: float, bottom: float, size: float) -> None:
-        self.ch, self.x0, self.top, self.x1, self.bottom, self.size = ch, x0, top, x1, bottom, size
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.top + self.bottom) / 2
+#: One printed character in display coordinates (points, top-left origin):
+#: ``(ch, x0, top, x1, bottom, size)``.  A plain tuple, not an object: a
+#: budget report has tens of thousands of characters, and building a tuple
+#: costs a sixth of an instance's ``__init__`` while reading a field by index
+#: costs what reading a slot does.  Indices: CH, X0, TOP, X1, BOTTOM, SIZE.
+Char = tuple[str, float, float, float, float, float]
+CH, X0, TOP, X1, BOTTOM, SIZE = range(6)
 
 
 class Line:
@@ -57,11 +50,12 @@ class Line:
     def __init__(self, chars: list[Char], page: int) -> None:
         self.chars = chars
         self.page = page
-        self.x0 = min(c.x0 for c in chars)
-        self.x1 = max(c.x1 for c in chars)
-        self.top = min(c.top for c in chars)
-        self.bottom = max(c.bottom for c in chars)
-        sizes = sorted(c.size for c in chars if not c.ch.isspace())
+        _, x0s, tops, x1s, bottoms, sizes = zip(*chars)  # columns of the characters (never whitespace)
+        self.x0 = min(x0s)
+        self.x1 = max(x1s)
+        self.top = min(tops)
+        self.bottom = max(bottoms)
+        sizes = sorted(sizes)
         self.size = sizes[len(sizes) // 2] if sizes else 0.0
         self.text = _chars_text(chars)
         self.alone = True
@@ -79,44 +73,69 @@ def _bbox(x0: float, top: float, x1: float, bottom: float) -> list[float]:
 def _chars_text(chars: list[Char]) -> str:
     """Text of characters on one line: a space only where the PDF has one or
     where a visible gap separates two Latin words/numbers."""
+    plain = "".join([c[0] for c in chars])
+    if not _GAP_MATTERS(plain):
+        return plain.strip()  # no space and nothing a gap could separate: the characters as they are
+    if not _SPACE(plain):
+        # no gap wider than 0.15 of the smallest size: no space goes in (most
+        # amounts and runs of text, set tight)
+        bound = 0.15 * max(min([c[5] for c in chars]), 1.0)
+        if all([c[1] - p[3] <= bound for p, c in zip(chars, chars[1:])]):
+            return plain.strip()
     out: list[str] = []
     append = out.append
     word = _ASCII_WORD.match
     prev: Char | None = None
     for c in chars:
-        ch = c.ch
+        ch = c[0]
         if ch.isspace():
             if out and out[-1] != " ":
                 append(" ")
             prev = c
             continue
-        if prev is not None and word(ch) and not prev.ch.isspace() and out and out[-1] != " ":
+        if prev is not None and word(ch) and not prev[0].isspace() and out and out[-1] != " ":
             # the gap matters only before a Latin letter or digit
-            gap = c.x0 - prev.x1
-            size = max(c.size, 1.0)
+            gap = c[1] - prev[3]
+            size = max(c[5], 1.0)
             # also after ASCII punctuation: "2. 2024年度…" must not become "2.2024年度…"
-            if (prev.ch in ".,;:)" and gap > 0.15 * size) or (gap > 0.3 * size and word(prev.ch)):
+            if (prev[0] in ".,;:)" and gap > 0.15 * size) or (gap > 0.3 * size and word(prev[0])):
                 append(" ")
         append(ch)
         prev = c
     return "".join(out).strip()
 
 
+# a space (``\s`` is ``str.isspace``) or a Latin letter/digit: only then does _chars_text look at gaps
+_GAP_MATTERS = re.compile(r"[\sA-Za-z0-9]").search
+_SPACE = re.compile(r"\s").search
+
+
 def _group_lines(chars: list[Char]) -> list[list[Char]]:
     """Cluster characters into visual lines (by vertical centre), each sorted
     left to right."""
-    if len(chars) == 1:
-        return [[chars[0]]]
+    if len(chars) <= 1:
+        return [list(chars)] if chars else []
     lines: list[list[Char]] = []
     # called for every table cell: centres computed once, no property calls,
     # a stable sort of indices by centre (ties in reading order of the input)
-    cys = [(c.top + c.bottom) / 2 for c in chars]
+    cys = [(c[2] + c[4]) / 2 for c in chars]
+    # one line for certain (most table cells: an amount, a short label):
+    # every centre lies within the spread of the others, under the join
+    # threshold of the least tall character (with a margin for rounding)
+    spread = max(cys) - min(cys)
+    if spread == 0.0 or spread * 1.001 < 0.45 * max(min([c[4] - c[2] for c in chars]), 1.0):
+        # the order of the loop below: left to right, then by centre, then as
+        # read — the order read when the characters already run left to right
+        if all([a[1] < b[1] for a, b in zip(chars, chars[1:])]):
+            return [list(chars)]
+        order = sorted(range(len(chars)), key=lambda k: (chars[k][1], cys[k]))
+        return [[chars[k] for k in order]]
     centre = height = 0.0
     line: list[Char] = []
     for k in sorted(range(len(chars)), key=cys.__getitem__):
         c = chars[k]
         cy = cys[k]
-        h = c.bottom - c.top
+        h = c[4] - c[2]
         if h < 1.0:
             h = 1.0
         if line and abs(cy - centre) <= 0.45 * (h if h < height else height):
@@ -126,27 +145,29 @@ def _group_lines(chars: list[Char]) -> list[list[Char]]:
             line = [c]
             lines.append(line)
             centre, height = cy, h
-    x0 = _X0
     for ln in lines:
-        ln.sort(key=x0)
+        ln.sort(key=_X0)
     return lines
 
 
-def _X0(c: Char) -> float:
-    return c.x0
+_X0 = itemgetter(X0)
 
 
 def _split_gaps(chars: list[Char]) -> list[list[Char]]:
     """Split a visual line where a wide gap separates two texts (``编制单位：…
     单位：万元`` on one line)."""
     out = [[chars[0]]]
+    line = out[0]
+    prev = chars[0]
     for c in chars[1:]:
-        prev = out[-1][-1]
-        size = max(c.size, prev.size, 4.0)
-        if c.x0 - prev.x1 > 3.0 * size and not c.ch.isspace():
-            out.append([c])
+        gap = c[1] - prev[3]
+        # a size is at least 4: a gap up to 12 never splits
+        if gap > 12.0 and gap > 3.0 * max(c[5], prev[5], 4.0) and not c[0].isspace():
+            line = [c]
+            out.append(line)
         else:
-            out[-1].append(c)
+            line.append(c)
+        prev = c
     return out
 
 
@@ -156,7 +177,8 @@ MAX_PAGE_CHARS = 20_000
 
 
 def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> list[Char]:
-    """Every printed character of the page with its display box.
+    """Every printed character of the page with its display box, whitespace
+    left out (the layout places words by their boxes).
 
     The hot loop of the loader (a few hundred thousand calls into pdfium for a
     budget report), so pdfium's functions are called through lean ctypes
@@ -177,7 +199,7 @@ def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> lis
         if cut is not None:
             cut.append(n)
         n = MAX_PAGE_CHARS
-    codes = _page_codes(pdfium_c, tp, n)
+    text = _page_text(pdfium_c, tp, n)
     loose_box, text_object, font_size, get_matrix, char_origin = _lean_text_api()
     # pointers as c_void_p objects and indices as ints: the lean prototypes
     # declare no argument types (see _lean_text_api)
@@ -191,22 +213,25 @@ def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> lis
     rect_p, ox_p, matrix_p = vp(ctypes.addressof(rect)), vp(ctypes.addressof(origin)), vp(ctypes.addressof(matrix))
     oy_p = vp(ctypes.addressof(origin) + ctypes.sizeof(ctypes.c_double))
     unpack_rect = _RECT.unpack_from
-    styles: dict[int, tuple[float, int]] = {}  # text object → (size, quarter turns)
+    # text object → (size, quarter turns, 0.15 × size, 0.85 × size): the
+    # baseline offsets of its characters' line extent, computed once
+    styles: dict[int, tuple[float, int, float, float]] = {}
     upright = page.get_rotation() % 360 == 0
     if upright:  # to_display inlined: (x - left, top - y)
         m_left, _, _, m_top = page.get_mediabox()
-    skip = _SKIP_CODES
+    skip = _SKIP_CHARS
     sqrt, atan2, half_pi = math.sqrt, math.atan2, math.pi / 2
     out: list[Char] = []
     append = out.append
-    for i, u in enumerate(codes):
+    for i, ch in enumerate(text):
         # pdfium's generated characters (FPDFText_IsGenerated: the spaces and
         # line breaks it inserts between text objects) are all 32, 13 or 10,
-        # which ``skip`` holds: no call needed to tell them apart
-        if u in skip or not loose_box(tpa, i, rect_p):
+        # which ``skip`` holds (with every other whitespace character): no call
+        # needed to tell them apart
+        if ch in skip or not loose_box(tpa, i, rect_p):
             continue
         obj = text_object(tpa, i)
-        style = styles.get(obj) if obj else None
+        style = styles.get(obj)  # never stored for no object (None)
         if style is None:
             size = font_size(tpa, i)
             angle = 0.0
@@ -215,39 +240,35 @@ def _page_chars(page: Any, to_display: Any, cut: list[int] | None = None) -> lis
                 a, b = matrix.a, matrix.b
                 size *= sqrt(abs(a * matrix.d - b * matrix.c))
                 angle = atan2(b, a)
-            style = (size, round(angle / half_pi) % 4)
+            style = (size, round(angle / half_pi) % 4, 0.15 * size, 0.85 * size)
             if obj:
                 styles[obj] = style
-        size, quarter = style
+        size, quarter, low, high = style
         left, top, right, bottom = unpack_rect(rect)
         # Glyph boxes differ in height (一 vs 国, ，): use the baseline and the
         # font size for the line extent so that a line's characters align.
         if size > 1.0 and char_origin(tpa, i, ox_p, oy_p):
             if quarter == 0:
                 oy = origin[1]
-                bottom, top = oy - 0.15 * size, oy + 0.85 * size
+                bottom, top = oy - low, oy + high
             elif quarter == 1:
                 ox = origin[0]
-                left, right = ox - 0.85 * size, ox + 0.15 * size
+                left, right = ox - high, ox + low
             elif quarter == 2:
                 oy = origin[1]
-                bottom, top = oy - 0.85 * size, oy + 0.15 * size
+                bottom, top = oy - high, oy + low
             else:
                 ox = origin[0]
-                left, right = ox - 0.15 * size, ox + 0.85 * size
+                left, right = ox - low, ox + high
         if upright:
             ax, ay, bx, by = left - m_left, m_top - top, right - m_left, m_top - bottom
         else:
             (ax, ay), (bx, by) = to_display(left, top), to_display(right, bottom)
-        try:
-            ch = chr(u)
-        except ValueError:
-            continue
         if ax > bx:
             ax, bx = bx, ax
         if ay > by:
             ay, by = by, ay
-        append(Char(ch, ax, ay, bx, by, size))
+        append((ch, ax, ay, bx, by, size))
     textpage.close()
     return out
 
@@ -287,24 +308,31 @@ def _lean_text_api() -> tuple[Any, ...]:
 
 
 _RECT = struct.Struct("4f")
-_SKIP_CODES = frozenset((0, 2, 9, 10, 13, 32, 0x3000, 0xA0, 0xFFFE, 0xFFFF))
+#: Characters never read: NUL, STX, pdfium's non-characters, and every
+#: whitespace character (``str.isspace``, tested) — the layout places words
+#: by their boxes, so spaces are never needed.
+_SKIP_CHARS = frozenset("\x00\x02\ufffe\uffff\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+                        "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+                        "\u2028\u2029\u202f\u205f\u3000")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _page_codes(pdfium_c: Any, tp: Any, n: int) -> Any:
-    """The code points of the page's ``n`` characters, in one call when the
-    UTF-16 text has exactly one unit per character."""
-    import array
+def _page_text(pdfium_c: Any, tp: Any, n: int) -> str:
+    """The page's ``n`` characters, one per index, in one call when the
+    UTF-16 text has exactly one unit per character; else character by
+    character, a code point that is none (above U+10FFFF) as NUL, which is
+    skipped."""
     import ctypes
 
     if n > 0:
         buf = ctypes.create_string_buffer((n + 1) * 2)
         written = pdfium_c.FPDFText_GetText(tp, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
         if written == n + 1:  # n units and the terminating NUL
-            codes = array.array("H", buf.raw[: n * 2])
-            if not any(0xD800 <= c <= 0xDFFF for c in codes):
-                return codes
+            text = buf.raw[: n * 2].decode("utf-16-le", "surrogatepass")
+            if not _SURROGATE.search(text):
+                return text
     get_unicode = pdfium_c.FPDFText_GetUnicode
-    return [get_unicode(tp, i) for i in range(n)]
+    return "".join([chr(u) if u < 0x110000 else "\x00" for u in (get_unicode(tp, i) for i in range(n))])
 
 
 def _display_transform(page: Any) -> tuple[Any, float, float]:
@@ -349,23 +377,33 @@ def _table_rows(grid: Any, page_no: int, wrapped: set[int] | None = None) -> lis
     col_index = {c: i for i, c in enumerate(col_starts)}
     rows: list[list[dict[str, Any]]] = [[] for _ in row_starts]
     last_row = row_starts[-1] if row_starts else None
+    xs = grid.xs
+    # every cell's box is on the grid lines: each rounded once
+    rxs, rys = [round(x, 1) for x in grid.xs], [round(y, 1) for y in grid.ys]
     for reg in grid.regions:
-        lines = _group_lines(reg.chars) if reg.chars else []
-        if wrapped is not None and lines and reg.r0 == last_row:
-            end = lines[-1][-1]
-            if grid.xs[reg.c1 + 1] - end.x1 < 2.5 * max(end.size, 1.0):  # no room left for another character
-                wrapped.add(col_index[reg.c0])
-        text = "\n".join(_chars_text(ln) for ln in lines)
-        # starts within [r0, r1] of the sorted, unique starts
-        rowspan = bisect_right(row_starts, reg.r1) - bisect_left(row_starts, reg.r0)
-        colspan = bisect_right(col_starts, reg.c1) - bisect_left(col_starts, reg.c0)
-        loc = make_loc(page=page_no, bbox=_bbox(grid.xs[reg.c0], grid.ys[reg.r0], grid.xs[reg.c1 + 1], grid.ys[reg.r1 + 1]))
+        r0, c0, r1, c1 = reg.r0, reg.c0, reg.r1, reg.c1
+        if reg.chars:
+            lines = _group_lines(reg.chars)
+            if wrapped is not None and r0 == last_row:
+                end = lines[-1][-1]
+                if xs[c1 + 1] - end[X1] < 2.5 * max(end[SIZE], 1.0):  # no room left for another character
+                    wrapped.add(col_index[c0])
+            text = _chars_text(lines[0]) if len(lines) == 1 else "\n".join([_chars_text(ln) for ln in lines])
+        else:
+            text = ""
+        # starts within [r0, r1] of the sorted, unique starts (a single grid cell: one of each)
+        rowspan = 1 if r0 == r1 else bisect_right(row_starts, r1) - bisect_left(row_starts, r0)
+        colspan = 1 if c0 == c1 else bisect_right(col_starts, c1) - bisect_left(col_starts, c0)
+        loc = {"page": page_no, "bbox": [rxs[c0], rys[r0], rxs[c1 + 1], rys[r1 + 1]]}
         cell = make_cell(text, loc, rowspan=rowspan, colspan=colspan)
-        cell["col"] = col_index[reg.c0]
-        rows[row_index[reg.r0]].append(cell)
+        cell["col"] = col_index[c0]
+        rows[row_index[r0]].append(cell)
     for row in rows:
-        row.sort(key=lambda c: c["col"])
+        row.sort(key=_COL)
     return rows
+
+
+_COL = itemgetter("col")
 
 
 def _col_edges(grid: Any) -> list[float]:
@@ -468,7 +506,7 @@ def _read_page(page: Any, page_no: int, items: list[Any], cut: list[int] | None 
     from budgetlint.plugins.loaders.pdf_grid import find_grids, page_rulings
 
     to_display, width, height = _display_transform(page)
-    chars = [c for c in _page_chars(page, to_display, cut) if not c.ch.isspace()]
+    chars = _page_chars(page, to_display, cut)
     n_chars = len(chars)
     has_images = False
     if n_chars == 0:
@@ -478,20 +516,34 @@ def _read_page(page: Any, page_no: int, items: list[Any], cut: list[int] | None 
     free: list[Char] = []
     if grids:
         # Grid.contains and Grid.region_at inlined (once per character)
-        boxes = [(g.xs[0] - 1.0, g.xs[-1] + 1.0, g.ys[0] - 1.0, g.ys[-1] + 1.0, g.xs, g.ys,
-                  len(g.xs) - 2, len(g.ys) - 2, g.owner, g.regions) for g in grids]
-        for c in chars:
-            cx, cy = (c.x0 + c.x1) / 2, (c.top + c.bottom) / 2
-            for x_lo, x_hi, y_lo, y_hi, xs, ys, last_c, last_r, owner, regions in boxes:
+        boxes = [(g.xs[0] - 1.0, g.xs[-1] + 1.0, g.ys[0] - 1.0, g.ys[-1] + 1.0,
+                  (g.xs, g.ys, len(g.xs) - 2, len(g.ys) - 2, g.owner, g.regions)) for g in grids]
+        if len(boxes) == 1:  # most pages: one table, no loop over tables per character
+            x_lo, x_hi, y_lo, y_hi, (xs, ys, last_c, last_r, owner, regions) = boxes[0]
+            for c in chars:
+                cx, cy = (c[1] + c[3]) / 2, (c[2] + c[4]) / 2
                 if x_lo <= cx <= x_hi and y_lo <= cy <= y_hi:
                     col = bisect_right(xs, cx) - 1
                     row = bisect_right(ys, cy) - 1
                     col = 0 if col < 0 else last_c if col > last_c else col
                     row = 0 if row < 0 else last_r if row > last_r else row
                     regions[owner[row][col]].chars.append(c)
-                    break
-            else:
-                free.append(c)
+                else:
+                    free.append(c)
+        else:
+            for c in chars:
+                cx, cy = (c[1] + c[3]) / 2, (c[2] + c[4]) / 2
+                for x_lo, x_hi, y_lo, y_hi, inside in boxes:
+                    if x_lo <= cx <= x_hi and y_lo <= cy <= y_hi:
+                        xs, ys, last_c, last_r, owner, regions = inside
+                        col = bisect_right(xs, cx) - 1
+                        row = bisect_right(ys, cy) - 1
+                        col = 0 if col < 0 else last_c if col > last_c else col
+                        row = 0 if row < 0 else last_r if row > last_r else row
+                        regions[owner[row][col]].chars.append(c)
+                        break
+                else:
+                    free.append(c)
     else:
         free = chars
     page_items: list[tuple[float, float, Any]] = []

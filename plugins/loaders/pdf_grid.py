@@ -11,6 +11,7 @@ that reading order and ``bbox`` mean what a reader sees.
 """
 from __future__ import annotations
 
+import struct
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -72,39 +73,61 @@ def page_rulings(page: Any, to_display: Callable[[float, float], tuple[float, fl
 
     hs: list[Seg] = []
     vs: list[Seg] = []
+    upright = page.get_rotation() % 360 == 0
+    if upright:  # to_display inlined: (x - left, top - y)
+        m_left, _, _, m_top = page.get_mediabox()
 
     def add(x0: float, y0: float, x1: float, y1: float) -> None:
-        (ax, ay), (bx, by) = to_display(x0, y0), to_display(x1, y1)
+        if upright:
+            ax, ay, bx, by = x0 - m_left, m_top - y0, x1 - m_left, m_top - y1
+        else:
+            (ax, ay), (bx, by) = to_display(x0, y0), to_display(x1, y1)
         if abs(ay - by) <= 1.0 and abs(ax - bx) >= MIN_LEN:
             hs.append(Seg((ay + by) / 2, min(ax, bx), max(ax, bx)))
         elif abs(ax - bx) <= 1.0 and abs(ay - by) >= MIN_LEN:
             vs.append(Seg((ax + bx) / 2, min(ay, by), max(ay, by)))
 
     api = _lean_path_api()
+    vp = ctypes.c_void_p  # out-parameters as pointer objects: the lean prototypes declare no argument types
     fx, fy = ctypes.c_float(), ctypes.c_float()
-    fl, fb, fr, ft = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    # the four bounds (left, bottom, right, top) in one buffer, read with one unpack
+    bounds = (ctypes.c_float * 4)()
     m = pdfium_c.FS_MATRIX()
-    fx_p, fy_p, m_p = ctypes.addressof(fx), ctypes.addressof(fy), ctypes.addressof(m)
-    bounds_p = [ctypes.addressof(v) for v in (fl, fb, fr, ft)]
+    fx_p, fy_p, m_p = vp(ctypes.addressof(fx)), vp(ctypes.addressof(fy)), vp(ctypes.addressof(m))
+    b_left, b_bottom, b_right, b_top = (vp(ctypes.addressof(bounds) + 4 * k) for k in range(4))
+    unpack_bounds = _BOUNDS.unpack_from
     get_bounds, count_segments, get_matrix = api["bounds"], api["count_segments"], api["get_matrix"]
     get_segment, seg_point, seg_type, seg_close = api["get_segment"], api["seg_point"], api["seg_type"], api["seg_close"]
     moveto, lineto = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
     for obj, parent in _path_objects(page):
-        get_bounds(obj, *bounds_p)
+        get_bounds(obj, b_left, b_bottom, b_right, b_top)
         if parent is None:
-            left, bottom, right, top = fl.value, fb.value, fr.value, ft.value
+            left, bottom, right, top = unpack_bounds(bounds)
         else:  # inside a form XObject: bounds are in form space
-            pts = [_apply(parent, x, y) for x in (fl.value, fr.value) for y in (fb.value, ft.value)]
+            fl, fb, fr, ft = unpack_bounds(bounds)
+            pts = [_apply(parent, x, y) for x in (fl, fr) for y in (fb, ft)]
             left, right = min(p[0] for p in pts), max(p[0] for p in pts)
             bottom, top = min(p[1] for p in pts), max(p[1] for p in pts)
         w, h = right - left, top - bottom
         if w < MIN_LEN and h < MIN_LEN:
             continue
         if h <= THIN:
-            add(left, (bottom + top) / 2, right, (bottom + top) / 2)
+            if upright:  # add() of a horizontal line inlined (top and bottom are finite here)
+                y = m_top - (bottom + top) / 2
+                ax, bx = left - m_left, right - m_left
+                if abs(ax - bx) >= MIN_LEN:
+                    hs.append(Seg((y + y) / 2, min(ax, bx), max(ax, bx)))
+            else:
+                add(left, (bottom + top) / 2, right, (bottom + top) / 2)
             continue
         if w <= THIN:
-            add((left + right) / 2, bottom, (left + right) / 2, top)
+            if upright:  # add() of a vertical line inlined
+                x = (left + right) / 2 - m_left
+                ay, by = m_top - bottom, m_top - top
+                if abs(ay - by) >= MIN_LEN:
+                    vs.append(Seg((x + x) / 2, min(ay, by), max(ay, by)))
+            else:
+                add((left + right) / 2, bottom, (left + right) / 2, top)
             continue
         n = count_segments(obj)
         if n <= 1 or n > 400:
@@ -132,6 +155,7 @@ def page_rulings(page: Any, to_display: Callable[[float, float], tuple[float, fl
 
 
 Matrix = tuple[float, float, float, float, float, float]
+_BOUNDS = struct.Struct("4f")
 
 
 def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
@@ -157,8 +181,8 @@ def _path_objects(page: Any) -> Any:
     get_object, get_type, form_count, form_object = api["get_object"], api["get_type"], api["form_count"], api["form_object"]
     path_kind, form_kind = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
     m = pdfium_c.FS_MATRIX()
-    m_p = ctypes.addressof(m)
-    raw = ctypes.cast(page.raw, ctypes.c_void_p).value
+    m_p = ctypes.c_void_p(ctypes.addressof(m))
+    raw = ctypes.c_void_p(ctypes.cast(page.raw, ctypes.c_void_p).value)
     stack: list[tuple[Any, Matrix | None, int]] = []
     n = pdfium_c.FPDFPage_CountObjects(page.raw)
     for i in reversed(range(n)):
@@ -183,9 +207,14 @@ _LEAN: dict[str, Any] | None = None
 
 
 def _lean_path_api() -> dict[str, Any]:
-    """pdfium's page-object and path functions as ctypes prototypes taking
-    plain addresses (no argument conversion): the path walk makes tens of
-    thousands of calls for a budget report."""
+    """pdfium's page-object and path functions as ctypes prototypes that
+    declare only their result type, like the character functions of the
+    loader: pointers go in as ``c_void_p`` objects and indices as plain ints
+    (a C ``int``, the parameters' type), so ctypes converts no argument.  A
+    returned handle stays a pointer object (``_Handle``, a subclass, which
+    ctypes does not turn into an int) that is passed back as it is.  The
+    path walk makes ~80,000 calls for the Shanghai 决算 PDFs (21,000 page
+    objects, each asked for its type)."""
     global _LEAN
     if _LEAN is None:
         import ctypes
@@ -197,20 +226,24 @@ def _lean_path_api() -> dict[str, Any]:
         proto = ctypes.WINFUNCTYPE if sys.platform == "win32" else ctypes.CFUNCTYPE
         vp, i = ctypes.c_void_p, ctypes.c_int
 
+        class _Handle(ctypes.c_void_p):
+            """A pdfium handle as returned: a subclass, so ctypes keeps the object."""
+
         def lean(fn: Any, restype: Any, *argtypes: Any) -> Any:
             return proto(restype, *argtypes)(ctypes.cast(fn, vp).value)
 
-        _LEAN = {"get_object": lean(pdfium_c.FPDFPage_GetObject, vp, vp, i),
-                 "get_type": lean(pdfium_c.FPDFPageObj_GetType, i, vp),
-                 "get_matrix": lean(pdfium_c.FPDFPageObj_GetMatrix, i, vp, vp),
-                 "form_count": lean(pdfium_c.FPDFFormObj_CountObjects, i, vp),
-                 "form_object": lean(pdfium_c.FPDFFormObj_GetObject, vp, vp, ctypes.c_ulong),
-                 "bounds": lean(pdfium_c.FPDFPageObj_GetBounds, i, vp, vp, vp, vp, vp),
-                 "count_segments": lean(pdfium_c.FPDFPath_CountSegments, i, vp),
-                 "get_segment": lean(pdfium_c.FPDFPath_GetPathSegment, vp, vp, i),
-                 "seg_point": lean(pdfium_c.FPDFPathSegment_GetPoint, i, vp, vp, vp),
-                 "seg_type": lean(pdfium_c.FPDFPathSegment_GetType, i, vp),
-                 "seg_close": lean(pdfium_c.FPDFPathSegment_GetClose, i, vp)}
+        _LEAN = {"get_object": lean(pdfium_c.FPDFPage_GetObject, _Handle),
+                 "get_type": lean(pdfium_c.FPDFPageObj_GetType, i),
+                 "get_matrix": lean(pdfium_c.FPDFPageObj_GetMatrix, i),
+                 "form_count": lean(pdfium_c.FPDFFormObj_CountObjects, i),
+                 # an unsigned long index: declared, so it is widened properly (forms are few)
+                 "form_object": lean(pdfium_c.FPDFFormObj_GetObject, _Handle, vp, ctypes.c_ulong),
+                 "bounds": lean(pdfium_c.FPDFPageObj_GetBounds, i),
+                 "count_segments": lean(pdfium_c.FPDFPath_CountSegments, i),
+                 "get_segment": lean(pdfium_c.FPDFPath_GetPathSegment, _Handle),
+                 "seg_point": lean(pdfium_c.FPDFPathSegment_GetPoint, i),
+                 "seg_type": lean(pdfium_c.FPDFPathSegment_GetType, i),
+                 "seg_close": lean(pdfium_c.FPDFPathSegment_GetClose, i)}
     return _LEAN
 
 
@@ -293,6 +326,23 @@ def _drawn(segs: list[Seg], a: float, b: float) -> bool:
     return got >= 0.5 * (b - a)
 
 
+def _drawn_sides(segs: list[Seg], edges: list[float]) -> list[bool]:
+    """:func:`_drawn` for every interval between consecutive ``edges`` (the
+    sides of a line's cells), in one pass: the same sums in the same order."""
+    spans = [(s.a, s.b) for s in segs]
+    out = []
+    for k in range(len(edges) - 1):
+        a, b = edges[k], edges[k + 1]
+        got = 0.0
+        for sa, sb in spans:
+            # max(0.0, min(sb, b) - max(sa, a)), the builtins' choices spelled out
+            d = (b if b < sb else sb) - (a if a > sa else sa)
+            if d > 0.0:
+                got += d
+        out.append(got >= 0.5 * (b - a))
+    return out
+
+
 def _build_grid(hs: list[Seg], vs: list[Seg]) -> Grid | None:
     xs = _clusters([v.pos for v in vs] + [min(h.a for h in hs), max(h.b for h in hs)])
     ys = _clusters([h.pos for h in hs] + [min(v.a for v in vs), max(v.b for v in vs)])
@@ -308,21 +358,29 @@ def _build_grid(hs: list[Seg], vs: list[Seg]) -> Grid | None:
             i = parent[i]
         return i
 
-    # the rulings at each inner grid line, found once per line instead of
-    # once per cell (same order, so the same sums)
-    at_x = [[s for s in vs if abs(s.pos - x) <= SNAP] for x in xs]
-    at_y = [[s for s in hs if abs(s.pos - y) <= SNAP] for y in ys]
+    # whether each inner grid line is drawn along each cell side, from the
+    # rulings at that line, found once per line (same order, so the same sums)
+    x_drawn = [_drawn_sides([s for s in vs if abs(s.pos - x) <= SNAP], ys) for x in xs]
+    y_drawn = [_drawn_sides([s for s in hs if abs(s.pos - y) <= SNAP], xs) for y in ys]
     for r in range(n_r):
         for c in range(n_c):
-            if c + 1 < n_c and not _drawn(at_x[c + 1], ys[r], ys[r + 1]):
+            if c + 1 < n_c and not x_drawn[c + 1][r]:
                 parent[find(r * n_c + c)] = find(r * n_c + c + 1)
-            if r + 1 < n_r and not _drawn(at_y[r + 1], xs[c], xs[c + 1]):
+            if r + 1 < n_r and not y_drawn[r + 1][c]:
                 parent[find(r * n_c + c)] = find((r + 1) * n_c + c)
     boxes: dict[int, list[int]] = {}
-    for r in range(n_r):
+    for r in range(n_r):  # row by row: a region's first cell has its top row, its last seen its bottom row
         for c in range(n_c):
-            b = boxes.setdefault(find(r * n_c + c), [r, c, r, c])
-            b[0], b[1], b[2], b[3] = min(b[0], r), min(b[1], c), max(b[2], r), max(b[3], c)
+            key = find(r * n_c + c)
+            b = boxes.get(key)
+            if b is None:
+                boxes[key] = [r, c, r, c]
+                continue
+            if c < b[1]:
+                b[1] = c
+            b[2] = r
+            if c > b[3]:
+                b[3] = c
     owner = [[-1] * n_c for _ in range(n_r)]
     regions: list[Region] = []
     for r0, c0, r1, c1 in sorted(boxes.values()):

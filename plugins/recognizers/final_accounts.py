@@ -78,6 +78,7 @@ def load_vocabulary(path: Path = DATA_FILE) -> dict[str, Any]:
         for n in t["names"]:
             names.append((_norm_title(n, data), t))
     data["_names"] = sorted(names, key=lambda x: -len(x[0]))
+    data["_title_matches"] = {}  # match_title's answers for this vocabulary
     data["_explain"] = re.compile(data["empty_explanation"])
     data["_zero"] = re.compile(data["exact_zero_pattern"])
     data["_ignore"] = {compact(x) for x in data["header_ignore"]}
@@ -132,7 +133,17 @@ def match_title(title: str | None) -> tuple[dict[str, Any] | None, str | None]:
     if not title:
         return None, None
     cfg = config()
-    t = _norm_title(title)
+    memo = cfg["_title_matches"]  # a report names its tables in the contents, over each table and again in text
+    found = memo.get(title)
+    if found is None:
+        found = _match_title(title, cfg)
+        if len(memo) < 4096:
+            memo[title] = found
+    return found
+
+
+def _match_title(title: str, cfg: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    t = _norm_title(title, cfg)
     for name, tdef in cfg["_names"]:
         if t == name or t.endswith(name):
             return tdef, None
@@ -165,6 +176,10 @@ def _distance(a: str, b: str, limit: int) -> int:
     far apart — a row of the table whose smallest entry exceeds the limit ends
     the comparison (later rows are never smaller)."""
     if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    # an edit changes at most two entries of the characters one title has and
+    # the other has not: more than 2 × limit such characters is too far apart
+    if len(set(a).symmetric_difference(b)) > 2 * limit:
         return limit + 1
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
