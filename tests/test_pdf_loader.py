@@ -333,3 +333,16 @@ def test_drawn_sides_agree_with_drawn_on_every_interval():
             a = rng.choice([rng.uniform(-10, 310), rng.choice(edges)])
             segs.append(Seg(5.0, a, a + rng.choice([rng.uniform(0, 120), 0.0])))
         assert _drawn_sides(segs, edges) == [_drawn(segs, edges[k], edges[k + 1]) for k in range(len(edges) - 1)]
+
+
+def test_blank_amounts_of_a_ruled_economic_table_are_exact_zeros(docs):
+    """The Shanghai 基本支出决算表 lists every 经济分类 code and leaves the amount
+    of an unused one blank: that is 0 (the 三公 relations read 30217 and
+    31013 there), while an item whose amount follows a blank cell keeps it."""
+    fa = docs[FINANCE.name]["final_accounts"]
+    table = next(t for t in fa["tables"] if t["role"] == "一般公共预算财政拨款基本支出决算表")
+    rows = {r["code"]: r["cells"].get("决算") for r in table["rows"] if r.get("code")}
+    assert rows["30217"]["value"] == "0" and rows["30217"]["exact"]
+    assert rows["31013"]["value"] == "0" and rows["31013"]["exact"]
+    assert rows["301"]["value"] != "0" and not rows["301"].get("exact")
+    assert docs[FINANCE.name]["named_values"]["一般公共预算财政拨款基本支出决算表.30217.决算"]["value"] == "0"

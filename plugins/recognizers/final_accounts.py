@@ -496,6 +496,8 @@ def _parse_economic(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[d
     rows_out: list[dict[str, Any]] = []
     for row in block["rows"][block.get("header_rows", 0):]:
         item: dict[str, Any] | None = None
+        blank_after = _blank_after(sorted(row, key=lambda c: c["col"]))
+        pending: tuple[dict[str, Any], dict[str, Any]] | None = None  # (item, its amount cell printed empty)
         cells = [c for c in sorted(row, key=lambda c: c["col"]) if c.get("text", "").strip()]
         for n, cell in enumerate(cells):
             t = cell.get("text", "").strip()
@@ -504,6 +506,8 @@ def _parse_economic(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[d
             if re.fullmatch(r"\d{3}", t) and n + 1 < len(cells) and re.fullmatch(r"\d{2}", cells[n + 1]["text"].strip()):
                 t = t + cells[n + 1]["text"].strip()
             if re.fullmatch(r"\d{3}(\d{2})?", t):
+                _zero_if_blank(pending, role)
+                pending = None
                 item = {"label": None, "code": t, "level": _level(t, economic=True), "name": t,
                         "loc": cell.get("loc", {}), "cells": {}}
                 rows_out.append(item)
@@ -511,6 +515,8 @@ def _parse_economic(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[d
                 if item is not None and item["code"] and item["label"] is None and not item["cells"]:
                     item["label"] = t
                 else:
+                    _zero_if_blank(pending, role)
+                    pending = None
                     key = compact(t)
                     item = {"label": t, "code": None, "level": None, "name": cfg["row_aliases"].get(key, key),
                             "loc": cell.get("loc", {}), "cells": {}}
@@ -519,7 +525,30 @@ def _parse_economic(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[d
                 oc = _out_cell(cell)
                 if oc is not None:
                     item["cells"][role] = oc
+            if item is not None and id(cell) in blank_after:
+                pending = (item, blank_after[id(cell)])
+        _zero_if_blank(pending, role)
     return [{"key": "c1", "label": "决算数", "role": role}], rows_out
+
+
+def _zero_if_blank(pending: tuple[dict[str, Any], dict[str, Any]] | None, role: str) -> None:
+    """An item whose amount cell was printed empty and that got no amount
+    before the next item began is an exact 0 (a ruled table prints nothing
+    for no spending)."""
+    if pending is None:
+        return
+    item, blank = pending
+    if role not in item["cells"]:
+        item["cells"][role] = {"value": "0", "decimals": None, "exact": True, "text": "",
+                               "col": blank.get("col"), "row": blank.get("row"), "loc": blank.get("loc", {})}
+
+
+def _blank_after(cells: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Name cell (by id) → the empty cell right after it, in a ruled
+    经济分类 row: that item's amount column printed blank.  A row copied as
+    text has no empty cells, so it never gets a zero it did not print."""
+    return {id(a): b for a, b in zip(cells, cells[1:])
+            if has_cjk(a.get("text", "")) and not b.get("text", "").strip() and b.get("col", 0) == a.get("col", 0) + 1}
 
 
 def _parse_three_public(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
