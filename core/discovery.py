@@ -13,7 +13,6 @@ reporter or check is first used.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 import pkgutil
@@ -159,16 +158,11 @@ class _Recorder:
                                               "stream": stream}, ("target", "stream"))
 
     def add_check(self, check: Any) -> None:
-        from budgetlint.core.plugins import check_meta, resolve
+        from budgetlint.core.plugins import check_meta, module_digest, resolve
 
         cls = resolve(check)
         self._registry.add_check(cls)
-        source = getattr(sys.modules.get(cls.__module__), "__file__", None)
-        try:
-            digest = hashlib.sha256(Path(source).read_bytes()).hexdigest() if source else None
-        except OSError:
-            digest = None
         if _reference(cls) is None:
             self._calls.append(["uncacheable"])
             return
-        self._calls.append(["check", check_meta(cls), digest])
+        self._calls.append(["check", check_meta(cls), module_digest(cls.__module__)])

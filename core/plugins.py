@@ -127,6 +127,18 @@ class CheckTable(Mapping[str, type]):
         return f"CheckTable({sorted(self._classes)})"
 
 
+def module_digest(name: str) -> str | None:
+    """SHA-256 of an imported module's source file, or None when it has none
+    or cannot be read: what a compiled rule pack depends on in the modules
+    defining its checks (the plugin manifest records it, ``registry_fingerprint``
+    reads it)."""
+    source = getattr(sys.modules.get(name), "__file__", None)
+    try:
+        return hashlib.sha256(Path(source).read_bytes()).hexdigest() if source else None
+    except OSError:
+        return None
+
+
 def check_meta(cls: type) -> list[Any]:
     """What a compiled rule pack depends on in a check type (see
     ``rulepack.registry_fingerprint``), as JSON data so that a check known
