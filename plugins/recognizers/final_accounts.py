@@ -224,6 +224,12 @@ def _cell_value(cell: dict[str, Any]) -> dict[str, Any] | None:
             "exact": bool(config()["_zero"].match(v["number"])), "text": text}
 
 
+def _zero_cell(col: Any, row: Any, loc: dict[str, Any]) -> dict[str, Any]:
+    """An amount known to be exactly 0 though nothing was printed: a blank of
+    a ruled table, an item a copied row dropped whole."""
+    return {"value": "0", "decimals": None, "exact": True, "text": "", "col": col, "row": row, "loc": loc}
+
+
 def _out_cell(cell: dict[str, Any]) -> dict[str, Any] | None:
     val = _cell_value(cell)
     if val is None:
@@ -333,12 +339,12 @@ def _header_columns(block: dict[str, Any]) -> tuple[list[dict[str, Any]], int | 
     return out, count_idx
 
 
-def _three_public_role(role: str, cfg: dict[str, Any]) -> str:
+def _three_public_role(role: str, drop: set[str]) -> str:
     """``<预算|决算>.<item>[.<sub-item>]`` whatever the header's order: a 三公
     table printed item first (合计 / 因公出国（境）费 … each over 预算数 and
     决算数, the Shanghai layout) names its columns like one printed 预算数 /
-    决算数 first; the table's own title over every column is not a group."""
-    drop = {compact(t) for t in cfg.get("three_public_title_groups", [])}
+    决算数 first; the table's own title over every column (``drop``) is not a
+    group."""
     parts = [p for p in role.split(".") if p not in drop] or role.split(".")
     parts = [p for i, p in enumerate(parts) if i == 0 or p != parts[i - 1]]
     sides = [p for p in parts if p in ("预算", "决算")]
@@ -539,8 +545,7 @@ def _zero_if_blank(pending: tuple[dict[str, Any], dict[str, Any]] | None, role: 
         return
     item, blank = pending
     if role not in item["cells"]:
-        item["cells"][role] = {"value": "0", "decimals": None, "exact": True, "text": "",
-                               "col": blank.get("col"), "row": blank.get("row"), "loc": blank.get("loc", {})}
+        item["cells"][role] = _zero_cell(blank.get("col"), blank.get("row"), blank.get("loc", {}))
 
 
 def _blank_after(cells: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
@@ -553,9 +558,9 @@ def _blank_after(cells: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
 
 def _parse_three_public(block: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     columns, _ = _header_columns(block)
-    cfg = config()
+    titles = {compact(t) for t in config().get("three_public_title_groups", [])}
     for c in columns:
-        c["role"] = _three_public_role(c["role"], cfg)
+        c["role"] = _three_public_role(c["role"], titles)
     rows_out = []
     for row in block["rows"][block.get("header_rows", 0):]:
         cells = sorted(row, key=lambda c: c["col"])
@@ -572,8 +577,7 @@ def _parse_three_public(block: dict[str, Any]) -> tuple[list[dict[str, Any]], li
             oc = _out_cell(cell)
             if oc is None and not compact(cell.get("text", "")):
                 # a cell of a known column left blank (a ruled table prints nothing for no spending): 0, exactly
-                oc = {"value": "0", "decimals": None, "exact": True, "text": "", "col": cell.get("col"),
-                      "row": cell.get("row"), "loc": cell.get("loc", {})}
+                oc = _zero_cell(cell.get("col"), cell.get("row"), cell.get("loc", {}))
             if oc is not None:
                 out_cells[col["role"]] = oc
         rows_out.append({"label": None, "code": None, "level": None, "name": None,
@@ -705,8 +709,7 @@ def _blank_items_reading(columns: list[dict[str, Any]], amounts: list[dict[str, 
     out = {c["role"]: oc for c, a in zip(live, amounts) if (oc := _out_cell(a)) is not None}
     for g in fits[0]:
         for c in groups[g]:
-            out[c["role"]] = {"value": "0", "decimals": None, "exact": True, "text": "",
-                              "col": None, "row": None, "loc": loc}
+            out[c["role"]] = _zero_cell(None, None, loc)
     return out
 
 
@@ -810,8 +813,7 @@ def _zero_columns(tables: list[dict[str, Any]]) -> None:
                 r["cells"] = {c["role"]: oc for c, a in zip(live, amounts) if (oc := _out_cell(a)) is not None}
                 for c in columns:
                     if c["role"] not in r["cells"] and c["role"] in zero:
-                        r["cells"][c["role"]] = {"value": "0", "decimals": None, "exact": True, "text": "",
-                                                 "col": None, "row": None, "loc": r.get("loc", {})}
+                        r["cells"][c["role"]] = _zero_cell(None, None, r.get("loc", {}))
                 r.pop("partial")
     for t in tables:
         for r in t["rows"]:
