@@ -116,6 +116,10 @@ def validate_check_class(cls: Any, plugin: str = "") -> None:
                           fix="describe each parameter under 'Parameters' as 'name: …'")
 
 
+#: an Operand's decimals for a value known exactly (a blank cell, a dash): no rounding, never shown as printed
+EXACT_DECIMALS = 99
+
+
 def half_ulp(number_text: str | None, decimals: int | None = None) -> Decimal:
     """Half a unit in the last printed place: ``"7.92"`` → 0.005."""
     d = decimals if decimals is not None else (decimals_of(number_text) if number_text else 0)
@@ -393,7 +397,7 @@ def operand_from_cell(cell: dict[str, Any], location: dict[str, Any], label: str
     value = cell.get("value") if cell else None
     if not value or value.get("kind") in ("dash", "empty"):
         if cell is not None and (not cell.get("text") or (value and value.get("kind") == "dash")):
-            return Operand(Decimal(0), cell.get("text", ""), location, label, decimals=99)
+            return Operand(Decimal(0), cell.get("text", ""), location, label, decimals=EXACT_DECIMALS)
         return None
     if value.get("kind") not in ("number", "percent"):
         return None

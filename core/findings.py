@@ -62,16 +62,14 @@ def render_message(template: str, params: dict[str, Any], lang: str = "zh") -> s
     return _PLACEHOLDER.sub(fill, template)
 
 
-#: decimals at or above this are a value known exactly (a blank cell), not printed decimals
-_EXACT = 99
-
-
 def _printed_style(operands: list[Operand] | None) -> tuple[int, bool] | None:
     """(decimals, thousands separators) the operands of a comparison were
     printed with — the most decimals any of them shows, and grouping when one
     is printed with it — or None when no operand was printed as a number
     with decimals (counts, scores and whole amounts stay as they are)."""
-    printed = [op for op in operands or [] if op.decimals is not None and 0 < op.decimals < _EXACT]
+    from budgetlint.core.checks import EXACT_DECIMALS
+
+    printed = [op for op in operands or [] if op.decimals is not None and 0 < op.decimals < EXACT_DECIMALS]
     if not printed:
         return None
     return max(op.decimals for op in printed), any("," in (op.text or "") for op in operands or [])

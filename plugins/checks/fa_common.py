@@ -18,9 +18,7 @@ from collections.abc import Callable
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from budgetlint.core.checks import CheckContext, Operand
-
-EXACT_DECIMALS = 99
+from budgetlint.core.checks import EXACT_DECIMALS, CheckContext, Operand
 
 TOLERANCE_SCHEMA: dict[str, Any] = {"oneOf": [{"const": "printed"}, {"type": "number", "minimum": 0}],
                                     "default": "printed"}
