@@ -631,9 +631,8 @@ def registry_fingerprint(registry: Registry) -> str:
     source of the modules defining them, and of this module.  A built-in check
     known from the plugin manifest is not imported for this: its data and its
     module's digest are the manifest's (written from the same source files)."""
-    import sys
-
     from budgetlint.core import __version__
+    from budgetlint.core.plugins import module_digest
 
     parts: list[Any] = [_CACHE_FORMAT, __version__]
     modules = {__name__}
@@ -642,14 +641,7 @@ def registry_fingerprint(registry: Registry) -> str:
         parts.append(meta)
         modules.add(meta[1])
     for name in sorted(modules):
-        if registry.module_digests.get(name):
-            parts.append([name, registry.module_digests[name]])
-            continue
-        source = getattr(sys.modules.get(name), "__file__", None)
-        try:
-            parts.append([name, hashlib.sha256(Path(source).read_bytes()).hexdigest() if source else None])
-        except OSError:
-            parts.append([name, None])
+        parts.append([name, registry.module_digests.get(name) or module_digest(name)])
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -787,9 +779,7 @@ class PackLoader:
         self.registry = registry
         self.builtin_dirs = builtin_dirs
         self._cache: dict[tuple[Path, str | None], RulePack] = {}
-        self._builtins: dict[str, Path] | None = None
-        self._builtins_manifest: Manifest | None = None
-        self._selects: dict[str, dict[str, Any]] = {}
+        self._catalogue: _Catalogue | None = None
         self.store = PackCache(registry)
         self.aliases: dict[str, Path] = {}
 
@@ -798,28 +788,27 @@ class PackLoader:
         process or on another machine (see :meth:`seed`): the packs are then
         shipped once per worker instead of parsed or sent per document."""
         aliases = {str(k[0]): k[0] for k in self._cache}
-        if self._builtins is not None:
-            aliases.update({name: path.resolve() for name, path in self._builtins.items()})
-            aliases.update({str(path.resolve()): path.resolve() for path in self._builtins.values()})
-        return {"cache": dict(self._cache), "builtins": self._builtins, "selects": dict(self._selects),
-                "aliases": {**aliases, **self.aliases}}
+        cat = self._catalogue
+        if cat is not None:
+            aliases.update({name: path.resolve() for name, path in cat.names.items()})
+            aliases.update({str(path.resolve()): path.resolve() for path in cat.names.values()})
+        return {"cache": dict(self._cache), "builtins": cat.names if cat else None,
+                "selects": dict(cat.selects) if cat else {}, "aliases": {**aliases, **self.aliases}}
 
     def seed(self, bundle: dict[str, Any]) -> None:
         self._cache.update(bundle["cache"])
         if bundle["builtins"] is not None:
-            self._builtins = dict(bundle["builtins"])
-            self._selects = dict(bundle.get("selects") or {})
+            self._catalogue = _Catalogue(dict(bundle["builtins"]), Manifest({}, {}), dict(bundle.get("selects") or {}))
         self.aliases.update(bundle["aliases"])
 
     # ------------------------------------------------------------ catalogue
     def builtins(self) -> dict[str, Path]:
-        if self._builtins is None:
+        if self._catalogue is None:
             key = self.store.key("catalogue", [str(d) for d in self.builtin_dirs])
             hit = self.store.get(key)
             if isinstance(hit, _Catalogue):
-                self._builtins, self._builtins_manifest = dict(hit.names), hit.manifest
-                self._selects = dict(hit.selects)
-                return self._builtins
+                self._catalogue = hit
+                return hit.names
             found: dict[str, Path] = {}
             selects: dict[str, dict[str, Any]] = {}
             manifest = Manifest({}, {})
@@ -832,9 +821,9 @@ class PackLoader:
                     if raw.name not in found:
                         found[raw.name] = c
                         selects[raw.name] = plain(raw.node.get("select") or {})
-            self.store.put(key, _Catalogue(found, manifest, selects))
-            self._builtins, self._builtins_manifest, self._selects = found, manifest, selects
-        return self._builtins
+            self._catalogue = _Catalogue(found, manifest, selects)
+            self.store.put(key, self._catalogue)
+        return self._catalogue.names
 
     def validate_builtins(self) -> None:
         """Resolve every built-in pack once, so a broken one stops a command
@@ -848,8 +837,8 @@ class PackLoader:
             pack = self.load(name)
             if pack.manifest is not None:
                 manifest.merge(pack.manifest)
-        if self._builtins_manifest is not None:
-            manifest.merge(self._builtins_manifest)
+        if self._catalogue is not None:
+            manifest.merge(self._catalogue.manifest)
         self.store.put(key, _Validated(manifest))
 
     def locate(self, ref: str, relative_to: Path | None = None) -> Path:
@@ -890,8 +879,10 @@ class PackLoader:
         year = meta.get("fiscal_year")
         region_text = " ".join(str(meta.get(k) or "") for k in ("region", "department", "title"))
         extra = extra_rule_dirs()
-        for name, path in self.builtins().items():
-            sel = self._selects[name] if name in self._selects else self.load(str(path)).select
+        names = self.builtins()
+        selects = self._catalogue.selects if self._catalogue else {}
+        for name, path in names.items():
+            sel = selects[name] if name in selects else self.load(str(path)).select
             bureau = bool(extra) and _under_any(path, extra)
             if bureau and not sel:  # a bureau pack without select: would take every report; use --rules
                 continue
@@ -955,8 +946,8 @@ class PackLoader:
                 else:
                     parent_name = self.select_builtin(default_for)
                 # which pack is the default depends on every built-in pack's select
-                if self._builtins_manifest is not None:
-                    manifest.merge(self._builtins_manifest)
+                if self._catalogue is not None:
+                    manifest.merge(self._catalogue.manifest)
                 parent = self.load(parent_name, _stack=(*_stack, path))
             else:
                 try:
